@@ -1,0 +1,97 @@
+package io.changestream.archiver.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole configuration, loaded once by {@link ConfigLoader} and immutable afterwards.
+ * Each part is a small record so a stage receives only what it needs.
+ */
+public record ArchiverConfig(
+        Source source,
+        Tracker tracker,
+        Store store,
+        Flush flush,
+        HistoryLostPolicy historyLostPolicy,
+        Ops ops) {
+
+    public ArchiverConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(tracker, "tracker");
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(flush, "flush");
+        Objects.requireNonNull(historyLostPolicy, "historyLostPolicy");
+        Objects.requireNonNull(ops, "ops");
+    }
+
+    /** The watched cluster, database and collections, and the change stream options. */
+    public record Source(Secret uri, String database, List<String> collections,
+                         String fullDocument, String fullDocumentBeforeChange) {
+        public Source {
+            collections = List.copyOf(collections);
+            if (collections.isEmpty()) {
+                throw new IllegalArgumentException("collections must not be empty");
+            }
+        }
+    }
+
+    /** Where checkpoints, the flush log and gaps live. {@code external} is false when it is the source cluster. */
+    public record Tracker(Secret uri, String database, String collection, boolean external) {
+    }
+
+    public enum StoreKind { LOCAL, ADLS }
+
+    public enum Compression {
+        NONE(".json"), GZIP(".json.gz");
+
+        private final String suffix;
+
+        Compression(String suffix) {
+            this.suffix = suffix;
+        }
+
+        /** File name suffix of the archive files: {@code .json} or {@code .json.gz}. */
+        public String suffix() {
+            return suffix;
+        }
+    }
+
+    public enum JsonMode { CANONICAL, RELAXED }
+
+    /** Where archive files go and how their bytes look. */
+    public record Store(StoreKind kind, Path localDir, String prefix, Optional<Azure> azure,
+                        Compression compression, JsonMode jsonMode, int retryAttempts, Duration retryDelay) {
+    }
+
+    /** ADLS Gen2 account, credentials and file system. Key and SAS are mutually exclusive. */
+    public record Azure(String accountName, Optional<Secret> accountKey, Optional<Secret> sasToken,
+                        String endpoint, String fileSystem) {
+    }
+
+    /** When buffers are flushed, and how much memory they may hold. */
+    public record Flush(String quartzCron, String scheduleAsGiven, int maxEvents, long maxBytes,
+                        long bufferMaxBytes) {
+    }
+
+    public enum HistoryLostPolicy {
+        FAIL("fail"), RESUME_FROM_NOW("resume-from-now");
+
+        private final String text;
+
+        HistoryLostPolicy(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
+    /** The admin endpoint, logging and identity of this process. */
+    public record Ops(int httpPort, Optional<Secret> adminToken, Duration shutdownTimeout,
+                      String logLevel, String logFormat, String instanceId) {
+    }
+}
