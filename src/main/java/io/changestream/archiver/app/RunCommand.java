@@ -1,0 +1,57 @@
+package io.changestream.archiver.app;
+
+import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
+import io.changestream.archiver.config.ArchiverConfig;
+import io.changestream.archiver.config.ConfigException;
+import io.changestream.archiver.config.ConfigLoader;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import sun.misc.Signal;
+
+/**
+ * {@code run}: the service. Runs until SIGTERM or SIGINT (then stops capture, flushes, checkpoints and exits 0), or
+ * until capture cannot go on (history lost under {@code HISTORY_LOST_POLICY=fail}: flushes what it has, exits 3).
+ */
+@Command(name = "run", description = "Capture, buffer, flush and checkpoint, with the HTTP admin endpoint.")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Override
+    public Integer call() {
+        ArchiverConfig config;
+        try {
+            config = ConfigLoader.load(System.getenv());
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return Main.USAGE;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        CompletableFuture<String> stop = new CompletableFuture<>();
+        Signal.handle(new Signal("TERM"), s -> stop.complete("SIGTERM"));
+        Signal.handle(new Signal("INT"), s -> stop.complete("SIGINT"));
+        try (Service service = Service.start(config, registry, Clock.systemUTC())) {
+            service.archiver.fatalError().subscribe(e -> stop.complete("fatal"));
+            String why = stop.get();
+            log.info("stopping ({}): flushing buffers within {} s", why, config.ops().shutdownTimeout().toSeconds());
+            if ("fatal".equals(why)) {
+                HistoryLostException e = service.archiver.fatalError().block();
+                System.err.println(e == null ? "capture failed" : e.getMessage());
+                return Main.RUNTIME_FAILURE;
+            }
+            return Main.OK;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Main.RUNTIME_FAILURE;
+        } catch (ExecutionException | RuntimeException e) {
+            log.error("the service failed: {}", e.toString());
+            return Main.RUNTIME_FAILURE;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.changestream.archiver.capture;
+
+import com.mongodb.client.model.changestream.FullDocument;
+import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
+import com.mongodb.reactivestreams.client.ChangeStreamPublisher;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
+import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * The change stream of one collection as an endless {@link Flux} of raw events with real backpressure: the driver
+ * fetches only as the subscriber requests.
+ *
+ * <p>Resilience: transient failures re-subscribe with exponential backoff and jitter from the last token
+ * <i>received</i> (events after the checkpoint but before it are still buffered, so resuming there loses and
+ * repeats nothing). After an {@code invalidate} event (collection dropped or renamed) the stream ends; it is
+ * re-opened with {@code startAfter} that event's token, so capture continues when the collection comes back.
+ * A failure classified {@link ServerErrors.Kind#HISTORY_LOST} is not retried here: it ends the flux with a
+ * {@link HistoryLostException} for the pipeline to apply {@code HISTORY_LOST_POLICY}.
+ */
+public final class ChangeStreamWatcher {
+    private static final Logger log = LoggerFactory.getLogger(ChangeStreamWatcher.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final MongoCollection<RawBsonDocument> collection;
+    private final String name;
+    private final FullDocument fullDocument;
+    private final FullDocumentBeforeChange beforeChange;
+    private final Duration firstBackoff;
+    private final Consumer<String> onRestart;
+
+    /**
+     * @param onRestart told the reason (error code or type) each time the stream is re-subscribed after an error
+     */
+    public ChangeStreamWatcher(MongoCollection<RawBsonDocument> collection, String fullDocument,
+                               String fullDocumentBeforeChange, Duration firstBackoff, Consumer<String> onRestart) {
+        this.collection = collection;
+        this.name = collection.getNamespace().getCollectionName();
+        // "default" and "off" are the server's defaults: leave them unsent, so servers that predate an option
+        // (fullDocumentBeforeChange needs 6.0) accept the stream.
+        this.fullDocument = "default".equals(fullDocument) ? FullDocument.DEFAULT : FullDocument.fromString(fullDocument);
+        this.beforeChange = "off".equals(fullDocumentBeforeChange) ? FullDocumentBeforeChange.DEFAULT
+                : FullDocumentBeforeChange.fromString(fullDocumentBeforeChange);
+        this.firstBackoff = firstBackoff;
+        this.onRestart = onRestart;
+    }
+
+    /** Events after {@code start}, forever, until cancelled or history is lost. */
+    public Flux<ChangeEvent> events(ResumePoint start) {
+        AtomicReference<ResumePoint> position = new AtomicReference<>(start);
+        AtomicInteger failuresInARow = new AtomicInteger();
+        return Flux.defer(() -> open(position.get()))
+                .map(ChangeEvent::of)
+                .doOnNext(e -> {
+                    failuresInARow.set(0);
+                    position.set(ResumePoint.after(e.resumeToken(), "invalidate".equals(e.operationType())));
+                })
+                // An invalidate ends the server's stream; open the next one after it, with a pause so a
+                // collection that stays dropped does not cause a busy loop.
+                .repeatWhen(done -> done.concatMap(signal -> {
+                    onRestart.accept("invalidate");
+                    log.info("change stream of {} ended (invalidate); re-opening with startAfter", name);
+                    return Mono.delay(firstBackoff);
+                }))
+                .onErrorMap(e -> ServerErrors.classify(e) == ServerErrors.Kind.HISTORY_LOST
+                        ? new HistoryLostException(name, position.get(), e) : e)
+                .retryWhen(Retry.from(errors -> errors.concatMap(signal -> {
+                    Throwable error = signal.failure();
+                    if (error instanceof HistoryLostException) {
+                        return Mono.error(error);
+                    }
+                    int n = failuresInARow.incrementAndGet();
+                    Duration wait = backoff(n);
+                    onRestart.accept(ServerErrors.reason(error));
+                    if (ServerErrors.classify(error) == ServerErrors.Kind.ACCESS) {
+                        log.error("change stream of {} is not allowed ({}): check the credentials and the "
+                                + "changeStream/find privileges; retrying in {} ms", name, ServerErrors.reason(error),
+                                wait.toMillis());
+                    } else {
+                        log.warn("change stream of {} failed ({}: {}); re-subscribing in {} ms", name,
+                                ServerErrors.reason(error), error.getMessage(), wait.toMillis());
+                    }
+                    return Mono.delay(wait);
+                })));
+    }
+
+    private Flux<RawBsonDocument> open(ResumePoint from) {
+        ChangeStreamPublisher<RawBsonDocument> publisher = collection
+                .watch(List.<Bson>of(), RawBsonDocument.class)
+                .fullDocument(fullDocument)
+                .fullDocumentBeforeChange(beforeChange);
+        if (from instanceof ResumePoint.ResumeAfter r) {
+            publisher = publisher.resumeAfter(r.token());
+        } else if (from instanceof ResumePoint.StartAfter s) {
+            publisher = publisher.startAfter(s.token());
+        }
+        log.debug("opening change stream of {} from {}", name, from);
+        // withDocumentClass keeps each event as the raw bytes the server sent: no decoding on the hot path.
+        return Flux.from(publisher.withDocumentClass(RawBsonDocument.class));
+    }
+
+    private Duration backoff(int failures) {
+        long base = firstBackoff.toMillis() * (1L << Math.min(failures - 1, 16));
+        long jittered = (long) (base * (0.5 + Math.random()));
+        return Duration.ofMillis(Math.min(jittered, MAX_BACKOFF.toMillis()));
+    }
+
+    /** The stream could not resume from its token: the events in between are gone from the oplog. */
+    public static final class HistoryLostException extends RuntimeException {
+        private final transient ResumePoint position;
+        private final int code;
+
+        HistoryLostException(String collection, ResumePoint position, Throwable cause) {
+            super("change stream history of " + collection + " is lost: the resume token is no longer in the oplog "
+                    + "(server code " + ServerErrors.code(cause) + ")", cause);
+            this.position = position;
+            this.code = ServerErrors.code(cause);
+        }
+
+        public ResumePoint position() {
+            return position;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        /** The token that could not be resumed from, if there was one. */
+        public java.util.Optional<BsonDocument> token() {
+            if (position instanceof ResumePoint.ResumeAfter r) {
+                return java.util.Optional.of(r.token());
+            }
+            if (position instanceof ResumePoint.StartAfter s) {
+                return java.util.Optional.of(s.token());
+            }
+            return java.util.Optional.empty();
+        }
+    }
+}

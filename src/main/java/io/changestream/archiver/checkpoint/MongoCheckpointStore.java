@@ -1,0 +1,164 @@
+package io.changestream.archiver.checkpoint;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.types.ObjectId;
+
+/**
+ * The tracker collection ({@code TRACKER_COLLECTION}): one collection holding three kinds of document, told
+ * apart by {@code type}.
+ *
+ * <pre>
+ * { _id: "checkpoint:&lt;collection&gt;", type: "checkpoint", collection, resumeToken, clusterTime, startAfter,
+ *   file, fileLength, totalEvents, totalBytes, updatedAt }
+ * { _id: "flush:&lt;file&gt;@&lt;offset&gt;", type: "flush", collection, file, offset, length, events,
+ *   firstToken, lastToken, firstClusterTime, lastClusterTime, sha256, trigger, startedAt, durationMs }
+ * { _id: ObjectId, type: "gap", collection, lastToken, lastClusterTime, detectedAt, errorCode, reason }
+ * </pre>
+ *
+ * The flush entry's {@code _id} is derived from file and offset, so writing it twice (a retried commit, a
+ * recovery after a crash between the two writes of {@link #commit}) replaces it rather than duplicating it.
+ * Writes use majority write concern: a checkpoint that a failover could roll back would let a restart resume
+ * after events the archive does not hold, or before events it already holds.
+ */
+public final class MongoCheckpointStore implements CheckpointStore {
+    private static final String TYPE = "type";
+    private static final String COLLECTION = "collection";
+
+    private final MongoClient client;
+    private final MongoCollection<Document> tracker;
+    private final boolean ownsClient;
+
+    public MongoCheckpointStore(MongoClient client, String database, String collection, boolean ownsClient) {
+        this.client = client;
+        this.tracker = client.getDatabase(database).getCollection(collection)
+                .withWriteConcern(com.mongodb.WriteConcern.MAJORITY);
+        this.ownsClient = ownsClient;
+    }
+
+    /** Creates the indexes replay, verify and status read by. Idempotent. */
+    public void createIndexes() {
+        tracker.createIndex(Indexes.ascending(TYPE, COLLECTION, "file", "offset"),
+                new IndexOptions().name("flush_by_file"));
+        tracker.createIndex(Indexes.ascending(TYPE, COLLECTION, "lastClusterTime"),
+                new IndexOptions().name("flush_by_time"));
+    }
+
+    @Override
+    public Optional<Checkpoint> load(String collection) {
+        Document d = tracker.find(Filters.eq("_id", checkpointId(collection))).first();
+        if (d == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Checkpoint(collection, toBson(d.get("resumeToken", Document.class)),
+                d.get("clusterTime", BsonTimestamp.class), Optional.ofNullable(d.getString("file")),
+                number(d, "fileLength"), number(d, "totalEvents"), number(d, "totalBytes"),
+                Boolean.TRUE.equals(d.getBoolean("startAfter")), d.getDate("updatedAt").toInstant()));
+    }
+
+    @Override
+    public void commit(FlushRecord range, Checkpoint checkpoint) {
+        Document entry = new Document("_id", "flush:" + range.file() + "@" + range.offset())
+                .append(TYPE, "flush").append(COLLECTION, range.collection())
+                .append("file", range.file()).append("offset", range.offset()).append("length", range.length())
+                .append("events", range.events())
+                .append("firstToken", range.firstToken()).append("lastToken", range.lastToken())
+                .append("firstClusterTime", range.firstClusterTime()).append("lastClusterTime", range.lastClusterTime())
+                .append("sha256", range.sha256()).append("trigger", range.trigger().tag())
+                .append("startedAt", Date.from(range.startedAt())).append("durationMs", range.duration().toMillis());
+        tracker.replaceOne(Filters.eq("_id", entry.get("_id")), entry, new ReplaceOptions().upsert(true));
+        advance(checkpoint);
+    }
+
+    @Override
+    public void advance(Checkpoint c) {
+        Document doc = new Document("_id", checkpointId(c.collection())).append(TYPE, "checkpoint")
+                .append(COLLECTION, c.collection()).append("resumeToken", c.resumeToken())
+                .append("clusterTime", c.clusterTime()).append("startAfter", c.startAfter())
+                .append("file", c.file().orElse(null)).append("fileLength", c.fileLength())
+                .append("totalEvents", c.totalEvents()).append("totalBytes", c.totalBytes())
+                .append("updatedAt", Date.from(c.updatedAt()));
+        tracker.replaceOne(Filters.eq("_id", doc.get("_id")), doc, new ReplaceOptions().upsert(true));
+    }
+
+    @Override
+    public void recordGap(Gap gap) {
+        tracker.insertOne(new Document("_id", new ObjectId()).append(TYPE, "gap").append(COLLECTION, gap.collection())
+                .append("lastToken", gap.lastToken().orElse(null))
+                .append("lastClusterTime", gap.lastClusterTime().orElse(null))
+                .append("detectedAt", Date.from(gap.detectedAt())).append("errorCode", gap.errorCode())
+                .append("reason", gap.reason()));
+    }
+
+    @Override
+    public List<FlushRecord> flushLog(String collection) {
+        List<FlushRecord> out = new ArrayList<>();
+        Bson filter = Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection));
+        for (Document d : tracker.find(filter).sort(Sorts.ascending("file", "offset"))) {
+            out.add(new FlushRecord(collection, d.getString("file"), number(d, "offset"), number(d, "length"),
+                    (int) number(d, "events"), toBson(d.get("firstToken", Document.class)),
+                    toBson(d.get("lastToken", Document.class)), d.get("firstClusterTime", BsonTimestamp.class),
+                    d.get("lastClusterTime", BsonTimestamp.class), d.getString("sha256"),
+                    FlushTrigger.valueOf(d.getString("trigger").toUpperCase(java.util.Locale.ROOT)),
+                    d.getDate("startedAt").toInstant(), Duration.ofMillis(number(d, "durationMs"))));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Gap> gaps(String collection) {
+        List<Gap> out = new ArrayList<>();
+        Bson filter = Filters.and(Filters.eq(TYPE, "gap"), Filters.eq(COLLECTION, collection));
+        for (Document d : tracker.find(filter).sort(Sorts.ascending("detectedAt"))) {
+            Document token = d.get("lastToken", Document.class);
+            out.add(new Gap(collection, Optional.ofNullable(token).map(MongoCheckpointStore::toBson),
+                    Optional.ofNullable(d.get("lastClusterTime", BsonTimestamp.class)),
+                    d.getDate("detectedAt").toInstant(), (int) number(d, "errorCode"), d.getString("reason")));
+        }
+        return out;
+    }
+
+    @Override
+    public void ping() {
+        try {
+            tracker.countDocuments(Filters.eq("_id", "ping"));
+        } catch (MongoException e) {
+            throw new IllegalStateException("tracker unreachable: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    private static String checkpointId(String collection) {
+        return "checkpoint:" + collection;
+    }
+
+    private static long number(Document d, String field) {
+        Object v = d.get(field);
+        return v instanceof Number n ? n.longValue() : 0L;
+    }
+
+    private static BsonDocument toBson(Document d) {
+        return d.toBsonDocument(BsonDocument.class, com.mongodb.MongoClientSettings.getDefaultCodecRegistry());
+    }
+}

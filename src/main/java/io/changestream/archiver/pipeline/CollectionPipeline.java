@@ -1,0 +1,267 @@
+package io.changestream.archiver.pipeline;
+
+import io.changestream.archiver.buffer.CollectionBuffer;
+import io.changestream.archiver.buffer.MemoryBudget;
+import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.ChangeStreamWatcher;
+import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
+import io.changestream.archiver.capture.CursorMonitor;
+import io.changestream.archiver.capture.ResumePoint;
+import io.changestream.archiver.checkpoint.Checkpoint;
+import io.changestream.archiver.checkpoint.CheckpointStore;
+import io.changestream.archiver.checkpoint.FlushTrigger;
+import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
+import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
+import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
+import io.changestream.archiver.pipeline.CollectionStatus.State;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.bson.BsonTimestamp;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One collection's path through the stages: change stream → buffer → exactly-once writer.
+ *
+ * <p>Capture requests one event at a time, and only while the shared {@link MemoryBudget} has room, so a slow or
+ * failing store pauses the change stream instead of growing memory (the driver fetches nothing nobody asked for).
+ * Flushes of this collection are serialized by one lock: concurrent triggers queue and each flushes what is
+ * buffered when its turn comes, so writes to one file never interleave.
+ */
+public final class CollectionPipeline {
+    private static final Logger log = LoggerFactory.getLogger(CollectionPipeline.class);
+
+    private final String name;
+    private final ChangeStreamWatcher watcher;
+    private final CollectionBuffer buffer;
+    private final MemoryBudget budget;
+    private final ExactlyOnceWriter writer;
+    private final CheckpointStore checkpoints;
+    private final CursorMonitor monitor;
+    private final ArchiverMetrics.PerCollection metrics;
+    private final HistoryLostPolicy historyLostPolicy;
+    private final Scheduler flushScheduler;
+    private final Clock clock;
+    private final String owner;
+    private final Runnable onPressure;
+    private final Consumer<HistoryLostException> onFatal;
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
+    private volatile State state = State.STARTING;
+    private volatile LastFlush lastFlush;
+    private volatile Capture capture;
+
+    CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
+                       ExactlyOnceWriter writer, CheckpointStore checkpoints, CursorMonitor monitor,
+                       ArchiverMetrics.PerCollection metrics, HistoryLostPolicy historyLostPolicy,
+                       Scheduler flushScheduler, Clock clock, String owner, Runnable onPressure,
+                       Consumer<HistoryLostException> onFatal) {
+        this.name = name;
+        this.watcher = watcher;
+        this.buffer = buffer;
+        this.budget = budget;
+        this.writer = writer;
+        this.checkpoints = checkpoints;
+        this.monitor = monitor;
+        this.metrics = metrics;
+        this.historyLostPolicy = historyLostPolicy;
+        this.flushScheduler = flushScheduler;
+        this.clock = clock;
+        this.owner = owner;
+        this.onPressure = onPressure;
+        this.onFatal = onFatal;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Recovers the archive tail (blocking; store and tracker must answer) and opens the change stream after it. */
+    void start() {
+        Optional<Checkpoint> checkpoint = locked(writer::recover);
+        checkpoint.ifPresent(c -> metrics.archivedUpTo(instant(c.clusterTime())));
+        ResumePoint from = checkpoint.<ResumePoint>map(c -> ResumePoint.after(c.resumeToken(), c.startAfter()))
+                .orElseGet(ResumePoint.Now::new);
+        log.info("starting capture of {} from {}", name, checkpoint.map(c -> "checkpoint " + c.resumeToken().toJson()
+                + " (" + instant(c.clusterTime()) + ")").orElse("now (no checkpoint)"));
+        subscribe(from);
+    }
+
+    private void subscribe(ResumePoint from) {
+        Capture next = new Capture();
+        capture = next;
+        state = State.WATCHING;
+        watcher.events(from).subscribe(next);
+    }
+
+    /** Stops capture; buffered events stay for the final flush. */
+    void stopCapture() {
+        Capture c = capture;
+        if (c != null) {
+            c.dispose();
+        }
+        monitor.closed(name);
+        state = State.STOPPED;
+    }
+
+    /** Flushes what is buffered now; completes once it is durable and checkpointed. */
+    public Mono<FlushResult> flush(FlushTrigger trigger) {
+        return Mono.fromCallable(() -> locked(() -> flushNow(trigger))).subscribeOn(flushScheduler);
+    }
+
+    private FlushResult flushNow(FlushTrigger trigger) {
+        if (buffer.size() == 0) {
+            return FlushResult.empty(name);
+        }
+        Instant at = clock.instant();
+        try {
+            FlushResult result = writer.flush(buffer, trigger);
+            lastFlush = new LastFlush(at, trigger.tag(), true, result.events(), result.files(), Optional.empty());
+            return result;
+        } catch (FlushFailedException e) {
+            lastFlush = new LastFlush(at, trigger.tag(), false, e.archivedBeforeFailure(), List.of(),
+                    Optional.of(e.getMessage()));
+            log.error("flush of {} failed; {} events stay buffered for the next trigger: {}", name, buffer.size(),
+                    e.getMessage());
+            throw e;
+        } finally {
+            metrics.buffered(buffer.size(), buffer.bytes());
+        }
+    }
+
+    /** Moves an idle collection's checkpoint to the stream's post-batch token, so it never falls off the oplog. */
+    void keepIdleCheckpointFresh() {
+        locked(() -> {
+            Optional<CursorMonitor.IdleToken> idle = monitor.idleToken(name);
+            Optional<Checkpoint> current = writer.checkpoint();
+            if (buffer.size() == 0 && idle.isPresent()
+                    && current.map(c -> !c.resumeToken().equals(idle.get().token())).orElse(true)) {
+                BsonTimestamp time = ResumeTokens.clusterTime(idle.get().token())
+                        .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
+                writer.advanceIdle(idle.get().token(), time);
+                log.debug("moved idle checkpoint of {} to post-batch token {}", name, idle.get().token().toJson());
+            }
+            return null;
+        });
+    }
+
+    public CollectionStatus status() {
+        Optional<CheckpointView> checkpoint = writer.checkpoint().map(c -> new CheckpointView(c.resumeToken().toJson(),
+                instant(c.clusterTime()), c.file(), c.fileLength(), c.totalEvents(), c.totalBytes(), c.updatedAt()));
+        State shown = state == State.WATCHING && budget.paused() && capture != null && capture.parked
+                ? State.PAUSED_BY_BACKPRESSURE : state;
+        return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
+                Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
+                Optional.ofNullable(lastFlush), checkpoint, owner);
+    }
+
+    /** True while the change stream is open (its aggregate or latest getMore succeeded). */
+    boolean subscribed() {
+        return state == State.WATCHING && monitor.isOpen(name);
+    }
+
+    long bufferedBytes() {
+        return buffer.bytes();
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> action) {
+        flushLock.lock();
+        try {
+            return action.get();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private void flushSoon() {
+        if (sizeFlushQueued.compareAndSet(false, true)) {
+            flush(FlushTrigger.SIZE)
+                    .doFinally(s -> sizeFlushQueued.set(false))
+                    .subscribe(r -> {
+                        if (buffer.isFull()) {
+                            flushSoon();
+                        }
+                    }, e -> { /* logged by flushNow; the next trigger retries */ });
+        }
+    }
+
+    private void historyLost(HistoryLostException e) {
+        monitor.closed(name);
+        if (historyLostPolicy == HistoryLostPolicy.FAIL) {
+            state = State.FAILED;
+            log.error("{}; HISTORY_LOST_POLICY=fail stops the service. To go on, set HISTORY_LOST_POLICY="
+                    + "resume-from-now (a gap is recorded) or restore the collection from a snapshot first", e.getMessage());
+            onFatal.accept(e);
+            return;
+        }
+        metrics.historyGap();
+        Optional<Checkpoint> checkpoint = writer.checkpoint();
+        Gap gap = new Gap(name, e.token(), checkpoint.map(Checkpoint::clusterTime), clock.instant(), e.code(),
+                e.getMessage());
+        try {
+            checkpoints.recordGap(gap);
+        } catch (RuntimeException trackerDown) {
+            log.error("could not record the history gap of {} in the tracker: {}", name, trackerDown.getMessage());
+        }
+        log.error("{}; HISTORY_LOST_POLICY=resume-from-now: gap recorded, capture resumes from now", e.getMessage());
+        metrics.watchRestart("history_lost");
+        subscribe(new ResumePoint.Now());
+    }
+
+    private static Instant instant(BsonTimestamp t) {
+        return Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL);
+    }
+
+    /** Pulls events one at a time while there is memory budget; parks when there is none. */
+    private final class Capture extends BaseSubscriber<ChangeEvent> {
+        private volatile boolean parked;
+
+        @Override
+        protected void hookOnSubscribe(Subscription subscription) {
+            requestNext();
+        }
+
+        @Override
+        protected void hookOnNext(ChangeEvent event) {
+            monitor.eventDelivered(name);
+            metrics.captured(event.operationType(), instant(event.clusterTime()));
+            boolean full = buffer.add(event);
+            metrics.buffered(buffer.size(), buffer.bytes());
+            if (full) {
+                flushSoon();
+            }
+            requestNext();
+        }
+
+        private void requestNext() {
+            parked = !budget.whenRoom(() -> {
+                parked = false;
+                request(1);
+            });
+            if (parked) {
+                onPressure.run();
+            }
+        }
+
+        @Override
+        protected void hookOnError(Throwable error) {
+            if (error instanceof HistoryLostException lost) {
+                historyLost(lost);
+            } else {
+                state = State.FAILED;
+                log.error("capture of {} stopped: {}", name, error.toString());
+            }
+        }
+    }
+}

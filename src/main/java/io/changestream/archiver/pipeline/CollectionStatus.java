@@ -1,0 +1,48 @@
+package io.changestream.archiver.pipeline;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A point-in-time view of one collection's pipeline, for {@code GET /status} and logs.
+ *
+ * @param collection      the collection
+ * @param state           what capture is doing
+ * @param bufferedEvents  events captured and not yet archived
+ * @param bufferedBytes   their BSON bytes
+ * @param newestCaptured  clusterTime of the newest captured event
+ * @param newestArchived  clusterTime of the newest durably archived event
+ * @param lastFlush       the most recent flush attempt
+ * @param checkpoint      the durable position
+ * @param owner           the instance holding this collection
+ */
+public record CollectionStatus(String collection, State state, int bufferedEvents, long bufferedBytes,
+                               Optional<Instant> newestCaptured, Optional<Instant> newestArchived,
+                               Optional<LastFlush> lastFlush, Optional<CheckpointView> checkpoint, String owner) {
+
+    public enum State {
+        /** Recovering the archive tail and opening the stream. */
+        STARTING,
+        /** The change stream is open and events are flowing. */
+        WATCHING,
+        /** The stream failed and is waiting to re-subscribe. */
+        BACKING_OFF,
+        /** All buffers together reached BUFFER_MAX_BYTES; capture waits for a flush to free room. */
+        PAUSED_BY_BACKPRESSURE,
+        /** Capture stopped for good: history lost under the fail policy, or a conflicting writer. */
+        FAILED,
+        /** Shut down. */
+        STOPPED
+    }
+
+    /** The latest flush: when, why, whether it worked, the files it touched and the error if it failed. */
+    public record LastFlush(Instant at, String trigger, boolean success, int events, List<String> files,
+                            Optional<String> error) {
+    }
+
+    /** The checkpoint as shown to operators: the token as JSON, its time, file and committed length. */
+    public record CheckpointView(String resumeToken, Instant clusterTime, Optional<String> file, long fileLength,
+                                 long totalEvents, long totalBytes, Instant updatedAt) {
+    }
+}

@@ -1,0 +1,333 @@
+package io.changestream.archiver.pipeline;
+
+import io.changestream.archiver.buffer.CollectionBuffer;
+import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.checkpoint.Checkpoint;
+import io.changestream.archiver.checkpoint.CheckpointStore;
+import io.changestream.archiver.checkpoint.FlushRecord;
+import io.changestream.archiver.checkpoint.FlushTrigger;
+import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.encode.ArchiveLines;
+import io.changestream.archiver.encode.HourSlot;
+import io.changestream.archiver.encode.SegmentEncoder;
+import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.StoreConflictException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
+import org.bson.RawBsonDocument;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the exactly-once protocol of one collection: every event the change stream delivered is in the archive
+ * exactly once, wherever the process dies.
+ *
+ * <h2>The protocol</h2>
+ * The archive (the store) is the truth about which events are archived; the checkpoint (tracker) is a durable
+ * pointer into it, and may lag behind it but never run ahead of it.
+ * <ol>
+ *   <li><b>Encode.</b> The buffered events are split into runs by the UTC hour of their {@code clusterTime}; each
+ *       run becomes the bytes of one append (JSON lines; one gzip member with gzip).</li>
+ *   <li><b>Append.</b> The run's bytes are appended to its hour file at the file's committed length. The store
+ *       never overwrites: a length that differs from the one expected is a conflict. When the append returns, the
+ *       bytes are durable.</li>
+ *   <li><b>Checkpoint.</b> The flush log entry (file, offset, length, SHA-256, tokens) is written, then the
+ *       checkpoint moves to the run's last token and the file's new length. Only now are the run's events removed
+ *       from the buffer. The next run of a multi-hour flush starts over at step 2.</li>
+ *   <li><b>Recover.</b> On start, and before retrying after any failed step, the writer re-reads the checkpoint and
+ *       looks at what the store holds beyond it: the rest of the checkpoint's file and every later hour file. A
+ *       torn last line (a crash mid-append to a store without atomic commits) is cut off. Every complete line found
+ *       there was delivered by the stream after the checkpoint, so it is <i>adopted</i>: logged with trigger
+ *       {@code recovery}, and the checkpoint moves to its token. Adopted events still in the buffer are removed
+ *       (they must be the buffer's oldest, in order; anything else is another writer, a conflict).</li>
+ *   <li><b>Resume.</b> Capture resumes after the checkpoint's token, so events after the adopted ones are
+ *       delivered again and appended once.</li>
+ * </ol>
+ * Crash points and why each is safe: before step 2 nothing was written and the stream re-delivers; during step 2
+ * the torn tail is cut and its complete lines adopted; between steps 2 and 3 the appended bytes are adopted; during
+ * step 3 the flush log entry is keyed by file and offset, so adoption rewrites it instead of adding a second one.
+ *
+ * <p>Not thread-safe: the owning {@link CollectionPipeline} calls it from one flush at a time.
+ */
+public final class ExactlyOnceWriter {
+    private static final Logger log = LoggerFactory.getLogger(ExactlyOnceWriter.class);
+
+    private final String collection;
+    private final ArchiveStore store;
+    private final CheckpointStore checkpoints;
+    private final ArchiveLayout layout;
+    private final SegmentEncoder encoder;
+    private final Clock clock;
+    private final RetryPolicy retry;
+    private final ArchiverMetrics.PerCollection metrics;
+    private final Map<ArchiveFile, Long> lengths = new HashMap<>();
+    private Checkpoint checkpoint;
+    private boolean mustRecover = true;
+
+    public ExactlyOnceWriter(String collection, ArchiveStore store, CheckpointStore checkpoints, ArchiveLayout layout,
+                             SegmentEncoder encoder, Clock clock, RetryPolicy retry,
+                             ArchiverMetrics.PerCollection metrics) {
+        this.collection = collection;
+        this.store = store;
+        this.checkpoints = checkpoints;
+        this.layout = layout;
+        this.encoder = encoder;
+        this.clock = clock;
+        this.retry = retry;
+        this.metrics = metrics;
+    }
+
+    /** Step 4 at start: adopts whatever the store holds beyond the checkpoint. Returns where capture resumes. */
+    public Optional<Checkpoint> recover() {
+        adoptBeyondCheckpoint(List.of());
+        mustRecover = false;
+        return Optional.ofNullable(checkpoint);
+    }
+
+    public Optional<Checkpoint> checkpoint() {
+        return Optional.ofNullable(checkpoint);
+    }
+
+    /**
+     * Makes the buffer's current events durable (steps 1-3), retrying failed attempts with backoff after recovering
+     * (step 4). Events leave the buffer only once checkpointed.
+     *
+     * @throws FlushFailedException after the last attempt; the unarchived events remain buffered
+     */
+    public FlushResult flush(CollectionBuffer buffer, FlushTrigger trigger) {
+        Instant started = clock.instant();
+        List<String> files = new ArrayList<>();
+        int archived = 0;
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
+            if (attempt > 1) {
+                sleep(retry.delay(attempt - 1));
+            }
+            try {
+                if (mustRecover) {
+                    archived += adoptBeyondCheckpoint(buffer);
+                    mustRecover = false;
+                }
+                archived += writeRuns(buffer, buffer.snapshot(), trigger, started, files);
+                metrics.flush(trigger.tag(), true, Duration.between(started, clock.instant()));
+                return new FlushResult(collection, archived, files);
+            } catch (StoreConflictException e) {
+                mustRecover = true;
+                last = e;
+                log.warn("flush of {} met a conflict on attempt {}/{}: {}", collection, attempt, retry.attempts(),
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                mustRecover = true;
+                last = e;
+                log.warn("flush of {} failed on attempt {}/{}: {}", collection, attempt, retry.attempts(),
+                        describe(e));
+            }
+        }
+        metrics.flush(trigger.tag(), false, Duration.between(started, clock.instant()));
+        throw new FlushFailedException(collection, archived, last instanceof StoreConflictException,
+                "flush of " + collection + " failed after " + retry.attempts() + " attempts: " + describe(last), last);
+    }
+
+    /** Moves an idle collection's checkpoint to a post-batch resume token; nothing is buffered behind it. */
+    public void advanceIdle(BsonDocument token, BsonTimestamp clusterTime) {
+        if (mustRecover) {
+            return; // a failed step is pending: recovery decides the checkpoint first
+        }
+        Checkpoint next = new Checkpoint(collection, token, clusterTime,
+                checkpoint == null ? Optional.empty() : checkpoint.file(),
+                checkpoint == null ? 0 : checkpoint.fileLength(), checkpoint == null ? 0 : checkpoint.totalEvents(),
+                checkpoint == null ? 0 : checkpoint.totalBytes(), false, clock.instant());
+        checkpoints.advance(next);
+        checkpoint = next;
+    }
+
+    // --- steps 1-3 ----------------------------------------------------------------------------------------------
+
+    private int writeRuns(CollectionBuffer buffer, List<ChangeEvent> events, FlushTrigger trigger, Instant started,
+                          List<String> files) {
+        int done = 0;
+        while (done < events.size()) {
+            HourSlot slot = HourSlot.of(events.get(done).clusterTime());
+            int end = done + 1;
+            while (end < events.size() && HourSlot.of(events.get(end).clusterTime()).equals(slot)) {
+                end++;
+            }
+            List<ChangeEvent> run = events.subList(done, end);
+            ArchiveFile file = layout.file(collection, slot);
+            byte[] bytes = encoder.encode(run);                                          // step 1
+            long position = lengthOf(file);
+            long newLength = store.append(file, position, bytes, 0, bytes.length);      // step 2
+            lengths.put(file, newLength);
+            ChangeEvent first = run.get(0);
+            ChangeEvent lastEvent = run.get(run.size() - 1);
+            FlushRecord entry = new FlushRecord(collection, file.path(), position, bytes.length, run.size(),
+                    first.resumeToken(), lastEvent.resumeToken(), first.clusterTime(), lastEvent.clusterTime(),
+                    sha256(bytes, 0, bytes.length), trigger, started, Duration.between(started, clock.instant()));
+            commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), "invalidate".equals(lastEvent.operationType()),
+                    newLength, run.size(), bytes.length);                                 // step 3
+            buffer.removeDurable(run.size());
+            if (!files.contains(file.path())) {
+                files.add(file.path());
+            }
+            log.info("archived {} events of {} to {} at offset {} ({} bytes, trigger {})", run.size(), collection,
+                    file, position, bytes.length, trigger.tag());
+            done = end;
+        }
+        return done;
+    }
+
+    private void commit(FlushRecord entry, BsonDocument token, BsonTimestamp clusterTime, boolean startAfter,
+                        long fileLength, int events, long bytes) {
+        Checkpoint next = new Checkpoint(collection, token, clusterTime, Optional.of(entry.file()), fileLength,
+                (checkpoint == null ? 0 : checkpoint.totalEvents()) + events,
+                (checkpoint == null ? 0 : checkpoint.totalBytes()) + bytes, startAfter, clock.instant());
+        checkpoints.commit(entry, next);
+        checkpoint = next;
+        metrics.archived(events, bytes, Instant.ofEpochSecond(clusterTime.getTime() & 0xFFFFFFFFL));
+    }
+
+    private long lengthOf(ArchiveFile file) {
+        Long known = lengths.get(file);
+        if (known != null) {
+            return known;
+        }
+        long length = store.length(file);
+        lengths.put(file, length);
+        return length;
+    }
+
+    // --- step 4 -------------------------------------------------------------------------------------------------
+
+    private int adoptBeyondCheckpoint(CollectionBuffer buffer) {
+        int adopted = adoptBeyondCheckpoint(buffer.snapshot());
+        if (adopted > 0) {
+            buffer.removeDurable(adopted);
+        }
+        return adopted;
+    }
+
+    /**
+     * Re-reads the checkpoint and adopts every complete line beyond it. {@code buffered} are the events still held
+     * in memory: adopted lines must be their prefix. Returns how many buffered events were adopted.
+     */
+    private int adoptBeyondCheckpoint(List<ChangeEvent> buffered) {
+        lengths.clear();
+        checkpoint = checkpoints.load(collection).orElse(null);
+        Optional<HourSlot> checkpointSlot = checkpoint == null ? Optional.empty()
+                : checkpoint.file().flatMap(f -> layout.slotOf(new ArchiveFile(f)));
+        int matched = 0;
+        for (ArchiveFile file : store.list(layout.folder(collection))) {
+            Optional<HourSlot> slot = layout.slotOf(file);
+            if (slot.isEmpty() || (checkpointSlot.isPresent() && slot.get().compareTo(checkpointSlot.get()) < 0)) {
+                continue;
+            }
+            long from = checkpoint != null && checkpoint.file().filter(file.path()::equals).isPresent()
+                    ? checkpoint.fileLength() : 0;
+            matched += adoptFile(file, from, buffered, matched);
+        }
+        return matched;
+    }
+
+    private int adoptFile(ArchiveFile file, long from, List<ChangeEvent> buffered, int alreadyMatched) {
+        long length = store.length(file);
+        if (length < from) {
+            throw new StoreConflictException(file + " holds " + length + " bytes but the checkpoint of " + collection
+                    + " says " + from + " are archived: the archive was shortened outside this service", length, null);
+        }
+        lengths.put(file, length);
+        if (length == from) {
+            return 0;
+        }
+        byte[] tail = readAll(file, from);
+        ArchiveLines.Units units = ArchiveLines.split(tail, layout.compression());
+        long complete = from + units.completeLength();
+        if (complete < length) {
+            log.warn("cutting a torn tail of {} bytes off {} (a crash mid-append)", length - complete, file);
+            store.truncate(file, complete);
+            lengths.put(file, complete);
+        }
+        List<byte[]> lines = new ArrayList<>();
+        units.units().forEach(u -> lines.addAll(u.lines()));
+        if (lines.isEmpty()) {
+            return 0;
+        }
+        List<ChangeEvent> adopted = new ArrayList<>(lines.size());
+        for (byte[] line : lines) {
+            adopted.add(ChangeEvent.of(RawBsonDocument.parse(new String(line, StandardCharsets.UTF_8))));
+        }
+        int matched = 0;
+        for (ChangeEvent event : adopted) {
+            int index = alreadyMatched + matched;
+            if (index < buffered.size()) {
+                if (!buffered.get(index).resumeToken().equals(event.resumeToken())) {
+                    throw new StoreConflictException(file + " holds events beyond the checkpoint of " + collection
+                            + " that this writer did not write (token " + event.resumeToken().toJson()
+                            + "): another writer?", length, null);
+                }
+                matched++;
+            }
+        }
+        int bytes = (int) units.completeLength();
+        ChangeEvent first = adopted.get(0);
+        ChangeEvent last = adopted.get(adopted.size() - 1);
+        Instant now = clock.instant();
+        FlushRecord entry = new FlushRecord(collection, file.path(), from, bytes, adopted.size(), first.resumeToken(),
+                last.resumeToken(), first.clusterTime(), last.clusterTime(), sha256(tail, 0, bytes),
+                FlushTrigger.RECOVERY, now, Duration.ZERO);
+        commit(entry, last.resumeToken(), last.clusterTime(), "invalidate".equals(last.operationType()), complete,
+                adopted.size(), bytes);
+        log.info("adopted {} events of {} found in {} beyond the checkpoint (offset {}, {} bytes)", adopted.size(),
+                collection, file, from, bytes);
+        return matched;
+    }
+
+    private byte[] readAll(ArchiveFile file, long from) {
+        try (InputStream in = store.read(file, from)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file + " from offset " + from + " failed", e);
+        }
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------------
+
+    static String sha256(byte[] data, int offset, int length) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(data, offset, length);
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        return e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    private void sleep(Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FlushFailedException(collection, 0, false, "flush of " + collection + " interrupted", e);
+        }
+    }
+}
