@@ -203,14 +203,13 @@ public final class ExactlyOnceWriter {
         metrics.archived(events, bytes, Instant.ofEpochSecond(clusterTime.getTime() & 0xFFFFFFFFL));
     }
 
+    /**
+     * Where the next append to {@code file} must land. Recovery learned the length of every file at or after the
+     * checkpoint's hour; any other file did not exist then, so this writer expects it empty. Asking the store
+     * instead would let a foreign writer's bytes pass as ours; expecting 0 turns them into a conflict.
+     */
     private long lengthOf(ArchiveFile file) {
-        Long known = lengths.get(file);
-        if (known != null) {
-            return known;
-        }
-        long length = store.length(file);
-        lengths.put(file, length);
-        return length;
+        return lengths.getOrDefault(file, 0L);
     }
 
     // --- step 4 -------------------------------------------------------------------------------------------------

@@ -1,0 +1,144 @@
+package io.changestream.archiver.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
+import io.changestream.archiver.config.ArchiverConfig.StoreKind;
+import io.changestream.archiver.config.ConfigException.Problem;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static Map<String, String> minimal() {
+        Map<String, String> env = new HashMap<>();
+        env.put("MONGODB_URI", "mongodb://app:s3cr3t-pw@db-0.example:27017/?replicaSet=rs0");
+        env.put("MONGODB_DATABASE", "shop");
+        env.put("MONGODB_COLLECTIONS", "orders, customers");
+        return env;
+    }
+
+    @Test
+    void defaultsMatchTheContract() {
+        ArchiverConfig c = ConfigLoader.load(minimal());
+        assertThat(c.source().collections()).containsExactly("orders", "customers");
+        assertThat(c.source().fullDocument()).isEqualTo("updateLookup");
+        assertThat(c.source().fullDocumentBeforeChange()).isEqualTo("off");
+        assertThat(c.tracker().external()).isFalse();
+        assertThat(c.tracker().database()).isEqualTo("shop");
+        assertThat(c.tracker().collection()).isEqualTo("changestream_tracker");
+        assertThat(c.store().kind()).isEqualTo(StoreKind.LOCAL);
+        assertThat(c.store().compression()).isEqualTo(Compression.NONE);
+        assertThat(c.flush().quartzCron()).isEqualTo("0 0 * * * ?");
+        assertThat(c.flush().maxEvents()).isEqualTo(1000);
+        assertThat(c.flush().maxBytes()).isEqualTo(16_777_216L);
+        assertThat(c.flush().bufferMaxBytes()).isEqualTo(268_435_456L);
+        assertThat(c.store().retryAttempts()).isEqualTo(5);
+        assertThat(c.historyLostPolicy()).isEqualTo(HistoryLostPolicy.FAIL);
+        assertThat(c.ops().httpPort()).isEqualTo(8080);
+        assertThat(c.ops().shutdownTimeout().toSeconds()).isEqualTo(25);
+    }
+
+    @Test
+    void predecessorAliasesStillWork() {
+        Map<String, String> env = minimal();
+        env.put("BATCH_SIZE", "250");
+        env.put("DUMP_SCHEDULE", "*/15 * * * *");
+        env.put("MIGRATIONS_DB_URI", "mongodb://tracker.example:27017");
+        ArchiverConfig c = ConfigLoader.load(env);
+        assertThat(c.flush().maxEvents()).isEqualTo(250);
+        assertThat(c.flush().quartzCron()).isEqualTo("0 */15 * * * ?");
+        assertThat(c.tracker().external()).isTrue();
+        assertThat(c.tracker().uri().reveal()).isEqualTo("mongodb://tracker.example:27017");
+    }
+
+    @Test
+    void theNewNameWinsOverItsAlias() {
+        Map<String, String> env = minimal();
+        env.put("BATCH_SIZE", "250");
+        env.put("FLUSH_MAX_EVENTS", "10");
+        assertThat(ConfigLoader.load(env).flush().maxEvents()).isEqualTo(10);
+    }
+
+    @Test
+    void threeMistakesAreReportedAsThreeProblemsNamingVariableValueAndWhatIsAllowed() {
+        Map<String, String> env = minimal();
+        env.put("FLUSH_MAX_EVENTS", "lots");
+        env.put("ARCHIVE_STORE", "s3");
+        env.put("FLUSH_SCHEDULE", "every hour");
+        assertThatThrownBy(() -> ConfigLoader.load(env))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.problems()).extracting(Problem::variable)
+                            .containsExactlyInAnyOrder("FLUSH_MAX_EVENTS", "ARCHIVE_STORE", "FLUSH_SCHEDULE");
+                    assertThat(e.getMessage()).contains("FLUSH_MAX_EVENTS=lots", "a whole number from 1 to",
+                            "ARCHIVE_STORE=s3", "one of local, adls", "FLUSH_SCHEDULE=every hour", "5-field");
+                });
+    }
+
+    @Test
+    void missingRequiredVariablesAreAllNamed() {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(Problem::variable)
+                        .containsExactlyInAnyOrder("MONGODB_URI", "MONGODB_DATABASE", "MONGODB_COLLECTIONS"));
+    }
+
+    @Test
+    void anAliasIsNamedAsTheUserWroteIt() {
+        Map<String, String> env = minimal();
+        env.put("BATCH_SIZE", "0");
+        assertThatThrownBy(() -> ConfigLoader.load(env)).hasMessageContaining("BATCH_SIZE=0");
+    }
+
+    @Test
+    void secretsNeverAppearInProblems() {
+        Map<String, String> env = minimal();
+        env.put("MONGODB_URI", "mongodb://app:s3cr3t-pw@db-0.example:27017/?authSource=admin&replicaSet=");
+        env.put("MONGODB_COLLECTIONS", "orders");
+        env.put("ARCHIVE_STORE", "adls");
+        env.put("AZURE_STORAGE_ACCOUNT_NAME", "acct1");
+        env.put("AZURE_STORAGE_ACCOUNT_KEY", "c2VjcmV0LWtleS12YWx1ZQ==");
+        env.put("AZURE_STORAGE_SAS_TOKEN", "sv=2024&sig=SIGNATURE-VALUE");
+        env.put("ADMIN_TOKEN", "short-token");
+        env.put("TRACKER_URI", "http://user:tracker-pw@host");
+        assertThatThrownBy(() -> ConfigLoader.load(env))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.getMessage()).doesNotContain("s3cr3t-pw", "c2VjcmV0LWtleS12YWx1ZQ==",
+                            "SIGNATURE-VALUE", "short-token", "tracker-pw");
+                    assertThat(e.problems()).extracting(Problem::variable).contains(
+                            "AZURE_STORAGE_ACCOUNT_KEY and AZURE_STORAGE_SAS_TOKEN", "ADMIN_TOKEN", "TRACKER_URI");
+                });
+    }
+
+    @Test
+    void secretToStringMasksCredentialsInUris() {
+        assertThat(new Secret("mongodb+srv://u:p%40ss@cluster0.example/db?authSource=admin").toString())
+                .isEqualTo("mongodb+srv://****@cluster0.example/db?authSource=admin");
+        assertThat(new Secret("https://acct.blob.core.windows.net/c?sv=1&sig=abc").toString()).doesNotContain("abc");
+        assertThat(new Secret("plain-key").toString()).isEqualTo("****");
+    }
+
+    @Test
+    void adlsNeedsAnAccountAndAcceptsACustomEndpoint() {
+        Map<String, String> env = minimal();
+        env.put("ARCHIVE_STORE", "adls");
+        assertThatThrownBy(() -> ConfigLoader.load(env)).hasMessageContaining("AZURE_STORAGE_ACCOUNT_NAME is not set");
+        env.put("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1");
+        env.put("AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:10004/devstoreaccount1/");
+        ArchiverConfig c = ConfigLoader.load(env);
+        assertThat(c.store().azure().orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:10004/devstoreaccount1");
+        assertThat(c.store().azure().orElseThrow().fileSystem()).isEqualTo("changestreams");
+    }
+
+    @Test
+    void everySettingHasAMeaningAndSecretsAreMarked() {
+        for (Setting s : Setting.values()) {
+            assertThat(s.meaning()).as(s.name()).isNotBlank();
+        }
+        assertThat(Setting.AZURE_STORAGE_ACCOUNT_KEY.secret()).isTrue();
+        assertThat(Setting.ADMIN_TOKEN.secret()).isTrue();
+        assertThat(Setting.byName("DUMP_SCHEDULE")).contains(Setting.FLUSH_SCHEDULE);
+    }
+}

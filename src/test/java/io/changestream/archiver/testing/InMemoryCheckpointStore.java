@@ -1,0 +1,97 @@
+package io.changestream.archiver.testing;
+
+import io.changestream.archiver.checkpoint.Checkpoint;
+import io.changestream.archiver.checkpoint.CheckpointStore;
+import io.changestream.archiver.checkpoint.FlushRecord;
+import io.changestream.archiver.checkpoint.Gap;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The tracker in memory, for unit tests. Faults can be armed: the next flush-log write or checkpoint write fails,
+ * so tests can stop the protocol between its steps.
+ */
+public final class InMemoryCheckpointStore implements CheckpointStore {
+    private final Map<String, Checkpoint> checkpoints = new HashMap<>();
+    private final Map<String, FlushRecord> log = new TreeMap<>();
+    private final List<Gap> gaps = new ArrayList<>();
+    private int failNextLogWrites;
+    private int failNextCheckpointWrites;
+    private boolean down;
+
+    public synchronized void failNextLogWrite() {
+        failNextLogWrites++;
+    }
+
+    public synchronized void failNextCheckpointWrite() {
+        failNextCheckpointWrites++;
+    }
+
+    public synchronized void down(boolean down) {
+        this.down = down;
+    }
+
+    @Override
+    public synchronized Optional<Checkpoint> load(String collection) {
+        checkUp();
+        return Optional.ofNullable(checkpoints.get(collection));
+    }
+
+    @Override
+    public synchronized void commit(FlushRecord range, Checkpoint checkpoint) {
+        checkUp();
+        if (failNextLogWrites > 0) {
+            failNextLogWrites--;
+            throw new IllegalStateException("injected: flush log write failed");
+        }
+        log.put(range.file() + "@" + String.format("%020d", range.offset()), range);
+        advance(checkpoint);
+    }
+
+    @Override
+    public synchronized void advance(Checkpoint checkpoint) {
+        checkUp();
+        if (failNextCheckpointWrites > 0) {
+            failNextCheckpointWrites--;
+            throw new IllegalStateException("injected: checkpoint write failed");
+        }
+        checkpoints.put(checkpoint.collection(), checkpoint);
+    }
+
+    @Override
+    public synchronized void recordGap(Gap gap) {
+        checkUp();
+        gaps.add(gap);
+    }
+
+    @Override
+    public synchronized List<FlushRecord> flushLog(String collection) {
+        return log.values().stream().filter(r -> r.collection().equals(collection))
+                .sorted(Comparator.comparing(FlushRecord::file).thenComparingLong(FlushRecord::offset)).toList();
+    }
+
+    @Override
+    public synchronized List<Gap> gaps(String collection) {
+        return gaps.stream().filter(g -> g.collection().equals(collection)).toList();
+    }
+
+    @Override
+    public synchronized void ping() {
+        checkUp();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private void checkUp() {
+        if (down) {
+            throw new IllegalStateException("injected: tracker unreachable");
+        }
+    }
+}
