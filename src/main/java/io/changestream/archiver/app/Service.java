@@ -26,12 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>Opening clients does not contact MongoDB or the store; the archiver's start-up retries until they answer,
  * so the process comes up (and reports not-ready) while a dependency is down.
  */
-final class Service implements AutoCloseable {
+public final class Service implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
 
-    final ArchiverConfig config;
-    final ArchiverMetrics metrics;
-    final Archiver archiver;
+    public final ArchiverConfig config;
+    public final ArchiverMetrics metrics;
+    public final Archiver archiver;
     private final Deque<AutoCloseable> opened;
     private final FlushSchedule schedule;
 
@@ -44,8 +44,14 @@ final class Service implements AutoCloseable {
         this.opened = opened;
     }
 
-    static Service start(ArchiverConfig config, MeterRegistry registry, Clock clock) {
+    public static Service start(ArchiverConfig config, MeterRegistry registry, Clock clock) {
+        return start(config, registry, clock, openStore(config.store()));
+    }
+
+    /** Starts with a given store (tests wrap the real one to inject faults); the service closes it. */
+    public static Service start(ArchiverConfig config, MeterRegistry registry, Clock clock, ArchiveStore store) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
+        opened.push(store);
         try {
             ArchiverMetrics metrics = new ArchiverMetrics(registry, clock);
             CursorMonitor monitor = new CursorMonitor(config.source().database());
@@ -57,8 +63,6 @@ final class Service implements AutoCloseable {
             opened.push(trackerClient);
             MongoCheckpointStore checkpoints = new MongoCheckpointStore(trackerClient, config.tracker().database(),
                     config.tracker().collection(), false);
-            ArchiveStore store = openStore(config.store());
-            opened.push(store);
             Archiver archiver = new Archiver(config, source.getDatabase(config.source().database()), monitor, store,
                     checkpoints, metrics, clock);
             log.info("archiving {} collections of database {} to {} (tracker: {} mode, {}.{})",
@@ -82,7 +86,7 @@ final class Service implements AutoCloseable {
                 .applicationName("changestream-archiver");
     }
 
-    static ArchiveStore openStore(ArchiverConfig.Store store) {
+    public static ArchiveStore openStore(ArchiverConfig.Store store) {
         return switch (store.kind()) {
             case LOCAL -> new LocalArchiveStore(store.localDir());
             case ADLS -> throw new IllegalStateException("ARCHIVE_STORE=adls is not available in this build");
