@@ -104,6 +104,8 @@ public final class ChangeStreamWatcher {
             publisher = publisher.resumeAfter(r.token());
         } else if (from instanceof ResumePoint.StartAfter s) {
             publisher = publisher.startAfter(s.token());
+        } else if (from instanceof ResumePoint.StartAt at) {
+            publisher = publisher.startAtOperationTime(at.operationTime());
         }
         log.debug("opening change stream of {} from {}", name, from);
         // withDocumentClass keeps each event as the raw bytes the server sent: no decoding on the hot path.

@@ -65,7 +65,8 @@ public final class MongoCheckpointStore implements CheckpointStore {
         if (d == null) {
             return Optional.empty();
         }
-        return Optional.of(new Checkpoint(collection, toBson(d.get("resumeToken", Document.class)),
+        return Optional.of(new Checkpoint(collection,
+                Optional.ofNullable(d.get("resumeToken", Document.class)).map(MongoCheckpointStore::toBson),
                 d.get("clusterTime", BsonTimestamp.class), Optional.ofNullable(d.getString("file")),
                 number(d, "fileLength"), number(d, "totalEvents"), number(d, "totalBytes"),
                 Boolean.TRUE.equals(d.getBoolean("startAfter")), d.getDate("updatedAt").toInstant()));
@@ -88,7 +89,7 @@ public final class MongoCheckpointStore implements CheckpointStore {
     @Override
     public void advance(Checkpoint c) {
         Document doc = new Document("_id", checkpointId(c.collection())).append(TYPE, "checkpoint")
-                .append(COLLECTION, c.collection()).append("resumeToken", c.resumeToken())
+                .append(COLLECTION, c.collection()).append("resumeToken", c.resumeToken().orElse(null))
                 .append("clusterTime", c.clusterTime()).append("startAfter", c.startAfter())
                 .append("file", c.file().orElse(null)).append("fileLength", c.fileLength())
                 .append("totalEvents", c.totalEvents()).append("totalBytes", c.totalBytes())

@@ -4,6 +4,7 @@ import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
+import io.changestream.archiver.capture.ClusterClock;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushTrigger;
@@ -78,6 +79,7 @@ public final class Archiver {
         });
         ArchiveLayout layout = new ArchiveLayout(config.store().prefix(), config.store().compression());
         SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
+        ClusterClock clusterClock = new ClusterClock(source, clock);
         for (String name : config.source().collections()) {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
             ChangeStreamWatcher watcher = new ChangeStreamWatcher(
@@ -88,6 +90,7 @@ public final class Archiver {
             ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, layout, encoder, clock, retry,
                     perCollection);
             pipelines.put(name, new CollectionPipeline(name, watcher, buffer, budget, writer, checkpoints, monitor,
+                    clusterClock,
                     perCollection, config.historyLostPolicy(), flushScheduler, clock, config.ops().instanceId(),
                     this::relievePressure, this::fatal));
         }

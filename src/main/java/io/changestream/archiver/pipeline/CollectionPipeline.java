@@ -4,6 +4,7 @@ import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
+import io.changestream.archiver.capture.ClusterClock;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.capture.ResumePoint;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
@@ -49,6 +51,7 @@ public final class CollectionPipeline {
     private final ExactlyOnceWriter writer;
     private final CheckpointStore checkpoints;
     private final CursorMonitor monitor;
+    private final ClusterClock clusterClock;
     private final ArchiverMetrics.PerCollection metrics;
     private final HistoryLostPolicy historyLostPolicy;
     private final Scheduler flushScheduler;
@@ -64,6 +67,7 @@ public final class CollectionPipeline {
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
                        ExactlyOnceWriter writer, CheckpointStore checkpoints, CursorMonitor monitor,
+                       ClusterClock clusterClock,
                        ArchiverMetrics.PerCollection metrics, HistoryLostPolicy historyLostPolicy,
                        Scheduler flushScheduler, Clock clock, String owner, Runnable onPressure,
                        Consumer<HistoryLostException> onFatal) {
@@ -74,6 +78,7 @@ public final class CollectionPipeline {
         this.writer = writer;
         this.checkpoints = checkpoints;
         this.monitor = monitor;
+        this.clusterClock = clusterClock;
         this.metrics = metrics;
         this.historyLostPolicy = historyLostPolicy;
         this.flushScheduler = flushScheduler;
@@ -89,13 +94,18 @@ public final class CollectionPipeline {
 
     /** Recovers the archive tail (blocking; store and tracker must answer) and opens the change stream after it. */
     void start() {
-        Optional<Checkpoint> checkpoint = locked(writer::recover);
-        checkpoint.ifPresent(c -> metrics.archivedUpTo(instant(c.clusterTime())));
-        ResumePoint from = checkpoint.<ResumePoint>map(c -> ResumePoint.after(c.resumeToken(), c.startAfter()))
-                .orElseGet(ResumePoint.Now::new);
-        log.info("starting capture of {} from {}", name, checkpoint.map(c -> "checkpoint " + c.resumeToken().toJson()
-                + " (" + instant(c.clusterTime()) + ")").orElse("now (no checkpoint)"));
+        Checkpoint checkpoint = locked(() -> writer.recover().orElseGet(() -> writer.beginAt(clusterClock.now())));
+        checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
+        ResumePoint from = resumePoint(checkpoint);
+        log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
+                .map(t -> "checkpoint " + t.toJson()).orElse("operation time " + checkpoint.clusterTime().getTime()
+                        + "." + checkpoint.clusterTime().getInc()), instant(checkpoint.clusterTime()));
         subscribe(from);
+    }
+
+    private static ResumePoint resumePoint(Checkpoint c) {
+        return c.resumeToken().<ResumePoint>map(t -> ResumePoint.after(t, c.startAfter()))
+                .orElseGet(() -> new ResumePoint.StartAt(c.clusterTime()));
     }
 
     private void subscribe(ResumePoint from) {
@@ -146,7 +156,7 @@ public final class CollectionPipeline {
             Optional<CursorMonitor.IdleToken> idle = monitor.idleToken(name);
             Optional<Checkpoint> current = writer.checkpoint();
             if (buffer.size() == 0 && idle.isPresent()
-                    && current.map(c -> !c.resumeToken().equals(idle.get().token())).orElse(true)) {
+                    && current.map(c -> !c.resumeToken().equals(Optional.of(idle.get().token()))).orElse(true)) {
                 BsonTimestamp time = ResumeTokens.clusterTime(idle.get().token())
                         .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
                 writer.advanceIdle(idle.get().token(), time);
@@ -157,7 +167,8 @@ public final class CollectionPipeline {
     }
 
     public CollectionStatus status() {
-        Optional<CheckpointView> checkpoint = writer.checkpoint().map(c -> new CheckpointView(c.resumeToken().toJson(),
+        Optional<CheckpointView> checkpoint = writer.checkpoint().map(c -> new CheckpointView(
+                c.resumeToken().map(BsonDocument::toJson).orElse(null),
                 instant(c.clusterTime()), c.file(), c.fileLength(), c.totalEvents(), c.totalBytes(), c.updatedAt()));
         State shown = state == State.WATCHING && budget.paused() && capture != null && capture.parked
                 ? State.PAUSED_BY_BACKPRESSURE : state;
@@ -214,9 +225,10 @@ public final class CollectionPipeline {
         } catch (RuntimeException trackerDown) {
             log.error("could not record the history gap of {} in the tracker: {}", name, trackerDown.getMessage());
         }
+        Checkpoint restart = locked(() -> writer.beginAt(clusterClock.now()));
         log.error("{}; HISTORY_LOST_POLICY=resume-from-now: gap recorded, capture resumes from now", e.getMessage());
         metrics.watchRestart("history_lost");
-        subscribe(new ResumePoint.Now());
+        subscribe(resumePoint(restart));
     }
 
     private static Instant instant(BsonTimestamp t) {

@@ -41,7 +41,10 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
                             Optional<String> error) {
     }
 
-    /** The checkpoint as shown to operators: the token as JSON, its time, file and committed length. */
+    /**
+     * The checkpoint as shown to operators: the token as JSON (null before the first archived event, when capture
+     * begins at {@code clusterTime}), its time, file and committed length.
+     */
     public record CheckpointView(String resumeToken, Instant clusterTime, Optional<String> file, long fileLength,
                                  long totalEvents, long totalBytes, Instant updatedAt) {
     }

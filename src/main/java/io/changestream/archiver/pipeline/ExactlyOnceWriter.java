@@ -145,17 +145,30 @@ public final class ExactlyOnceWriter {
                 "flush of " + collection + " failed after " + retry.attempts() + " attempts: " + describe(last), last);
     }
 
+    /**
+     * Records that capture begins at {@code operationTime}, before any event is captured: on first start (no
+     * checkpoint) and after history was lost. Until an event is archived, a restart resumes from here.
+     */
+    public Checkpoint beginAt(BsonTimestamp operationTime) {
+        return move(Optional.empty(), operationTime);
+    }
+
     /** Moves an idle collection's checkpoint to a post-batch resume token; nothing is buffered behind it. */
     public void advanceIdle(BsonDocument token, BsonTimestamp clusterTime) {
         if (mustRecover) {
             return; // a failed step is pending: recovery decides the checkpoint first
         }
+        move(Optional.of(token), clusterTime);
+    }
+
+    private Checkpoint move(Optional<BsonDocument> token, BsonTimestamp clusterTime) {
         Checkpoint next = new Checkpoint(collection, token, clusterTime,
                 checkpoint == null ? Optional.empty() : checkpoint.file(),
                 checkpoint == null ? 0 : checkpoint.fileLength(), checkpoint == null ? 0 : checkpoint.totalEvents(),
                 checkpoint == null ? 0 : checkpoint.totalBytes(), false, clock.instant());
         checkpoints.advance(next);
         checkpoint = next;
+        return next;
     }
 
     // --- steps 1-3 ----------------------------------------------------------------------------------------------
@@ -195,7 +208,8 @@ public final class ExactlyOnceWriter {
 
     private void commit(FlushRecord entry, BsonDocument token, BsonTimestamp clusterTime, boolean startAfter,
                         long fileLength, int events, long bytes) {
-        Checkpoint next = new Checkpoint(collection, token, clusterTime, Optional.of(entry.file()), fileLength,
+        Checkpoint next = new Checkpoint(collection, Optional.of(token), clusterTime, Optional.of(entry.file()),
+                fileLength,
                 (checkpoint == null ? 0 : checkpoint.totalEvents()) + events,
                 (checkpoint == null ? 0 : checkpoint.totalBytes()) + bytes, startAfter, clock.instant());
         checkpoints.commit(entry, next);

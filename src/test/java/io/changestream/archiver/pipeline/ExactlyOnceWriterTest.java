@@ -73,7 +73,7 @@ class ExactlyOnceWriterTest {
                 new RetryPolicy(attempts, Duration.ZERO, Duration.ZERO),
                 new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()).collection(COLLECTION));
         Optional<Checkpoint> checkpoint = writer.recover();
-        int next = checkpoint.map(c -> indexOf(c.resumeToken()) + 1).orElse(0);
+        int next = checkpoint.flatMap(Checkpoint::resumeToken).map(t -> indexOf(t) + 1).orElse(0);
         stream.subList(next, stream.size()).forEach(buffer::add);
         return checkpoint;
     }
@@ -87,7 +87,7 @@ class ExactlyOnceWriterTest {
         assertThat(result.events()).isEqualTo(20);
         assertThat(result.files()).containsExactly("orders/2026-11-22-00" + c.suffix(), "orders/2026-11-22-01" + c.suffix());
         assertThat(buffer.size()).isZero();
-        assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).isEqualTo(stream.get(19).resumeToken());
+        assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).contains(stream.get(19).resumeToken());
         assertArchiveHoldsExactlyOnce(20);
     }
 
@@ -153,7 +153,7 @@ class ExactlyOnceWriterTest {
         assertThat(tracker.load(COLLECTION)).isEmpty();
 
         Optional<Checkpoint> recovered = restart(1);
-        assertThat(recovered.orElseThrow().resumeToken()).isEqualTo(stream.get(9).resumeToken());
+        assertThat(recovered.orElseThrow().resumeToken()).contains(stream.get(9).resumeToken());
         writer.flush(buffer, FlushTrigger.MANUAL);
 
         assertArchiveHoldsExactlyOnce(20);
@@ -219,7 +219,7 @@ class ExactlyOnceWriterTest {
         }
         List<BsonDocument> expected = stream.subList(0, count).stream().map(ChangeEvent::resumeToken).toList();
         assertThat(tokens).containsExactlyElementsOf(expected);
-        assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).isEqualTo(expected.get(count - 1));
+        assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).contains(expected.get(count - 1));
     }
 
     private void assertFlushLogTiles(ArchiveFile file, long length) {
