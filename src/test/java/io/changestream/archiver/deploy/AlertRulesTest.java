@@ -1,0 +1,102 @@
+package io.changestream.archiver.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The PrometheusRule the chart renders with {@code metrics.prometheusRule.enabled}. */
+class AlertRulesTest {
+
+    private static Map<String, Map<String, Object>> alerts;
+
+    @BeforeAll
+    static void render() {
+        Map<String, Object> rule = HelmChart.render(HelmChart.EVERYTHING_ON).get("PrometheusRule");
+        alerts = new LinkedHashMap<>();
+        for (Object group : Tree.list(rule, "spec.groups")) {
+            for (Object r : Tree.list(group, "rules")) {
+                Map<String, Object> alert = Tree.map(r);
+                alerts.put((String) alert.get("alert"), alert);
+            }
+        }
+    }
+
+    @Test
+    void everyAlertOfTheOperationsGuideExists() {
+        assertThat(alerts).containsOnlyKeys(
+                "ArchiverArchiveLagHigh", "ArchiverFlushFailures", "ArchiverHistoryGap",
+                "ArchiverNotReady", "ArchiverDown", "ArchiverBackpressureSustained");
+    }
+
+    @Test
+    void everyAlertHasSeveritySummaryDescriptionAndARunbookAnchor() {
+        Map<String, String> anchors = Map.of(
+                "ArchiverArchiveLagHigh", "archive-lag-high",
+                "ArchiverFlushFailures", "flush-failures",
+                "ArchiverHistoryGap", "history-gap",
+                "ArchiverNotReady", "not-ready",
+                "ArchiverDown", "archiver-down",
+                "ArchiverBackpressureSustained", "backpressure-sustained");
+        alerts.forEach((name, alert) -> {
+            assertThat((String) Tree.at(alert, "labels.severity")).as(name).isIn("warning", "critical");
+            Map<String, Object> annotations = Tree.map(alert, "annotations");
+            assertThat((String) annotations.get("summary")).as(name).isNotBlank();
+            assertThat((String) annotations.get("description")).as(name).isNotBlank();
+            assertThat(annotations.get("runbook_url")).as(name)
+                    .isEqualTo("https://docs.example.com/archiver/operations.md#" + anchors.get(name));
+        });
+    }
+
+    @Test
+    void archiverExpressionsUseOnlySpecMetricsOfThisRelease() {
+        alerts.forEach((name, alert) -> {
+            String expr = (String) alert.get("expr");
+            for (String series : SpecMetrics.seriesIn(expr)) {
+                assertThat(SpecMetrics.isSpecSeries(series) || Set.of("up", "kube_pod_status_ready").contains(series))
+                        .as("%s uses %s", name, series).isTrue();
+            }
+            assertThat(expr).as(name).contains("namespace=\"" + HelmChart.NAMESPACE + "\"");
+            assertThat(balanced(expr)).as("brackets of %s", name).isTrue();
+        });
+    }
+
+    @Test
+    void thresholdsAndDurationsMatchTheContract() {
+        assertThat((String) alerts.get("ArchiverArchiveLagHigh").get("expr"))
+                .contains("archiver_archive_lag_seconds{").contains("> 7200").contains("archiver_buffered_events{");
+        assertThat((String) alerts.get("ArchiverFlushFailures").get("expr"))
+                .contains("outcome=\"failure\"").contains("increase(archiver_flushes_total{");
+        assertThat((String) alerts.get("ArchiverHistoryGap").get("expr")).contains("archiver_history_gaps_total{");
+        assertThat(alerts.get("ArchiverHistoryGap")).containsEntry("labels", Map.of("severity", "critical"));
+        assertThat((String) alerts.get("ArchiverBackpressureSustained").get("expr"))
+                .contains("archiver_backpressure_active{").contains("== 1");
+        assertThat(alerts.get("ArchiverBackpressureSustained")).containsEntry("for", "10m");
+        assertThat((String) alerts.get("ArchiverNotReady").get("expr"))
+                .contains("kube_pod_status_ready{").contains("pod=~\"" + HelmChart.FULLNAME + "-");
+    }
+
+    @Test
+    void alertTemplatesKeepPrometheusPlaceholdersForPrometheus() {
+        String summary = (String) Tree.at(alerts.get("ArchiverArchiveLagHigh"), "annotations.summary");
+        assertThat(summary).contains("{{ $labels.collection }}").contains("{{ $value | humanizeDuration }}");
+    }
+
+    private static boolean balanced(String expr) {
+        Deque<Character> open = new ArrayDeque<>();
+        for (char c : expr.toCharArray()) {
+            int closing = ")}]".indexOf(c);
+            if ("({[".indexOf(c) >= 0) {
+                open.push(c);
+            } else if (closing >= 0 && (open.isEmpty() || "({[".indexOf(open.pop()) != closing)) {
+                return false;
+            }
+        }
+        return open.isEmpty();
+    }
+}
