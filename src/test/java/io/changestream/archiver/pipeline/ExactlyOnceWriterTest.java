@@ -203,6 +203,38 @@ class ExactlyOnceWriterTest {
         assertThat(buffer.size()).isEqualTo(20);
     }
 
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void anIdleCollectionsCheckpointMovesToThePostBatchTokenAndARestartResumesThere(Compression c) {
+        start(c, 1);
+        writer.flush(buffer, FlushTrigger.MANUAL);
+        Checkpoint archived = tracker.load(COLLECTION).orElseThrow();
+        BsonDocument postBatch = new BsonDocument("_data", new org.bson.BsonString("t999999999"));
+
+        writer.advanceIdle(postBatch, new org.bson.BsonTimestamp((int) START.getEpochSecond() + 600, 1));
+
+        Checkpoint idle = tracker.load(COLLECTION).orElseThrow();
+        assertThat(idle.resumeToken()).contains(postBatch);
+        assertThat(idle.file()).isEqualTo(archived.file());
+        assertThat(idle.fileLength()).isEqualTo(archived.fileLength());
+        assertThat(idle.totalEvents()).isEqualTo(20);
+        assertThat(tracker.flushLog(COLLECTION)).hasSize(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aFirstStartRecordsWhereCaptureBeginsBeforeAnyEventIsArchived(Compression c) {
+        start(c, 1);
+        org.bson.BsonTimestamp begin = new org.bson.BsonTimestamp((int) START.getEpochSecond(), 0);
+
+        writer.beginAt(begin);
+
+        Checkpoint first = tracker.load(COLLECTION).orElseThrow();
+        assertThat(first.resumeToken()).isEmpty();
+        assertThat(first.clusterTime()).isEqualTo(begin);
+        assertThat(first.file()).isEmpty();
+    }
+
     // --- checks -------------------------------------------------------------------------------------------------
 
     /** The archive holds the first {@code count} events of the stream exactly once, in order, fully logged. */
