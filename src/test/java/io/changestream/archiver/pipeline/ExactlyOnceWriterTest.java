@@ -4,36 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.changestream.archiver.buffer.CollectionBuffer;
-import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
-import io.changestream.archiver.encode.ArchiveLayout;
-import io.changestream.archiver.encode.ArchiveLines;
 import io.changestream.archiver.encode.SegmentEncoder;
-import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.Events;
 import io.changestream.archiver.testing.FaultyStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import io.changestream.archiver.testing.WriterHarness;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.bson.BsonDocument;
-import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,36 +33,33 @@ import org.junit.jupiter.params.provider.EnumSource;
  * archive holds every delivered event exactly once, in order, and that the flush log tiles every file.
  */
 class ExactlyOnceWriterTest {
-    private static final String COLLECTION = "orders";
+    private static final String COLLECTION = WriterHarness.COLLECTION;
     // 20 events from 00:59:50: the first ten fall in hour 00, the rest in hour 01.
     private static final Instant START = Instant.parse("2026-11-22T00:59:50Z");
 
     @TempDir
     Path dir;
 
-    private final InMemoryCheckpointStore tracker = new InMemoryCheckpointStore();
     private final List<ChangeEvent> stream = Events.inserts(20, START);
+    private WriterHarness h;
+    private InMemoryCheckpointStore tracker;
     private FaultyStore store;
-    private Compression compression;
     private CollectionBuffer buffer;
     private ExactlyOnceWriter writer;
 
     private void start(Compression compression, int attempts) {
-        this.compression = compression;
-        this.store = new FaultyStore(new LocalArchiveStore(dir));
+        h = new WriterHarness(new LocalArchiveStore(dir), compression, stream, START);
+        tracker = h.tracker;
+        store = h.store;
         restart(attempts);
+        h.deliver(stream.size());
     }
 
     /** A new process: fresh writer and buffer, recovery, then the stream delivers everything after the checkpoint. */
     private Optional<Checkpoint> restart(int attempts) {
-        buffer = new CollectionBuffer(new MemoryBudget(1 << 30), 1_000, 1 << 30);
-        writer = new ExactlyOnceWriter(COLLECTION, store, tracker, new ArchiveLayout("", compression),
-                new SegmentEncoder(JsonMode.CANONICAL, compression), Clock.fixed(START, ZoneOffset.UTC),
-                new RetryPolicy(attempts, Duration.ZERO, Duration.ZERO),
-                new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()).collection(COLLECTION));
-        Optional<Checkpoint> checkpoint = writer.recover();
-        int next = checkpoint.flatMap(Checkpoint::resumeToken).map(t -> indexOf(t) + 1).orElse(0);
-        stream.subList(next, stream.size()).forEach(buffer::add);
+        Optional<Checkpoint> checkpoint = h.restart(attempts);
+        buffer = h.buffer;
+        writer = h.writer;
         return checkpoint;
     }
 
@@ -235,52 +220,7 @@ class ExactlyOnceWriterTest {
         assertThat(first.file()).isEmpty();
     }
 
-    // --- checks -------------------------------------------------------------------------------------------------
-
-    /** The archive holds the first {@code count} events of the stream exactly once, in order, fully logged. */
     private void assertArchiveHoldsExactlyOnce(int count) {
-        ArchiveLayout layout = new ArchiveLayout("", compression);
-        List<BsonDocument> tokens = new ArrayList<>();
-        for (ArchiveFile file : store.list(layout.folder(COLLECTION))) {
-            byte[] bytes = readAll(file);
-            ArchiveLines.Units units = ArchiveLines.split(bytes, compression);
-            assertThat(units.completeLength()).as("no torn tail in %s", file).isEqualTo(bytes.length);
-            units.units().forEach(u -> u.lines().forEach(line -> tokens.add(
-                    RawBsonDocument.parse(new String(line, StandardCharsets.UTF_8)).getDocument("_id"))));
-            assertFlushLogTiles(file, bytes.length);
-        }
-        List<BsonDocument> expected = stream.subList(0, count).stream().map(ChangeEvent::resumeToken).toList();
-        assertThat(tokens).containsExactlyElementsOf(expected);
-        assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).contains(expected.get(count - 1));
-    }
-
-    private void assertFlushLogTiles(ArchiveFile file, long length) {
-        long next = 0;
-        for (FlushRecord r : tracker.flushLog(COLLECTION)) {
-            if (r.file().equals(file.path())) {
-                assertThat(r.offset()).as("range of %s starts where the previous ended", file).isEqualTo(next);
-                byte[] bytes = readAll(file);
-                assertThat(r.sha256()).isEqualTo(ExactlyOnceWriter.sha256(bytes, (int) r.offset(), (int) r.length()));
-                next = r.end();
-            }
-        }
-        assertThat(next).as("flush log covers all of %s", file).isEqualTo(length);
-    }
-
-    private byte[] readAll(ArchiveFile file) {
-        try (InputStream in = store.read(file, 0)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private int indexOf(BsonDocument token) {
-        for (int i = 0; i < stream.size(); i++) {
-            if (stream.get(i).resumeToken().equals(token)) {
-                return i;
-            }
-        }
-        throw new AssertionError("checkpoint token not in the stream: " + token.toJson());
+        h.assertArchiveHoldsExactlyOnce(count);
     }
 }

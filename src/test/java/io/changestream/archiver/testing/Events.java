@@ -18,9 +18,14 @@ public final class Events {
 
     /** {@code count} insert events, one second apart from {@code start}, tokens {@code t0000000...}. */
     public static List<ChangeEvent> inserts(int count, Instant start) {
+        return inserts(count, start, 1);
+    }
+
+    /** {@code count} insert events, {@code stepSeconds} apart from {@code start}. */
+    public static List<ChangeEvent> inserts(int count, Instant start, int stepSeconds) {
         List<ChangeEvent> events = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            events.add(insert(i, start.plusSeconds(i)));
+            events.add(insert(i, start.plusSeconds((long) i * stepSeconds)));
         }
         return events;
     }

@@ -32,6 +32,12 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
         failNextCheckpointWrites++;
     }
 
+    public synchronized void clearFaults() {
+        failNextLogWrites = 0;
+        failNextCheckpointWrites = 0;
+        down = false;
+    }
+
     public synchronized void down(boolean down) {
         this.down = down;
     }
