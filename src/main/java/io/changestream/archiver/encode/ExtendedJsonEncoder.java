@@ -49,8 +49,6 @@ public final class ExtendedJsonEncoder {
     private static final byte[] HEX = ascii("0123456789abcdef");
     private static final byte[] HEX_UPPER = ascii("0123456789ABCDEF");
 
-    private static final byte[] COMMA = ascii(", ");
-    private static final byte[] COLON = ascii(": ");
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
     private static final byte[] NULL = ascii("null");
@@ -156,12 +154,12 @@ public final class ExtendedJsonEncoder {
             int type = b[p++];
             int nameEnd = cstringEnd(b, p, last);
             if (!first) {
-                out.write(COMMA);
+                out.writePair(',', ' ');
             }
             if (!array) {
                 // Array indexes are BSON keys too, but the driver never prints them.
                 StringEscaper.writeQuoted(b, p, nameEnd - p, out);
-                out.write(COLON);
+                out.writePair(':', ' ');
             }
             p = writeValue(type, b, nameEnd + 1, last, depth, out);
             first = false;

@@ -23,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 final class StringEscaper {
     /** Per ASCII byte: {@code null} when the byte is written as is, else its escape. */
     private static final byte[][] ASCII_ESCAPES = new byte[128][];
+    /** Per byte value: true when it is copied as is; a flat table keeps the copy loop tight. */
+    private static final boolean[] PLAIN = new boolean[256];
     /** One bit per BMP char: set when the driver escapes it as {@code \}{@code uXXXX}. */
     private static final long[] BMP_ESCAPED = new long[65536 / 64];
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -47,6 +49,7 @@ final class StringEscaper {
                 default -> isEscaped(c) ? unicodeEscape(c) : null;
             };
             ASCII_ESCAPES[c] = escape == null ? null : escape.getBytes(StandardCharsets.US_ASCII);
+            PLAIN[c] = escape == null;
         }
     }
 
@@ -87,9 +90,9 @@ final class StringEscaper {
         int end = off + len;
         int i = off;
         while (i < end) {
-            int b = src[i];
-            if (b >= 0 && ASCII_ESCAPES[b] == null) {
-                dst[d++] = (byte) b;
+            byte b = src[i];
+            if (PLAIN[b & 0xff]) {
+                dst[d++] = b;
                 i++;
                 continue;
             }

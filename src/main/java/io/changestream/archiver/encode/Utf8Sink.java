@@ -114,6 +114,14 @@ public final class Utf8Sink {
         buf[size++] = (byte) b;
     }
 
+    /** Appends two ASCII chars, the {@code ", "} and {@code ": "} separators, without an array copy. */
+    void writePair(char first, char second) {
+        ensure(2);
+        buf[size] = (byte) first;
+        buf[size + 1] = (byte) second;
+        size += 2;
+    }
+
     /** Appends bytes that are already valid output (ASCII literals, raw UTF-8). */
     void write(byte[] src) {
         write(src, 0, src.length);

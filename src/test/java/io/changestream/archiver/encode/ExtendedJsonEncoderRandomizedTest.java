@@ -3,6 +3,7 @@ package io.changestream.archiver.encode;
 import static io.changestream.archiver.encode.DriverJson.assertSameAsDriver;
 import static io.changestream.archiver.encode.DriverJson.raw;
 
+import io.changestream.archiver.bench.ChangeEventSamples;
 import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,17 @@ class ExtendedJsonEncoderRandomizedTest {
             String context = "seed " + SEED + " (rerun with -Dencoder.seed=" + SEED + "), document #" + i;
             assertSameAsDriver(document, JsonMode.EXTENDED, context);
             assertSameAsDriver(document, JsonMode.RELAXED, context);
+        }
+    }
+
+    @Test
+    void writesTheBenchmarksChangeEventsExactlyAsTheDriverDoes() {
+        // The benchmark compares speed; this keeps it comparing equal outputs.
+        for (int lineItems : new int[] {0, 100}) {
+            for (RawBsonDocument event : new ChangeEventSamples(42).events(64, lineItems)) {
+                assertSameAsDriver(event, JsonMode.EXTENDED);
+                assertSameAsDriver(event, JsonMode.RELAXED);
+            }
         }
     }
 }
