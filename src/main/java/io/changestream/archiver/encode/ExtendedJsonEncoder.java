@@ -1,8 +1,10 @@
 package io.changestream.archiver.encode;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import static io.changestream.archiver.encode.BsonBytes.cstringEnd;
+import static io.changestream.archiver.encode.BsonBytes.int32;
+import static io.changestream.archiver.encode.BsonBytes.int64;
+import static io.changestream.archiver.encode.BsonBytes.need;
+
 import java.nio.charset.StandardCharsets;
 
 import org.bson.BsonSerializationException;
@@ -38,14 +40,12 @@ import org.bson.types.Decimal128;
  * Every read is bounds-checked against the enclosing document, so malformed BSON fails with a
  * {@link BsonSerializationException} naming the problem, never with an index error or garbage
  * output. When encoding fails, the sink is restored to its size before the call: a failed event
- * leaves no partial line behind. Instances hold only the mode and a small scratch array, so use one
+ * leaves no partial line behind. Instances hold the mode and a small scratch array, so use one
  * instance per thread.
  */
 public final class ExtendedJsonEncoder {
     /** Nesting limit; deeper input is rejected instead of overflowing the stack. */
     static final int MAX_DEPTH = 1024;
-    private static final VarHandle INT32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle INT64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte[] HEX = ascii("0123456789abcdef");
     private static final byte[] HEX_UPPER = ascii("0123456789ABCDEF");
 
@@ -63,8 +63,6 @@ public final class ExtendedJsonEncoder {
     private static final byte[] OID = ascii("{\"$oid\": \"");
     private static final byte[] BINARY = ascii("{\"$binary\": {\"base64\": \"");
     private static final byte[] BINARY_SUBTYPE = ascii("\", \"subType\": \"");
-    private static final byte[] REGEX = ascii("{\"$regularExpression\": {\"pattern\": ");
-    private static final byte[] REGEX_OPTIONS = ascii(", \"options\": ");
     private static final byte[] TIMESTAMP = ascii("{\"$timestamp\": {\"t\": ");
     private static final byte[] TIMESTAMP_INC = ascii(", \"i\": ");
     private static final byte[] CODE = ascii("{\"$code\": ");
@@ -79,8 +77,7 @@ public final class ExtendedJsonEncoder {
 
     private final JsonMode mode;
     private final boolean relaxed;
-    /** Reused to sort regular-expression options without allocating. */
-    private byte[] scratch = new byte[16];
+    private final RegexWriter regexWriter = new RegexWriter();
 
     /**
      * @param mode {@link JsonMode#EXTENDED} for canonical Extended JSON (lossless) or
@@ -119,7 +116,7 @@ public final class ExtendedJsonEncoder {
         }
         int mark = out.size;
         try {
-            if (length < 5 || readInt32(bson, offset) != length) {
+            if (length < 5 || int32(bson, offset) != length) {
                 throw new BsonSerializationException("BSON document length does not match the " + length + " bytes given");
             }
             writeDocument(bson, offset, offset + length, false, 1, out);
@@ -139,7 +136,7 @@ public final class ExtendedJsonEncoder {
             throw new BsonSerializationException("BSON nesting deeper than " + MAX_DEPTH + " levels");
         }
         need(start, 5, limit);
-        int length = readInt32(b, start);
+        int length = int32(b, start);
         if (length < 5 || length > limit - start) {
             throw new BsonSerializationException("BSON document length " + length + " at byte " + start + " is out of bounds");
         }
@@ -176,7 +173,7 @@ public final class ExtendedJsonEncoder {
         switch (type) {
             case 0x01 -> {
                 need(p, 8, limit);
-                writeDouble(Double.longBitsToDouble(readInt64(b, p)), out);
+                writeDouble(Double.longBitsToDouble(int64(b, p)), out);
                 return p + 8;
             }
             case 0x02 -> {
@@ -210,7 +207,7 @@ public final class ExtendedJsonEncoder {
             }
             case 0x09 -> {
                 need(p, 8, limit);
-                writeDate(readInt64(b, p), out);
+                writeDate(int64(b, p), out);
                 return p + 8;
             }
             case 0x0A -> {
@@ -218,7 +215,7 @@ public final class ExtendedJsonEncoder {
                 return p;
             }
             case 0x0B -> {
-                return writeRegex(b, p, limit, out);
+                return regexWriter.write(b, p, limit, out);
             }
             case 0x0C -> {
                 out.write(relaxed ? REF : DB_POINTER);
@@ -243,7 +240,7 @@ public final class ExtendedJsonEncoder {
             }
             case 0x0F -> {
                 need(p, 4, limit);
-                int end = p + readInt32(b, p);
+                int end = p + int32(b, p);
                 if (end < p + 14 || end > limit) {
                     throw new BsonSerializationException("BSON code-with-scope length at byte " + p + " is out of bounds");
                 }
@@ -259,28 +256,28 @@ public final class ExtendedJsonEncoder {
             }
             case 0x10 -> {
                 need(p, 4, limit);
-                writeNumber(NUMBER_INT, readInt32(b, p), out);
+                writeNumber(NUMBER_INT, int32(b, p), out);
                 return p + 4;
             }
             case 0x11 -> {
                 need(p, 8, limit);
                 out.write(TIMESTAMP);
-                out.writeLong(readInt32(b, p + 4) & 0xFFFF_FFFFL);
+                out.writeLong(int32(b, p + 4) & 0xFFFF_FFFFL);
                 out.write(TIMESTAMP_INC);
-                out.writeLong(readInt32(b, p) & 0xFFFF_FFFFL);
+                out.writeLong(int32(b, p) & 0xFFFF_FFFFL);
                 out.writeByte('}');
                 out.writeByte('}');
                 return p + 8;
             }
             case 0x12 -> {
                 need(p, 8, limit);
-                writeNumber(NUMBER_LONG, readInt64(b, p), out);
+                writeNumber(NUMBER_LONG, int64(b, p), out);
                 return p + 8;
             }
             case 0x13 -> {
                 need(p, 16, limit);
                 // Rare in change events: exactness via the driver's own Decimal128 formatting.
-                Decimal128 value = Decimal128.fromIEEE754BIDEncoding(readInt64(b, p + 8), readInt64(b, p));
+                Decimal128 value = Decimal128.fromIEEE754BIDEncoding(int64(b, p + 8), int64(b, p));
                 out.write(NUMBER_DECIMAL);
                 out.writeAscii(value.toString());
                 out.write(QUOTE_BRACE);
@@ -334,7 +331,7 @@ public final class ExtendedJsonEncoder {
     /** A BSON string: int32 byte count (with the terminating zero), UTF-8 bytes, zero. */
     private static int writeString(byte[] b, int p, int limit, Utf8Sink out) {
         need(p, 4, limit);
-        int size = readInt32(b, p);
+        int size = int32(b, p);
         if (size <= 0) {
             throw new BsonSerializationException("While decoding a BSON string found a size that is not a positive number: " + size);
         }
@@ -364,7 +361,7 @@ public final class ExtendedJsonEncoder {
 
     private static int writeBinary(byte[] b, int p, int limit, Utf8Sink out) {
         need(p, 5, limit);
-        int size = readInt32(b, p);
+        int size = int32(b, p);
         int subtype = b[p + 4] & 0xff;
         int data = p + 5;
         if (size < 0) {
@@ -374,7 +371,7 @@ public final class ExtendedJsonEncoder {
         int end = data + size;
         if (subtype == 0x02) {
             // The legacy "old binary" subtype repeats the length inside the data; the driver strips it.
-            if (size < 4 || readInt32(b, data) != size - 4) {
+            if (size < 4 || int32(b, data) != size - 4) {
                 throw new BsonSerializationException("Binary sub type OldBinary has inconsistent sizes");
             }
             data += 4;
@@ -387,74 +384,6 @@ public final class ExtendedJsonEncoder {
         out.buf[out.size++] = HEX_UPPER[subtype & 0xf];
         out.write(QUOTE_BRACES);
         return end;
-    }
-
-    private int writeRegex(byte[] b, int p, int limit, Utf8Sink out) {
-        int patternEnd = cstringEnd(b, p, limit);
-        int optionsStart = patternEnd + 1;
-        int optionsEnd = cstringEnd(b, optionsStart, limit);
-        out.write(REGEX);
-        StringEscaper.writeQuoted(b, p, patternEnd - p, out);
-        out.write(REGEX_OPTIONS);
-        writeSortedOptions(b, optionsStart, optionsEnd - optionsStart, out);
-        out.writeByte('}');
-        out.writeByte('}');
-        return optionsEnd + 1;
-    }
-
-    /** {@code BsonRegularExpression} sorts its option chars; so do we, in the scratch array. */
-    private void writeSortedOptions(byte[] b, int p, int len, Utf8Sink out) {
-        for (int i = 0; i < len; i++) {
-            if (b[p + i] < 0) {
-                // Non-ASCII options never occur in practice; sort the decoded chars as the driver does.
-                char[] chars = new String(b, p, len, StandardCharsets.UTF_8).toCharArray();
-                java.util.Arrays.sort(chars);
-                out.writeByte('"');
-                StringEscaper.writeDecoded(new String(chars), out);
-                out.writeByte('"');
-                return;
-            }
-        }
-        if (scratch.length < len) {
-            scratch = new byte[Math.max(len, 2 * scratch.length)];
-        }
-        byte[] s = scratch;
-        // Insertion sort: options are a handful of letters.
-        for (int i = 0; i < len; i++) {
-            byte v = b[p + i];
-            int j = i;
-            while (j > 0 && s[j - 1] > v) {
-                s[j] = s[j - 1];
-                j--;
-            }
-            s[j] = v;
-        }
-        StringEscaper.writeQuoted(s, 0, len, out);
-    }
-
-    /** Index of the zero byte ending the C string at {@code p}; it must lie before {@code limit}. */
-    private static int cstringEnd(byte[] b, int p, int limit) {
-        for (int i = p; i < limit; i++) {
-            if (b[i] == 0) {
-                return i;
-            }
-        }
-        throw new BsonSerializationException("Found a BSON string that is not null-terminated at byte " + p);
-    }
-
-    private static void need(int p, int n, int limit) {
-        if (n > limit - p) {
-            throw new BsonSerializationException("While decoding a BSON document " + n + " bytes were required at byte "
-                    + p + ", but only " + Math.max(0, limit - p) + " remain");
-        }
-    }
-
-    private static int readInt32(byte[] b, int p) {
-        return (int) INT32.get(b, p);
-    }
-
-    private static long readInt64(byte[] b, int p) {
-        return (long) INT64.get(b, p);
     }
 
     private static byte[] ascii(String s) {
