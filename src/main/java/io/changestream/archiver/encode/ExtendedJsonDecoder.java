@@ -16,8 +16,10 @@ import org.bson.json.JsonReader;
  * <p>Design: correctness first. The driver's {@link JsonReader} parses the line (it understands both
  * canonical and relaxed Extended JSON v2) and {@link RawBsonDocumentCodec} pipes it into BSON bytes,
  * with no {@code Document} or {@code BsonDocument} tree in between. For canonical lines the result
- * equals the document that was encoded, for every BSON type; relaxed lines lose what relaxed mode
- * loses (int32 versus int64 versus double, far dates' type is kept but DBPointers become documents).
+ * equals the document that was encoded, for every BSON type. Relaxed lines lose what relaxed mode
+ * loses: numbers come back as int32, int64 or double by their text, and a DBPointer as a plain
+ * {@code {$ref, $id}} document. Like any Extended JSON reader, it reads a user document whose keys
+ * look like a type wrapper ({@code {"$oid": ...}}) as that type.
  *
  * <p>Invariant: a line holds exactly one document. Anything but whitespace after it is an error, so
  * two lines glued together by a lost newline are reported rather than half-replayed.

@@ -25,16 +25,22 @@ import org.bson.types.Decimal128;
  * interchangeable, and the tests compare the two byte for byte. Where the driver's format is
  * peculiar, this class copies it: {@code ", "} and {@code ": "} separators; relaxed dates with the
  * fraction's trailing zeros removed; relaxed DBPointer written as a bare {@code {"$ref", "$id"}}
- * document; regular-expression options sorted; binary subtype 2 written without its inner length;
+ * document (canonical mode uses {@code $dbPointer}); regular-expression options sorted; binary
+ * subtype 2 written without its inner length;
  * every surrogate, and so every supplementary character, escaped (see {@link StringEscaper}).
  *
  * <h2>Design</h2>
  * A single forward pass over the BSON bytes with no intermediate {@code String},
  * {@code BsonDocument} or reader object. Numbers, object ids, dates, timestamps and base64 are
- * formatted into the sink directly. Two rare values are formatted through the JDK for exactness:
- * a {@code Decimal128}, and a double outside {@link DoubleFormatter}'s exact fast path; ill-formed
- * UTF-8 is re-escaped from the driver's own decoding. Everything else allocates nothing, so the
- * steady state allocates only when the sink grows.
+ * formatted into the sink directly. Three rare cases go through the JDK for exactness, allocating a
+ * short-lived string: a {@code Decimal128}, a double outside {@link DoubleFormatter}'s exact fast
+ * path, and ill-formed UTF-8 (re-escaped from the driver's own decoding). Everything else allocates
+ * nothing: the {@code byte[]} overload allocates only when the sink grows; the
+ * {@link RawBsonDocument} overload adds the small wrapper that {@code getByteBuffer()}, the driver's
+ * only way to reach the bytes, creates.
+ *
+ * <p>Two details follow the running JVM, exactly as the driver's writer does on the same JVM: the
+ * Unicode categories behind escaping ({@code Character.getType}) and {@code Double.toString}.
  *
  * <h2>Invariants</h2>
  * Every read is bounds-checked against the enclosing document, so malformed BSON fails with a

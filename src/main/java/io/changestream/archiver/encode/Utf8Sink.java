@@ -2,6 +2,7 @@ package io.changestream.archiver.encode;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -22,7 +23,7 @@ import java.util.Arrays;
 public final class Utf8Sink {
     /** Largest array the JVM reliably allocates; growth stops here with a clear error. */
     private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
-    private static final byte[] LONG_MIN_DIGITS = "-9223372036854775808".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] LONG_MIN_DIGITS = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
     /** "00".."99": two digits per table look-up halves the divisions when printing numbers. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
 

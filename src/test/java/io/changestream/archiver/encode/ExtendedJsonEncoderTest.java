@@ -227,6 +227,17 @@ class ExtendedJsonEncoderTest {
     }
 
     @Test
+    void spellsTypeWrappersWithTheDriversSpacingInEachMode() {
+        RawBsonDocument document = raw(new BsonDocument("l", new BsonInt64(1)).append("d", new BsonDouble(1.0))
+                .append("t", new BsonDateTime(1500)).append("u", new BsonString("\uD83D\uDE00\u00e9")));
+        assertThat(new String(DriverJson.encoderLine(document, JsonMode.EXTENDED), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"l\": {\"$numberLong\": \"1\"}, \"d\": {\"$numberDouble\": \"1.0\"}, "
+                        + "\"t\": {\"$date\": {\"$numberLong\": \"1500\"}}, \"u\": \"\\ud83d\\ude00\u00e9\"}\n");
+        assertThat(new String(DriverJson.encoderLine(document, JsonMode.RELAXED), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"l\": 1, \"d\": 1.0, \"t\": {\"$date\": \"1970-01-01T00:00:01.5Z\"}, \"u\": \"\\ud83d\\ude00\u00e9\"}\n");
+    }
+
+    @Test
     void appendsOneLinePerDocumentAfterWhatTheSinkAlreadyHolds() {
         ExtendedJsonEncoder encoder = new ExtendedJsonEncoder(JsonMode.RELAXED);
         Utf8Sink sink = new Utf8Sink(1);
