@@ -31,12 +31,22 @@ final class BsonBytes {
 
     /** Index of the zero byte ending the C string at {@code p}; it must lie before {@code limit}. */
     static int cstringEnd(byte[] b, int p, int limit) {
-        for (int i = p; i < limit; i++) {
+        int i = p;
+        // Eight bytes at a time while none of them is zero; then byte by byte to find which one.
+        while (limit - i >= 8 && !hasZeroByte(int64(b, i))) {
+            i += 8;
+        }
+        for (; i < limit; i++) {
             if (b[i] == 0) {
                 return i;
             }
         }
         throw new BsonSerializationException("Found a BSON string that is not null-terminated at byte " + p);
+    }
+
+    /** True when any of the eight bytes of {@code x} is zero (exact, whatever the other bytes). */
+    static boolean hasZeroByte(long x) {
+        return ((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0;
     }
 
     /** The int32 at {@code p}; the caller has checked the bounds. */
@@ -47,5 +57,10 @@ final class BsonBytes {
     /** The int64 at {@code p}; the caller has checked the bounds. */
     static long int64(byte[] b, int p) {
         return (long) INT64.get(b, p);
+    }
+
+    /** Stores eight bytes as read by {@link #int64}, so a get/put pair copies them unchanged. */
+    static void putInt64(byte[] b, int p, long v) {
+        INT64.set(b, p, v);
     }
 }

@@ -51,17 +51,18 @@ final class IsoDateFormatter {
         int fraction = millisOfDay % 1000;
 
         out.ensure(MAX_LENGTH);
-        out.writePadded(year, 4);
+        out.writeTwoDigits((int) (year / 100));
+        out.writeTwoDigits((int) (year % 100));
         out.buf[out.size++] = '-';
-        out.writePadded(month, 2);
+        out.writeTwoDigits(month);
         out.buf[out.size++] = '-';
-        out.writePadded(day, 2);
+        out.writeTwoDigits(day);
         out.buf[out.size++] = 'T';
-        out.writePadded(hour, 2);
+        out.writeTwoDigits(hour);
         out.buf[out.size++] = ':';
-        out.writePadded(minute, 2);
+        out.writeTwoDigits(minute);
         out.buf[out.size++] = ':';
-        out.writePadded(second, 2);
+        out.writeTwoDigits(second);
         if (fraction != 0) {
             out.buf[out.size++] = '.';
             if (fraction % 100 == 0) {

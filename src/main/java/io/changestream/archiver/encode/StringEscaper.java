@@ -50,6 +50,10 @@ final class StringEscaper {
             };
             ASCII_ESCAPES[c] = escape == null ? null : escape.getBytes(StandardCharsets.US_ASCII);
             PLAIN[c] = escape == null;
+            if (PLAIN[c] != (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')) {
+                // allPlain's bit tricks hard-code this set; fail loudly rather than escape wrongly.
+                throw new IllegalStateException("Unexpected JSON escaping rule for ASCII char " + c);
+            }
         }
     }
 
@@ -90,6 +94,15 @@ final class StringEscaper {
         int end = off + len;
         int i = off;
         while (i < end) {
+            if (end - i >= 8) {
+                long eight = BsonBytes.int64(src, i);
+                if (allPlain(eight)) {
+                    BsonBytes.putInt64(dst, d, eight);
+                    i += 8;
+                    d += 8;
+                    continue;
+                }
+            }
             byte b = src[i];
             if (PLAIN[b & 0xff]) {
                 dst[d++] = b;
@@ -110,6 +123,26 @@ final class StringEscaper {
         }
         dst[d++] = '"';
         out.size = d;
+    }
+
+    /**
+     * True when each of the eight bytes of {@code x} is printable ASCII other than {@code "} and
+     * {@code \}, that is, copied as is. Bit tricks on the whole word: a byte's high bit marks
+     * non-ASCII, {@code (x - 0x20..) & ~x} marks a byte below 0x20, and {@code (v - 0x01..) & ~v}
+     * marks a zero byte of {@code v = x ^ c}, a byte equal to {@code c}. Borrows can only spread from
+     * a byte that is already a hit, so "any hit" is exact.
+     */
+    static boolean allPlain(long x) {
+        long controls = (x - 0x2020202020202020L) & ~x;
+        long quote = x ^ 0x2222222222222222L;
+        long backslash = x ^ 0x5C5C5C5C5C5C5C5CL;
+        long delete = x ^ 0x7F7F7F7F7F7F7F7FL;
+        long hits = x | controls | zeroBytes(quote) | zeroBytes(backslash) | zeroBytes(delete);
+        return (hits & 0x8080808080808080L) == 0;
+    }
+
+    private static long zeroBytes(long v) {
+        return (v - 0x0101010101010101L) & ~v;
     }
 
     /**

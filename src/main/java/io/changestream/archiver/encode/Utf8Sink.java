@@ -166,18 +166,33 @@ public final class Utf8Sink {
      */
     void writeDigits(long v, int end) {
         int p = end;
-        while (v >= 100) {
+        while (v > Integer.MAX_VALUE) {
+            // Peel off pairs with long arithmetic only while needed; int division is cheaper.
             int pair = (int) (v % 100);
             v /= 100;
             buf[--p] = DIGIT_PAIRS[2 * pair + 1];
             buf[--p] = DIGIT_PAIRS[2 * pair];
         }
-        if (v >= 10) {
-            buf[--p] = DIGIT_PAIRS[2 * (int) v + 1];
-            buf[--p] = DIGIT_PAIRS[2 * (int) v];
-        } else {
-            buf[--p] = (byte) ('0' + v);
+        int i = (int) v;
+        while (i >= 100) {
+            int pair = i % 100;
+            i /= 100;
+            buf[--p] = DIGIT_PAIRS[2 * pair + 1];
+            buf[--p] = DIGIT_PAIRS[2 * pair];
         }
+        if (i >= 10) {
+            buf[--p] = DIGIT_PAIRS[2 * i + 1];
+            buf[--p] = DIGIT_PAIRS[2 * i];
+        } else {
+            buf[--p] = (byte) ('0' + i);
+        }
+    }
+
+    /** Appends exactly two digits of {@code v} (0 to 99); capacity must be ensured. */
+    void writeTwoDigits(int v) {
+        buf[size] = DIGIT_PAIRS[2 * v];
+        buf[size + 1] = DIGIT_PAIRS[2 * v + 1];
+        size += 2;
     }
 
     /** Appends exactly {@code width} digits of {@code v}, zero-padded; capacity must be ensured. */
@@ -193,8 +208,11 @@ public final class Utf8Sink {
     }
 
     static int digitCount(long v) {
-        long bound = 10;
-        for (int n = 1; n < 19; n++) {
+        if (v < 10_000) {
+            return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+        }
+        long bound = 100_000;
+        for (int n = 5; n < 19; n++) {
             if (v < bound) {
                 return n;
             }
