@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
  * emoji always becomes an escaped surrogate pair. The rule is computed from {@code Character.getType}
  * of the running JVM at class load, so it follows the same Unicode version as the driver does.
  *
- * <p>Design: well-formed UTF-8 is escaped straight from the source bytes (a table look-up per ASCII
- * byte, a decode only for multi-byte sequences). The driver decodes with
+ * <p>Design: well-formed UTF-8 is escaped straight from the source bytes: runs of plain ASCII are
+ * copied eight bytes at a time ({@link #allPlain(long)}), other ASCII bytes take a table look-up,
+ * and only multi-byte sequences are decoded. The driver decodes with
  * {@code new String(bytes, UTF_8)}, which replaces ill-formed sequences with U+FFFD in a
  * JDK-defined way; rather than re-implement that, an ill-formed string is rewound and re-escaped
  * from exactly that decoded {@code String}. That path allocates, and only garbage input takes it.

@@ -254,6 +254,9 @@ class ExtendedJsonEncoderTest {
         Utf8Sink sink = new Utf8Sink();
         new ExtendedJsonEncoder(JsonMode.EXTENDED).encodeLine(padded, 3, bson.length, sink);
         assertThat(sink.toByteArray()).isEqualTo(DriverJson.driverLine(raw(everyType()), JsonMode.EXTENDED));
+        sink.reset();
+        new ExtendedJsonEncoder(JsonMode.EXTENDED).encodeLine(new RawBsonDocument(padded, 3, bson.length), sink);
+        assertThat(sink.toByteArray()).isEqualTo(DriverJson.driverLine(raw(everyType()), JsonMode.EXTENDED));
     }
 
     @Test
