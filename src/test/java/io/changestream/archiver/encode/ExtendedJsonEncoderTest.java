@@ -260,6 +260,7 @@ class ExtendedJsonEncoderTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // STRICT is deprecated, and still a value a caller can pass
     void rejectsModesThatAreNotExtendedJsonV2() {
         assertThatThrownBy(() -> new ExtendedJsonEncoder(JsonMode.SHELL))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SHELL").hasMessageContaining("RELAXED");
