@@ -1,0 +1,60 @@
+package io.changestream.archiver.encode;
+
+import java.nio.charset.StandardCharsets;
+
+import org.bson.BsonType;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.DecoderContext;
+import org.bson.codecs.RawBsonDocumentCodec;
+import org.bson.json.JsonParseException;
+import org.bson.json.JsonReader;
+
+/**
+ * Turns one archived JSON line back into the raw BSON document it was written from: the replay
+ * direction of {@link ExtendedJsonEncoder}.
+ *
+ * <p>Design: correctness first. The driver's {@link JsonReader} parses the line (it understands both
+ * canonical and relaxed Extended JSON v2) and {@link RawBsonDocumentCodec} pipes it into BSON bytes,
+ * with no {@code Document} or {@code BsonDocument} tree in between. For canonical lines the result
+ * equals the document that was encoded, for every BSON type. Relaxed lines lose what relaxed mode
+ * loses: numbers come back as int32, int64 or double by their text, and a DBPointer as a plain
+ * {@code {$ref, $id}} document. Like any Extended JSON reader, it reads a user document whose keys
+ * look like a type wrapper ({@code {"$oid": ...}}) as that type.
+ *
+ * <p>Invariant: a line holds exactly one document. Anything but whitespace after it is an error, so
+ * two lines glued together by a lost newline are reported rather than half-replayed.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ExtendedJsonDecoder {
+    private static final RawBsonDocumentCodec CODEC = new RawBsonDocumentCodec();
+    private static final DecoderContext CONTEXT = DecoderContext.builder().build();
+
+    /**
+     * Decodes the UTF-8 line of {@code length} bytes at {@code line[offset]}; a trailing
+     * {@code "\n"} or {@code "\r\n"} is allowed.
+     *
+     * @throws JsonParseException when the line is not exactly one Extended JSON document
+     */
+    public RawBsonDocument decodeLine(byte[] line, int offset, int length) {
+        if (offset < 0 || length < 0 || offset > line.length - length) {
+            throw new IndexOutOfBoundsException("offset " + offset + " and length " + length + " outside array of " + line.length);
+        }
+        return decodeLine(new String(line, offset, length, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Decodes one line of Extended JSON; surrounding whitespace, including the newline, is allowed.
+     *
+     * @throws JsonParseException when the line is not exactly one Extended JSON document
+     */
+    public RawBsonDocument decodeLine(String line) {
+        JsonReader reader = new JsonReader(line);
+        RawBsonDocument document = CODEC.decode(reader, CONTEXT);
+        // At top level, after the document, the reader reports END_OF_DOCUMENT only for whitespace.
+        if (reader.readBsonType() != BsonType.END_OF_DOCUMENT) {
+            throw new JsonParseException("Expected one JSON document on the line, found more after the first");
+        }
+        return document;
+    }
+}

@@ -1,0 +1,255 @@
+package io.changestream.archiver.encode;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes a BSON string (UTF-8 bytes) as a quoted JSON string, escaped exactly as the driver's
+ * {@code org.bson.json.StrictCharacterStreamJsonWriter} escapes the decoded Java string.
+ *
+ * <p>The driver's rule, per UTF-16 char: {@code " \ \b \f \n \r \t} get their short escapes; a char
+ * whose {@link Character#getType(char)} is a letter, digit, number, space separator, punctuation
+ * or symbol is written as is; every other char (controls, format chars, marks, modifier letters,
+ * line and paragraph separators, private use, unassigned, and <em>every surrogate</em>) is written
+ * as {@code \}{@code u} plus four lower-case hex digits. So a supplementary character such as an
+ * emoji always becomes an escaped surrogate pair. The rule is computed from {@code Character.getType}
+ * of the running JVM at class load, so it follows the same Unicode version as the driver does.
+ *
+ * <p>Design: well-formed UTF-8 is escaped straight from the source bytes: runs of plain ASCII are
+ * copied eight bytes at a time ({@link #allPlain(long)}), other ASCII bytes take a table look-up,
+ * and only multi-byte sequences are decoded. The driver decodes with
+ * {@code new String(bytes, UTF_8)}, which replaces ill-formed sequences with U+FFFD in a
+ * JDK-defined way; rather than re-implement that, an ill-formed string is rewound and re-escaped
+ * from exactly that decoded {@code String}. That path allocates, and only garbage input takes it.
+ */
+final class StringEscaper {
+    /** Per ASCII byte: {@code null} when the byte is written as is, else its escape. */
+    private static final byte[][] ASCII_ESCAPES = new byte[128][];
+    /** Per byte value: true when it is copied as is; a flat table keeps the copy loop tight. */
+    private static final boolean[] PLAIN = new boolean[256];
+    /** One bit per BMP char: set when the driver escapes it as {@code \}{@code uXXXX}. */
+    private static final long[] BMP_ESCAPED = new long[65536 / 64];
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** Longest output for one input char: an escaped surrogate pair. */
+    private static final int MAX_ESCAPE = 12;
+
+    static {
+        for (int c = 0; c < 65536; c++) {
+            if (driverEscapesAsUnicode((char) c)) {
+                BMP_ESCAPED[c >>> 6] |= 1L << c;
+            }
+        }
+        for (int c = 0; c < 128; c++) {
+            String escape = switch (c) {
+                case '"' -> "\\\"";
+                case '\\' -> "\\\\";
+                case '\b' -> "\\b";
+                case '\f' -> "\\f";
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                case '\t' -> "\\t";
+                default -> isEscaped(c) ? unicodeEscape(c) : null;
+            };
+            ASCII_ESCAPES[c] = escape == null ? null : escape.getBytes(StandardCharsets.US_ASCII);
+            PLAIN[c] = escape == null;
+            if (PLAIN[c] != (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')) {
+                // allPlain's bit tricks hard-code this set; fail loudly rather than escape wrongly.
+                throw new IllegalStateException("Unexpected JSON escaping rule for ASCII char " + c);
+            }
+        }
+    }
+
+    private StringEscaper() {
+    }
+
+    /** The character classes the driver writes literally; everything else is escaped. */
+    private static boolean driverEscapesAsUnicode(char c) {
+        return switch (Character.getType(c)) {
+            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
+                 Character.OTHER_LETTER, Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER,
+                 Character.OTHER_NUMBER, Character.SPACE_SEPARATOR, Character.CONNECTOR_PUNCTUATION,
+                 Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
+                 Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+                 Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
+                 Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> false;
+            default -> true;
+        };
+    }
+
+    private static boolean isEscaped(int c) {
+        return (BMP_ESCAPED[c >>> 6] & (1L << c)) != 0;
+    }
+
+    private static String unicodeEscape(int c) {
+        return "\\u" + (char) HEX[(c >>> 12) & 0xf] + (char) HEX[(c >>> 8) & 0xf]
+                + (char) HEX[(c >>> 4) & 0xf] + (char) HEX[c & 0xf];
+    }
+
+    /** Writes {@code "..."} for the {@code len} UTF-8 bytes at {@code src[off]}. */
+    static void writeQuoted(byte[] src, int off, int len, Utf8Sink out) {
+        // Room for the quotes plus one output byte per input byte; escapes ensure their own extra.
+        out.ensure(len + 2);
+        byte[] dst = out.buf;
+        int d = out.size;
+        dst[d++] = '"';
+        int contentStart = d;
+        int end = off + len;
+        int i = off;
+        while (i < end) {
+            if (end - i >= 8) {
+                long eight = BsonBytes.int64(src, i);
+                if (allPlain(eight)) {
+                    BsonBytes.putInt64(dst, d, eight);
+                    i += 8;
+                    d += 8;
+                    continue;
+                }
+            }
+            byte b = src[i];
+            if (PLAIN[b & 0xff]) {
+                dst[d++] = b;
+                i++;
+                continue;
+            }
+            out.size = d;
+            i = writeSlow(src, i, end, out);
+            if (i < 0) {
+                out.size = contentStart;
+                writeDecoded(new String(src, off, len, StandardCharsets.UTF_8), out);
+                out.ensure(1);
+                out.buf[out.size++] = '"';
+                return;
+            }
+            dst = out.buf;
+            d = out.size;
+        }
+        dst[d++] = '"';
+        out.size = d;
+    }
+
+    /**
+     * True when each of the eight bytes of {@code x} is printable ASCII other than {@code "} and
+     * {@code \}, that is, copied as is. Bit tricks on the whole word: a byte's high bit marks
+     * non-ASCII, {@code (x - 0x20..) & ~x} marks a byte below 0x20, and {@code (v - 0x01..) & ~v}
+     * marks a zero byte of {@code v = x ^ c}, a byte equal to {@code c}. Borrows can only spread from
+     * a byte that is already a hit, so "any hit" is exact.
+     */
+    static boolean allPlain(long x) {
+        long controls = (x - 0x2020202020202020L) & ~x;
+        long quote = x ^ 0x2222222222222222L;
+        long backslash = x ^ 0x5C5C5C5C5C5C5C5CL;
+        long delete = x ^ 0x7F7F7F7F7F7F7F7FL;
+        long hits = x | controls | zeroBytes(quote) | zeroBytes(backslash) | zeroBytes(delete);
+        return (hits & 0x8080808080808080L) == 0;
+    }
+
+    private static long zeroBytes(long v) {
+        return (v - 0x0101010101010101L) & ~v;
+    }
+
+    /**
+     * Writes the escaped or copied form of the one char (or code point) at {@code src[i]} and keeps
+     * room for the rest of the string. Returns the index after it, or -1 for ill-formed UTF-8.
+     */
+    private static int writeSlow(byte[] src, int i, int end, Utf8Sink out) {
+        int b0 = src[i] & 0xff;
+        if (b0 < 0x80) {
+            byte[] escape = ASCII_ESCAPES[b0];
+            out.ensure(escape.length + (end - i));
+            System.arraycopy(escape, 0, out.buf, out.size, escape.length);
+            out.size += escape.length;
+            return i + 1;
+        }
+        int cp;
+        int n;
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            if (i + 1 >= end || !isContinuation(src[i + 1])) {
+                return -1;
+            }
+            cp = ((b0 & 0x1F) << 6) | (src[i + 1] & 0x3F);
+            n = 2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            if (i + 2 >= end) {
+                return -1;
+            }
+            int b1 = src[i + 1] & 0xff;
+            // Unicode Table 3-7: no overlongs after E0, no surrogates after ED.
+            int lo = b0 == 0xE0 ? 0xA0 : 0x80;
+            int hi = b0 == 0xED ? 0x9F : 0xBF;
+            if (b1 < lo || b1 > hi || !isContinuation(src[i + 2])) {
+                return -1;
+            }
+            cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (src[i + 2] & 0x3F);
+            n = 3;
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            if (i + 3 >= end) {
+                return -1;
+            }
+            int b1 = src[i + 1] & 0xff;
+            int lo = b0 == 0xF0 ? 0x90 : 0x80;
+            int hi = b0 == 0xF4 ? 0x8F : 0xBF;
+            if (b1 < lo || b1 > hi || !isContinuation(src[i + 2]) || !isContinuation(src[i + 3])) {
+                return -1;
+            }
+            cp = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((src[i + 2] & 0x3F) << 6) | (src[i + 3] & 0x3F);
+            n = 4;
+        } else {
+            return -1;
+        }
+        out.ensure(MAX_ESCAPE + (end - i));
+        if (cp >= 0x10000) {
+            // Surrogates are always escaped by the driver, so a supplementary char is two escapes.
+            writeUnicodeEscape(Character.highSurrogate(cp), out);
+            writeUnicodeEscape(Character.lowSurrogate(cp), out);
+        } else if (isEscaped(cp)) {
+            writeUnicodeEscape(cp, out);
+        } else {
+            // The source bytes are the canonical UTF-8 of cp, the same bytes the driver's String encodes to.
+            System.arraycopy(src, i, out.buf, out.size, n);
+            out.size += n;
+        }
+        return i + n;
+    }
+
+    private static boolean isContinuation(byte b) {
+        return (b & 0xC0) == 0x80;
+    }
+
+    private static void writeUnicodeEscape(int c, Utf8Sink out) {
+        byte[] dst = out.buf;
+        int d = out.size;
+        dst[d] = '\\';
+        dst[d + 1] = 'u';
+        dst[d + 2] = HEX[(c >>> 12) & 0xf];
+        dst[d + 3] = HEX[(c >>> 8) & 0xf];
+        dst[d + 4] = HEX[(c >>> 4) & 0xf];
+        dst[d + 5] = HEX[c & 0xf];
+        out.size = d + 6;
+    }
+
+    /** The driver's algorithm applied to a decoded string: the path for ill-formed UTF-8 input. */
+    static void writeDecoded(String s, Utf8Sink out) {
+        out.ensure(s.length() * 6);
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c < 0x80) {
+                byte[] escape = ASCII_ESCAPES[c];
+                if (escape == null) {
+                    out.buf[out.size++] = (byte) c;
+                } else {
+                    System.arraycopy(escape, 0, out.buf, out.size, escape.length);
+                    out.size += escape.length;
+                }
+            } else if (isEscaped(c)) {
+                writeUnicodeEscape(c, out);
+            } else if (c < 0x800) {
+                out.buf[out.size++] = (byte) (0xC0 | (c >>> 6));
+                out.buf[out.size++] = (byte) (0x80 | (c & 0x3F));
+            } else {
+                // Never a surrogate here: surrogates are always escaped, so c is a whole BMP char.
+                out.buf[out.size++] = (byte) (0xE0 | (c >>> 12));
+                out.buf[out.size++] = (byte) (0x80 | ((c >>> 6) & 0x3F));
+                out.buf[out.size++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+    }
+}

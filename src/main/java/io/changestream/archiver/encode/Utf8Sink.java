@@ -1,0 +1,223 @@
+package io.changestream.archiver.encode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A growable, reusable byte buffer that the encoders write UTF-8 text into.
+ *
+ * <p>Design: one sink is owned by one thread and reused for many events ({@link #reset()} between
+ * batches), so steady-state encoding allocates nothing once the array has grown to the largest
+ * batch. The bytes {@code [0, size())} of {@link #array()} are the content; nothing past
+ * {@code size()} is meaningful.
+ *
+ * <p>Invariants: {@code 0 <= size <= buf.length}; the buffer only grows (doubling, so appends are
+ * amortised O(1)); the content is always what was written, in order. The package-private write
+ * helpers assume the caller has already called {@link #ensure(int)} for the bytes they write where
+ * that is stated, which keeps the per-byte hot loops free of capacity checks.
+ *
+ * <p>Not thread-safe.
+ */
+public final class Utf8Sink {
+    /** Largest array the JVM reliably allocates; growth stops here with a clear error. */
+    private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
+    private static final byte[] LONG_MIN_DIGITS = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
+    /** "00".."99": two digits per table look-up halves the divisions when printing numbers. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    byte[] buf;
+    int size;
+
+    /** Creates a sink with a 64 KiB initial capacity, enough for a typical flush without growth. */
+    public Utf8Sink() {
+        this(64 * 1024);
+    }
+
+    /**
+     * Creates a sink with the given initial capacity.
+     *
+     * @param initialCapacity bytes to allocate up front; must be positive
+     */
+    public Utf8Sink(int initialCapacity) {
+        if (initialCapacity <= 0) {
+            throw new IllegalArgumentException("initialCapacity must be positive, got " + initialCapacity);
+        }
+        this.buf = new byte[initialCapacity];
+    }
+
+    /** Forgets the content but keeps the allocated array for reuse. */
+    public void reset() {
+        size = 0;
+    }
+
+    /** Number of content bytes. */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Cuts the content back to {@code newSize} bytes, for example to drop a partly written line.
+     *
+     * @param newSize between 0 and {@link #size()}
+     */
+    public void truncate(int newSize) {
+        if (newSize < 0 || newSize > size) {
+            throw new IllegalArgumentException("newSize must be between 0 and " + size + ", got " + newSize);
+        }
+        size = newSize;
+    }
+
+    /**
+     * The backing array, valid in {@code [0, size())}. It is shared, not copied, and is replaced when
+     * the sink grows, so do not keep it across writes.
+     */
+    public byte[] array() {
+        return buf;
+    }
+
+    /** A copy of the content. */
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, size);
+    }
+
+    /** Writes the content to {@code out}; the sink is left unchanged. */
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(buf, 0, size);
+    }
+
+    /** Makes room for {@code extra} more bytes after {@link #size()}. */
+    void ensure(int extra) {
+        if (extra > buf.length - size) {
+            grow(extra);
+        }
+    }
+
+    private void grow(int extra) {
+        long needed = (long) size + extra;
+        if (needed > MAX_CAPACITY) {
+            throw new IllegalStateException("Utf8Sink cannot hold " + needed + " bytes; the limit is " + MAX_CAPACITY);
+        }
+        long doubled = Math.max((long) buf.length * 2, needed);
+        buf = Arrays.copyOf(buf, (int) Math.min(doubled, MAX_CAPACITY));
+    }
+
+    void writeByte(int b) {
+        ensure(1);
+        buf[size++] = (byte) b;
+    }
+
+    /** Appends two ASCII chars, the {@code ", "} and {@code ": "} separators, without an array copy. */
+    void writePair(char first, char second) {
+        ensure(2);
+        buf[size] = (byte) first;
+        buf[size + 1] = (byte) second;
+        size += 2;
+    }
+
+    /** Appends bytes that are already valid output (ASCII literals, raw UTF-8). */
+    void write(byte[] src) {
+        write(src, 0, src.length);
+    }
+
+    void write(byte[] src, int off, int len) {
+        ensure(len);
+        System.arraycopy(src, off, buf, size, len);
+        size += len;
+    }
+
+    /** Appends an ASCII-only string, used only off the hot path (fallback number formats). */
+    void writeAscii(String ascii) {
+        int len = ascii.length();
+        ensure(len);
+        for (int i = 0; i < len; i++) {
+            buf[size + i] = (byte) ascii.charAt(i);
+        }
+        size += len;
+    }
+
+    /** Appends the decimal form of {@code v}, exactly as {@link Long#toString(long)} prints it. */
+    void writeLong(long v) {
+        if (v == Long.MIN_VALUE) {
+            write(LONG_MIN_DIGITS);
+            return;
+        }
+        ensure(20);
+        if (v < 0) {
+            buf[size++] = '-';
+            v = -v;
+        }
+        int digits = digitCount(v);
+        writeDigits(v, size + digits);
+        size += digits;
+    }
+
+    /**
+     * Writes the digits of non-negative {@code v} so that the last one lands at {@code end - 1},
+     * zero-padding on the left down to wherever the caller started; capacity must be ensured.
+     */
+    void writeDigits(long v, int end) {
+        int p = end;
+        while (v > Integer.MAX_VALUE) {
+            // Peel off pairs with long arithmetic only while needed; int division is cheaper.
+            int pair = (int) (v % 100);
+            v /= 100;
+            buf[--p] = DIGIT_PAIRS[2 * pair + 1];
+            buf[--p] = DIGIT_PAIRS[2 * pair];
+        }
+        int i = (int) v;
+        while (i >= 100) {
+            int pair = i % 100;
+            i /= 100;
+            buf[--p] = DIGIT_PAIRS[2 * pair + 1];
+            buf[--p] = DIGIT_PAIRS[2 * pair];
+        }
+        if (i >= 10) {
+            buf[--p] = DIGIT_PAIRS[2 * i + 1];
+            buf[--p] = DIGIT_PAIRS[2 * i];
+        } else {
+            buf[--p] = (byte) ('0' + i);
+        }
+    }
+
+    /** Appends exactly two digits of {@code v} (0 to 99); capacity must be ensured. */
+    void writeTwoDigits(int v) {
+        buf[size] = DIGIT_PAIRS[2 * v];
+        buf[size + 1] = DIGIT_PAIRS[2 * v + 1];
+        size += 2;
+    }
+
+    /** Appends exactly {@code width} digits of {@code v}, zero-padded; capacity must be ensured. */
+    void writePadded(long v, int width) {
+        int end = size + width;
+        for (int p = size; p < end; p++) {
+            buf[p] = '0';
+        }
+        if (v != 0) {
+            writeDigits(v, end);
+        }
+        size = end;
+    }
+
+    static int digitCount(long v) {
+        if (v < 10_000) {
+            return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+        }
+        long bound = 100_000;
+        for (int n = 5; n < 19; n++) {
+            if (v < bound) {
+                return n;
+            }
+            bound *= 10;
+        }
+        return 19;
+    }
+}
