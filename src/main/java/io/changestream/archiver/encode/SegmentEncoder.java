@@ -6,43 +6,59 @@ import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.bson.json.JsonWriterSettings;
 
 /**
  * Turns a run of events bound for one file into the bytes appended to it: one Extended JSON line per event, in
  * order, each ending in {@code \n}; with gzip, the whole run as one complete gzip member, so the file stays a valid
  * multi-member gzip stream after every flush.
+ *
+ * <p>Lines are written straight from each event's raw BSON into one reused buffer by {@link ExtendedJsonEncoder}
+ * (byte-identical to the driver's writer), so encoding allocates nothing per event. Not thread-safe: each
+ * collection's writer owns one, and its flushes never overlap.
  */
 public final class SegmentEncoder {
-    private final JsonWriterSettings settings;
+    private final ExtendedJsonEncoder lines;
     private final Compression compression;
+    private final Utf8Sink plain = new Utf8Sink(64 * 1024);
+    private final Buffer gzipped = new Buffer();
+
+    /** Bytes ready to append: {@code data[0, length)}. Valid until the next {@link #encode} call. */
+    public record Encoded(byte[] data, int length) {
+    }
 
     public SegmentEncoder(JsonMode mode, Compression compression) {
-        this.settings = JsonWriterSettings.builder()
-                .outputMode(mode == JsonMode.RELAXED ? org.bson.json.JsonMode.RELAXED : org.bson.json.JsonMode.EXTENDED)
-                .build();
+        this.lines = new ExtendedJsonEncoder(mode == JsonMode.RELAXED
+                ? org.bson.json.JsonMode.RELAXED : org.bson.json.JsonMode.EXTENDED);
         this.compression = compression;
     }
 
-    public byte[] encode(List<ChangeEvent> events) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 512);
+    public Encoded encode(List<ChangeEvent> events) {
+        plain.reset();
         for (ChangeEvent e : events) {
-            out.writeBytes(e.raw().toJson(settings).getBytes(StandardCharsets.UTF_8));
-            out.write('\n');
+            lines.encodeLine(e.raw(), plain);
         }
-        return compression == Compression.GZIP ? gzip(out.toByteArray()) : out.toByteArray();
-    }
-
-    private static byte[] gzip(byte[] plain) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 4 + 64);
-        try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024)) {
-            gz.write(plain);
+        if (compression == Compression.NONE) {
+            return new Encoded(plain.array(), plain.size());
+        }
+        gzipped.reset();
+        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped, 64 * 1024)) {
+            gz.write(plain.array(), 0, plain.size());
         } catch (IOException e) {
             throw new UncheckedIOException("gzip of an in-memory buffer failed", e);
         }
-        return out.toByteArray();
+        return new Encoded(gzipped.array(), gzipped.size());
+    }
+
+    /** A reusable output buffer whose array can be handed out without a copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer() {
+            super(64 * 1024);
+        }
+
+        byte[] array() {
+            return buf;
+        }
     }
 }

@@ -78,7 +78,6 @@ public final class Archiver {
             }
         });
         ArchiveLayout layout = new ArchiveLayout(config.store().prefix(), config.store().compression());
-        SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
         ClusterClock clusterClock = new ClusterClock(source, clock);
         for (String name : config.source().collections()) {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
@@ -87,6 +86,7 @@ public final class Archiver {
                     config.source().fullDocumentBeforeChange(), config.store().retryDelay(),
                     perCollection::watchRestart);
             CollectionBuffer buffer = new CollectionBuffer(budget, config.flush().maxEvents(), config.flush().maxBytes());
+            SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
             ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, layout, encoder, clock, retry,
                     perCollection);
             pipelines.put(name, new CollectionPipeline(name, watcher, buffer, budget, writer, checkpoints, monitor,

@@ -8,6 +8,7 @@ import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.encode.ArchiveLines;
+import io.changestream.archiver.encode.ExtendedJsonDecoder;
 import io.changestream.archiver.encode.HourSlot;
 import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
@@ -17,7 +18,6 @@ import io.changestream.archiver.store.StoreConflictException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
-import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +67,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExactlyOnceWriter {
     private static final Logger log = LoggerFactory.getLogger(ExactlyOnceWriter.class);
+    private static final ExtendedJsonDecoder DECODER = new ExtendedJsonDecoder();
 
     private final String collection;
     private final ArchiveStore store;
@@ -184,23 +184,24 @@ public final class ExactlyOnceWriter {
             }
             List<ChangeEvent> run = events.subList(done, end);
             ArchiveFile file = layout.file(collection, slot);
-            byte[] bytes = encoder.encode(run);                                          // step 1
+            SegmentEncoder.Encoded bytes = encoder.encode(run);                          // step 1
             long position = lengthOf(file);
-            long newLength = store.append(file, position, bytes, 0, bytes.length);      // step 2
+            long newLength = store.append(file, position, bytes.data(), 0, bytes.length()); // step 2
             lengths.put(file, newLength);
             ChangeEvent first = run.get(0);
             ChangeEvent lastEvent = run.get(run.size() - 1);
-            FlushRecord entry = new FlushRecord(collection, file.path(), position, bytes.length, run.size(),
+            FlushRecord entry = new FlushRecord(collection, file.path(), position, bytes.length(), run.size(),
                     first.resumeToken(), lastEvent.resumeToken(), first.clusterTime(), lastEvent.clusterTime(),
-                    sha256(bytes, 0, bytes.length), trigger, started, Duration.between(started, clock.instant()));
+                    sha256(bytes.data(), 0, bytes.length()), trigger, started,
+                    Duration.between(started, clock.instant()));
             commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), "invalidate".equals(lastEvent.operationType()),
-                    newLength, run.size(), bytes.length);                                 // step 3
+                    newLength, run.size(), bytes.length());                               // step 3
             buffer.removeDurable(run.size());
             if (!files.contains(file.path())) {
                 files.add(file.path());
             }
             log.info("archived {} events of {} to {} at offset {} ({} bytes, trigger {})", run.size(), collection,
-                    file, position, bytes.length, trigger.tag());
+                    file, position, bytes.length(), trigger.tag());
             done = end;
         }
         return done;
@@ -283,7 +284,7 @@ public final class ExactlyOnceWriter {
         }
         List<ChangeEvent> adopted = new ArrayList<>(lines.size());
         for (byte[] line : lines) {
-            adopted.add(ChangeEvent.of(RawBsonDocument.parse(new String(line, StandardCharsets.UTF_8))));
+            adopted.add(ChangeEvent.of(DECODER.decodeLine(line, 0, line.length)));
         }
         int matched = 0;
         for (ChangeEvent event : adopted) {

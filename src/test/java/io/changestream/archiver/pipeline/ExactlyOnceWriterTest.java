@@ -177,7 +177,8 @@ class ExactlyOnceWriterTest {
     void step4_linesBeyondTheCheckpointThatThisWriterDidNotWriteAreAConflictNotOverwritten(Compression c) {
         start(c, 2);
         List<ChangeEvent> foreign = List.of(Events.insert(1_000, START), Events.insert(1_001, START.plusSeconds(1)));
-        byte[] bytes = new SegmentEncoder(JsonMode.CANONICAL, c).encode(foreign);
+        SegmentEncoder.Encoded encoded = new SegmentEncoder(JsonMode.CANONICAL, c).encode(foreign);
+        byte[] bytes = java.util.Arrays.copyOf(encoded.data(), encoded.length());
         ArchiveFile file = new ArchiveFile("orders/2026-11-22-00" + c.suffix());
         store.append(file, 0, bytes, 0, bytes.length);
 
