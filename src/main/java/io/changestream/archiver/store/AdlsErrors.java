@@ -19,12 +19,7 @@ final class AdlsErrors {
     static final String CONDITION_NOT_MET = "ConditionNotMet";
     static final String INVALID_FLUSH_POSITION = "InvalidFlushPosition";
     static final String PATH_ALREADY_EXISTS = "PathAlreadyExists";
-    static final String PATH_NOT_FOUND = "PathNotFound";
-    static final String BLOB_NOT_FOUND = "BlobNotFound";
-    static final String FILESYSTEM_NOT_FOUND = "FilesystemNotFound";
-    static final String CONTAINER_NOT_FOUND = "ContainerNotFound";
     static final String CONTAINER_ALREADY_EXISTS = "ContainerAlreadyExists";
-    static final String AUTHENTICATION_FAILED = "AuthenticationFailed";
 
     private static final int NOT_FOUND = 404;
     private static final int CONFLICT = 409;

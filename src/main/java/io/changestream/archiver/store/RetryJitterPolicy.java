@@ -20,6 +20,8 @@ import reactor.core.publisher.Mono;
  */
 final class RetryJitterPolicy implements HttpPipelinePolicy {
     private static final String TRY_KEY = "changestream-archiver-try";
+    /** Past this many doublings any sane delay is capped anyway; it keeps the shift from overflowing. */
+    private static final int MAX_DOUBLINGS = 20;
 
     private final Duration firstDelay;
     private final Duration maxDelay;
@@ -57,11 +59,16 @@ final class RetryJitterPolicy implements HttpPipelinePolicy {
     private Duration nextJitter(HttpPipelineCallContext context) {
         int previousTries = (Integer) context.getData(TRY_KEY).orElse(0);
         context.setData(TRY_KEY, previousTries + 1);
-        if (previousTries == 0) {
-            return Duration.ZERO;
-        }
-        long exponential = firstDelay.toMillis() << Math.min(previousTries - 1, 20);
-        long bound = Math.min(exponential, maxDelay.toMillis()) / 2;
+        long bound = jitterBoundMillis(previousTries, firstDelay, maxDelay);
         return bound <= 0 ? Duration.ZERO : Duration.ofMillis(ThreadLocalRandom.current().nextLong(bound + 1));
+    }
+
+    /** The largest jitter before the try after {@code previousTries} tries: 0 before the first try. */
+    static long jitterBoundMillis(int previousTries, Duration firstDelay, Duration maxDelay) {
+        if (previousTries == 0) {
+            return 0;
+        }
+        long exponential = firstDelay.toMillis() << Math.min(previousTries - 1, MAX_DOUBLINGS);
+        return Math.min(exponential, maxDelay.toMillis()) / 2;
     }
 }

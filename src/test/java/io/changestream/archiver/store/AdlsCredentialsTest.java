@@ -59,7 +59,7 @@ class AdlsCredentialsTest {
                     assertNoSecretIn(t.getMessage());
                 }
             }
-            assertThat(server.unsupportedExchanges()).isEmpty();
+            AdlsWireInvariants.check(server);
         } finally {
             server.close();
         }
