@@ -10,7 +10,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.Archiver;
 import io.changestream.archiver.pipeline.FlushSchedule;
 import io.changestream.archiver.store.ArchiveStore;
-import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.store.ArchiveStores;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -87,10 +87,7 @@ public final class Service implements AutoCloseable {
     }
 
     public static ArchiveStore openStore(ArchiverConfig.Store store) {
-        return switch (store.kind()) {
-            case LOCAL -> new LocalArchiveStore(store.localDir());
-            case ADLS -> throw new IllegalStateException("ARCHIVE_STORE=adls is not available in this build");
-        };
+        return ArchiveStores.open(store);
     }
 
     @Override

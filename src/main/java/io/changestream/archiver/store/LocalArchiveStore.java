@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -53,24 +54,16 @@ public final class LocalArchiveStore implements ArchiveStore {
 
     @Override
     public long append(ArchiveFile file, long position, byte[] data, int offset, int length) {
-        checkSlice(data, offset, length);
+        Objects.checkFromIndexSize(offset, length, data.length);
         Path target = resolve(file.path());
-        boolean created = false;
         try {
-            FileChannel channel;
+            boolean created = false;
             if (position == 0 && !Files.exists(target)) {
                 createDirectoriesDurably(target.getParent());
-                try {
-                    channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                    created = true;
-                } catch (FileAlreadyExistsException raced) {
-                    channel = FileChannel.open(target, StandardOpenOption.WRITE);
-                }
-            } else {
-                channel = FileChannel.open(target, StandardOpenOption.WRITE);
+                created = createFileIfAbsent(target);
             }
-            try (FileChannel open = channel) {
-                long size = open.size();
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                long size = channel.size();
                 if (size != position) {
                     throw new StoreConflictException("cannot append to " + file + " at " + position
                             + ": its length is " + size, size, null);
@@ -78,9 +71,9 @@ public final class LocalArchiveStore implements ArchiveStore {
                 ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
                 long at = position;
                 while (buffer.hasRemaining()) {
-                    at += open.write(buffer, at);
+                    at += channel.write(buffer, at);
                 }
-                open.force(true);
+                channel.force(true);
             }
             if (created) {
                 fsyncDirectory(target.getParent());
@@ -190,16 +183,18 @@ public final class LocalArchiveStore implements ArchiveStore {
         }
     }
 
-    private static void fsyncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
+    private static boolean createFileIfAbsent(Path file) throws IOException {
+        try {
+            Files.createFile(file);
+            return true;
+        } catch (FileAlreadyExistsException raced) {
+            return false;
         }
     }
 
-    static void checkSlice(byte[] data, int offset, int length) {
-        if (offset < 0 || length < 0 || offset > data.length - length) {
-            throw new IndexOutOfBoundsException("slice [" + offset + ", " + offset + "+" + length
-                    + ") is outside an array of " + data.length + " bytes");
+    private static void fsyncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 
