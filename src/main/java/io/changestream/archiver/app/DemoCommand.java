@@ -6,9 +6,11 @@ import com.mongodb.client.MongoDatabase;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.ops.logging.LogSetup;
 import io.changestream.archiver.pipeline.CollectionStatus;
 import io.changestream.archiver.pipeline.FlushResult;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -53,10 +55,13 @@ final class DemoCommand implements Callable<Integer> {
                     "HTTP_PORT", "0",
                     "RETRY_DELAY_MS", "200",
                     "LOG_FORMAT", "text"));
+            LogSetup.apply(config);
             out.println("embedded MongoDB-wire server: " + uri);
             out.println("archive folder: " + dir.toAbsolutePath());
-            try (Service service = Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC());
+            try (Service service = Service.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    Clock.systemUTC());
                  MongoClient client = MongoClients.create(uri)) {
+                out.println("admin endpoint: http://127.0.0.1:" + service.adminPort() + "/status");
                 awaitReady(service);
                 MongoDatabase db = client.getDatabase(DemoWorkload.DATABASE);
                 int events = new DemoWorkload(documents).run(db);

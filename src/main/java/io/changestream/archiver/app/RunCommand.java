@@ -4,6 +4,7 @@ import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.ops.logging.LogSetup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -18,6 +19,9 @@ import sun.misc.Signal;
 /**
  * {@code run}: the service. Runs until SIGTERM or SIGINT (then stops capture, flushes, checkpoints and exits 0), or
  * until capture cannot go on (history lost under {@code HISTORY_LOST_POLICY=fail}: flushes what it has, exits 3).
+ *
+ * <p>Order: configuration (problems go to stderr, exit 2), then logging as configured, then the {@link Service}
+ * with its admin endpoint on {@code HTTP_PORT}, whose {@code /metrics} renders the Prometheus registry made here.
  */
 @Command(name = "run", description = "Capture, buffer, flush and checkpoint, with the HTTP admin endpoint.")
 final class RunCommand implements Callable<Integer> {
@@ -32,6 +36,8 @@ final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return Main.USAGE;
         }
+        // First, so every line after the configuration is in the configured format, level and masking.
+        LogSetup.apply(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CompletableFuture<String> stop = new CompletableFuture<>();
         Signal.handle(new Signal("TERM"), s -> stop.complete("SIGTERM"));

@@ -6,12 +6,17 @@ import com.mongodb.client.MongoClients;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.MongoCheckpointStore;
 import io.changestream.archiver.config.ArchiverConfig;
+import io.changestream.archiver.ops.http.AdminServer;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.ops.metrics.JvmProcessMetrics;
 import io.changestream.archiver.pipeline.Archiver;
 import io.changestream.archiver.pipeline.FlushSchedule;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.ArchiveStores;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -20,11 +25,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running service: every resource {@code run} (and {@code demo}) opens, held as final fields. {@link #start}
- * opens them in order and, if one fails half way, closes what it had opened; {@link #close} stops capture, makes
- * the buffers durable within {@code SHUTDOWN_TIMEOUT_SECONDS}, and closes everything in reverse order.
+ * opens them in order, pushing each onto one stack, and, if one fails half way, closes what it had opened;
+ * {@link #close} pops the same stack, so shutdown is exactly start-up reversed: the admin endpoint stops first (no
+ * flush request can race the final flush), then the schedule, then the archiver stops capture and makes the
+ * buffers durable within {@code SHUTDOWN_TIMEOUT_SECONDS}, then the store and clients close.
  *
  * <p>Opening clients does not contact MongoDB or the store; the archiver's start-up retries until they answer,
- * so the process comes up (and reports not-ready) while a dependency is down.
+ * so the process comes up (and reports not-ready) while a dependency is down. The admin endpoint starts last, so
+ * whatever answers on {@code HTTP_PORT} is a fully built service.
  */
 public final class Service implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
@@ -32,18 +40,23 @@ public final class Service implements AutoCloseable {
     public final ArchiverConfig config;
     public final ArchiverMetrics metrics;
     public final Archiver archiver;
+    private final AdminServer admin;
     private final Deque<AutoCloseable> opened;
-    private final FlushSchedule schedule;
 
-    private Service(ArchiverConfig config, ArchiverMetrics metrics, Archiver archiver, FlushSchedule schedule,
+    private Service(ArchiverConfig config, ArchiverMetrics metrics, Archiver archiver, AdminServer admin,
                     Deque<AutoCloseable> opened) {
         this.config = config;
         this.metrics = metrics;
         this.archiver = archiver;
-        this.schedule = schedule;
+        this.admin = admin;
         this.opened = opened;
     }
 
+    /**
+     * Opens and starts everything. The service's, JVM and process metrics go to {@code registry}, and
+     * {@code /metrics} renders them when it is a Prometheus registry; any other registry (a test's simple one) gets
+     * them too, next to a Prometheus registry of the service's own, so {@code /metrics} always answers.
+     */
     public static Service start(ArchiverConfig config, MeterRegistry registry, Clock clock) {
         return start(config, registry, clock, openStore(config.store()));
     }
@@ -53,7 +66,12 @@ public final class Service implements AutoCloseable {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         opened.push(store);
         try {
-            ArchiverMetrics metrics = new ArchiverMetrics(registry, clock);
+            PrometheusMeterRegistry prometheus = registry instanceof PrometheusMeterRegistry p ? p
+                    : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            MeterRegistry meters = registry == prometheus ? registry
+                    : new CompositeMeterRegistry().add(registry).add(prometheus);
+            ArchiverMetrics metrics = new ArchiverMetrics(meters, clock);
+            opened.push(new JvmProcessMetrics(meters));
             CursorMonitor monitor = new CursorMonitor(config.source().database());
             com.mongodb.reactivestreams.client.MongoClient source = com.mongodb.reactivestreams.client.MongoClients
                     .create(settings(config.source().uri().reveal()).addCommandListener(monitor).build());
@@ -65,16 +83,21 @@ public final class Service implements AutoCloseable {
                     config.tracker().collection(), false);
             Archiver archiver = new Archiver(config, source.getDatabase(config.source().database()), monitor, store,
                     checkpoints, metrics, clock);
-            log.info("archiving {} collections of database {} to {} (tracker: {} mode, {}.{})",
-                    config.source().collections().size(), config.source().database(), store.describe(),
-                    config.tracker().external() ? "external" : "internal", config.tracker().database(),
-                    config.tracker().collection());
+            // Secret.toString masks the user info and secret parameters of both URIs.
+            log.info("archiving {} collections of database {} from {} to {} (tracker: {} mode, {}.{} at {})",
+                    config.source().collections().size(), config.source().database(), config.source().uri(),
+                    store.describe(), config.tracker().external() ? "external" : "internal",
+                    config.tracker().database(), config.tracker().collection(), config.tracker().uri());
             archiver.start();
+            opened.push(() -> archiver.stop(config.ops().shutdownTimeout()));
             FlushSchedule schedule = new FlushSchedule(archiver, config.flush().quartzCron(),
                     config.ops().shutdownTimeout().multipliedBy(4));
             opened.push(schedule);
             schedule.start();
-            return new Service(config, metrics, archiver, schedule, opened);
+            AdminServer admin = AdminServer.start(config.ops().httpPort(), archiver, config.ops().adminToken(),
+                    prometheus::scrape, clock, config.ops().instanceId());
+            opened.push(admin);
+            return new Service(config, metrics, archiver, admin, opened);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -90,10 +113,14 @@ public final class Service implements AutoCloseable {
         return ArchiveStores.open(store);
     }
 
+    /** The port the admin endpoint listens on (the bound one when {@code HTTP_PORT=0}). */
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** Stops the admin endpoint, the schedule and capture, flushes, and closes everything, in that order. */
     @Override
     public void close() {
-        schedule.close();
-        archiver.stop(config.ops().shutdownTimeout());
         closeAll(opened);
     }
 

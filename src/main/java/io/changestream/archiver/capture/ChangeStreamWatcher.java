@@ -4,6 +4,7 @@ import com.mongodb.client.model.changestream.FullDocument;
 import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
 import com.mongodb.reactivestreams.client.ChangeStreamPublisher;
 import com.mongodb.reactivestreams.client.MongoCollection;
+import io.changestream.archiver.ops.logging.LogContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,7 +71,8 @@ public final class ChangeStreamWatcher {
                 // collection that stays dropped does not cause a busy loop.
                 .repeatWhen(done -> done.concatMap(signal -> {
                     onRestart.accept("invalidate");
-                    log.info("change stream of {} ended (invalidate); re-opening with startAfter", name);
+                    LogContext.run(name, () -> log.info("change stream of {} ended (invalidate); re-opening with "
+                            + "startAfter", name));
                     return Mono.delay(firstBackoff);
                 }))
                 .onErrorMap(e -> ServerErrors.classify(e) == ServerErrors.Kind.HISTORY_LOST
@@ -83,16 +85,20 @@ public final class ChangeStreamWatcher {
                     int n = failuresInARow.incrementAndGet();
                     Duration wait = backoff(n);
                     onRestart.accept(ServerErrors.reason(error));
-                    if (ServerErrors.classify(error) == ServerErrors.Kind.ACCESS) {
-                        log.error("change stream of {} is not allowed ({}): check the credentials and the "
-                                + "changeStream/find privileges; retrying in {} ms", name, ServerErrors.reason(error),
-                                wait.toMillis());
-                    } else {
-                        log.warn("change stream of {} failed ({}: {}); re-subscribing in {} ms", name,
-                                ServerErrors.reason(error), error.getMessage(), wait.toMillis());
-                    }
+                    LogContext.run(name, () -> logRestart(error, wait));
                     return Mono.delay(wait);
                 })));
+    }
+
+    private void logRestart(Throwable error, Duration wait) {
+        if (ServerErrors.classify(error) == ServerErrors.Kind.ACCESS) {
+            log.error("change stream of {} is not allowed ({}): check the credentials and the "
+                    + "changeStream/find privileges; retrying in {} ms", name, ServerErrors.reason(error),
+                    wait.toMillis());
+        } else {
+            log.warn("change stream of {} failed ({}: {}); re-subscribing in {} ms", name,
+                    ServerErrors.reason(error), error.getMessage(), wait.toMillis());
+        }
     }
 
     private Flux<RawBsonDocument> open(ResumePoint from) {

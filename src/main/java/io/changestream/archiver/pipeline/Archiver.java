@@ -11,6 +11,7 @@ import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.encode.SegmentEncoder;
+import io.changestream.archiver.ops.logging.LogContext;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.ArchiveStore;
 import java.time.Clock;
@@ -107,20 +108,22 @@ public final class Archiver {
     public void start() {
         for (CollectionPipeline p : pipelines.values()) {
             startProblems.put(p.name(), "starting");
-            running.add(Mono.fromRunnable(p::start)
+            running.add(Mono.fromRunnable(() -> LogContext.run(p.name(), p::start))
                     .subscribeOn(flushScheduler)
                     .doOnError(e -> {
                         startProblems.put(p.name(), "recovery failed: " + e.getMessage());
-                        log.warn("start of {} failed, retrying: {}", p.name(), e.getMessage());
+                        LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
+                                e.getMessage()));
                     })
                     .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF))
                     .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p.name())));
         }
         running.add(Flux.interval(IDLE_CHECKPOINT_INTERVAL, flushScheduler)
                 .concatMap(tick -> Flux.fromIterable(pipelines.values())
-                        .concatMap(p -> Mono.fromRunnable(p::keepIdleCheckpointFresh)
+                        .concatMap(p -> Mono.fromRunnable(() -> LogContext.run(p.name(), p::keepIdleCheckpointFresh))
                                 .onErrorResume(e -> {
-                                    log.debug("idle checkpoint of {} not moved: {}", p.name(), e.getMessage());
+                                    LogContext.run(p.name(), () -> log.debug("idle checkpoint of {} not moved: {}",
+                                            p.name(), e.getMessage()));
                                     return Mono.empty();
                                 })))
                 .subscribe());

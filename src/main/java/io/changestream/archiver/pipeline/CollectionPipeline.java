@@ -13,6 +13,7 @@ import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.checkpoint.Gap;
 import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
+import io.changestream.archiver.ops.logging.LogContext;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
@@ -127,7 +128,8 @@ public final class CollectionPipeline {
 
     /** Flushes what is buffered now; completes once it is durable and checkpointed. */
     public Mono<FlushResult> flush(FlushTrigger trigger) {
-        return Mono.fromCallable(() -> locked(() -> flushNow(trigger))).subscribeOn(flushScheduler);
+        return Mono.fromCallable(() -> LogContext.call(name, () -> locked(() -> flushNow(trigger))))
+                .subscribeOn(flushScheduler);
     }
 
     private FlushResult flushNow(FlushTrigger trigger) {
@@ -268,12 +270,14 @@ public final class CollectionPipeline {
 
         @Override
         protected void hookOnError(Throwable error) {
-            if (error instanceof HistoryLostException lost) {
-                historyLost(lost);
-            } else {
-                state = State.FAILED;
-                log.error("capture of {} stopped: {}", name, error.toString());
-            }
+            LogContext.run(name, () -> {
+                if (error instanceof HistoryLostException lost) {
+                    historyLost(lost);
+                } else {
+                    state = State.FAILED;
+                    log.error("capture of {} stopped: {}", name, error.toString());
+                }
+            });
         }
     }
 }

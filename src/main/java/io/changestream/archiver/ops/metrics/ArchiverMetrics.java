@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,8 +19,23 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Lag gauges are computed at scrape time from the newest captured / archived event times, so an idle or stuck
  * pipeline shows growing lag instead of a frozen value.
+ *
+ * <p>Naming: the Prometheus convention appends the base unit to a name that does not end with it and
+ * {@code _total} to counters, so a counter whose name already says "bytes" gets no base unit (it would render as
+ * {@code ..._bytes_written_bytes_total}). {@code ArchiverMetricsNamesTest} pins every rendered name to SPEC.md.
+ *
+ * <p>Labelled series whose label values are a known vocabulary (flush trigger and outcome, the DML operation types,
+ * the watcher's own restart reasons) are registered at zero up front: a series that appears only with its first
+ * increment hides that increment from {@code rate()} and {@code increase()}, and makes the metric look absent.
  */
 public final class ArchiverMetrics {
+    /** Flush triggers of the {@code trigger} tag that a flush can report (recovery adoptions are not flushes). */
+    private static final List<String> FLUSH_TRIGGERS = List.of("size", "schedule", "manual", "shutdown");
+    private static final List<String> OUTCOMES = List.of("success", "failure");
+    private static final List<String> DML_OPERATIONS = List.of("insert", "update", "replace", "delete");
+    /** Restart reasons named by the pipeline itself; error-code reasons appear as they happen. */
+    private static final List<String> KNOWN_RESTART_REASONS = List.of("invalidate", "history_lost");
+
     private final MeterRegistry registry;
     private final Clock clock;
     private final Map<String, PerCollection> collections = new ConcurrentHashMap<>();
@@ -65,13 +81,16 @@ public final class ArchiverMetrics {
             this.collection = collection;
             archived = Counter.builder("archiver.events.archived").tag("collection", collection)
                     .description("Change events durably archived and checkpointed").register(registry);
+            // No baseUnit: the name already ends in "bytes written" (see the class comment on naming).
             bytesWritten = Counter.builder("archiver.store.bytes.written").tag("collection", collection)
-                    .description("Bytes appended to archive files").baseUnit("bytes").register(registry);
+                    .description("Bytes appended to archive files").register(registry);
             gaps = Counter.builder("archiver.history.gaps").tag("collection", collection)
                     .description("Times history was lost and capture resumed from now").register(registry);
             flushDuration = Timer.builder("archiver.flush.duration").tag("collection", collection)
                     .description("Time to write a flush to the store and checkpoint it")
-                    .publishPercentileHistogram().register(registry);
+                    // Bounded bucket range: a flush retrying a slow store takes minutes, not Micrometer's 30 s max.
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5))
+                    .maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
             Gauge.builder("archiver.buffered.events", bufferedEvents, AtomicLong::get).tag("collection", collection)
                     .description("Change events captured and not yet archived").register(registry);
             Gauge.builder("archiver.buffered.bytes", bufferedBytes, AtomicLong::get).tag("collection", collection)
@@ -82,13 +101,20 @@ public final class ArchiverMetrics {
             Gauge.builder("archiver.archive.lag", this, p -> lagSeconds(p.newestArchived.get()))
                     .tag("collection", collection).baseUnit("seconds")
                     .description("Now minus the clusterTime of the newest durably archived event").register(registry);
+            DML_OPERATIONS.forEach(this::capturedCounter);
+            FLUSH_TRIGGERS.forEach(t -> OUTCOMES.forEach(o -> flushCounter(t, o)));
+            KNOWN_RESTART_REASONS.forEach(this::restartCounter);
         }
 
         public void captured(String operationType, Instant clusterTime) {
-            capturedByOperation.computeIfAbsent(operationType, op -> Counter.builder("archiver.events.captured")
-                    .tag("collection", collection).tag("operation", op)
-                    .description("Change events received from the change stream").register(registry)).increment();
+            capturedCounter(operationType).increment();
             newestCaptured.accumulateAndGet(clusterTime, ArchiverMetrics::later);
+        }
+
+        private Counter capturedCounter(String operationType) {
+            return capturedByOperation.computeIfAbsent(operationType, op -> Counter.builder("archiver.events.captured")
+                    .tag("collection", collection).tag("operation", op)
+                    .description("Change events received from the change stream").register(registry));
         }
 
         public void buffered(long events, long bytes) {
@@ -108,19 +134,26 @@ public final class ArchiverMetrics {
         }
 
         public void flush(String trigger, boolean success, Duration duration) {
-            String outcome = success ? "success" : "failure";
-            flushes.computeIfAbsent(trigger + "/" + outcome, k -> Counter.builder("archiver.flushes")
-                    .tag("collection", collection).tag("trigger", trigger).tag("outcome", outcome)
-                    .description("Flushes by trigger and outcome").register(registry)).increment();
+            flushCounter(trigger, success ? "success" : "failure").increment();
             if (success) {
                 flushDuration.record(duration);
             }
         }
 
+        private Counter flushCounter(String trigger, String outcome) {
+            return flushes.computeIfAbsent(trigger + "/" + outcome, k -> Counter.builder("archiver.flushes")
+                    .tag("collection", collection).tag("trigger", trigger).tag("outcome", outcome)
+                    .description("Flushes by trigger and outcome").register(registry));
+        }
+
         public void watchRestart(String reason) {
-            watchRestarts.computeIfAbsent(reason, r -> Counter.builder("archiver.watch.restarts")
+            restartCounter(reason).increment();
+        }
+
+        private Counter restartCounter(String reason) {
+            return watchRestarts.computeIfAbsent(reason, r -> Counter.builder("archiver.watch.restarts")
                     .tag("collection", collection).tag("reason", r)
-                    .description("Change stream re-subscriptions by reason").register(registry)).increment();
+                    .description("Change stream re-subscriptions by reason").register(registry));
         }
 
         public void historyGap() {
