@@ -17,9 +17,15 @@ public final class EmbeddedMongo implements AutoCloseable {
     private final String uri;
 
     public EmbeddedMongo() {
+        this(0);
+    }
+
+    /** Listens on {@code port} of 127.0.0.1 (0: a free one). */
+    public EmbeddedMongo(int port) {
         server = new MongoServer(new MemoryBackend().version(ServerVersion.MONGO_4_0));
         server.enableOplog();
-        uri = server.bindAndGetConnectionString();
+        server.bind("127.0.0.1", port);
+        uri = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort();
     }
 
     /** {@code mongodb://127.0.0.1:<port>}. */

@@ -137,7 +137,7 @@ public final class Archiver {
     /** Flushes every collection; fails if any flush failed (the others are still durable). */
     public Mono<List<FlushResult>> flushAll(FlushTrigger trigger) {
         return Flux.fromIterable(pipelines.values())
-                .flatMapSequential(p -> p.flush(trigger))
+                .flatMapSequentialDelayError(p -> p.flush(trigger), Integer.MAX_VALUE, 1)
                 .collectList();
     }
 
