@@ -7,37 +7,41 @@ import io.changestream.archiver.encode.ArchiveLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.LocalArchiveStore;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.bson.RawBsonDocument;
 
-/** Reads a local archive folder back: every event of a collection's files, in file (hour) order. */
+/** Reads an archive back: every event of a collection's files, in file (hour) order. */
 public final class ArchiveContents {
     private ArchiveContents() {
     }
 
     public static List<RawBsonDocument> events(Path root, String collectionFolder) {
-        Path folder = root.resolve(collectionFolder);
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
+        return events(new LocalArchiveStore(root), collectionFolder);
+    }
+
+    /** Every event in the files below {@code collectionFolder} of {@code store}, in file (hour) order. */
+    public static List<RawBsonDocument> events(ArchiveStore store, String collectionFolder) {
         List<RawBsonDocument> events = new ArrayList<>();
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path file : files.sorted().toList()) {
-                byte[] bytes = Files.readAllBytes(file);
-                Compression c = file.toString().endsWith(".gz") ? Compression.GZIP : Compression.NONE;
-                ArchiveLines.Units units = ArchiveLines.split(bytes, c);
-                assertThat(units.completeLength()).as("no torn tail in %s", file).isEqualTo(bytes.length);
-                units.units().forEach(u -> u.lines().forEach(
-                        line -> events.add(RawBsonDocument.parse(new String(line, StandardCharsets.UTF_8)))));
+        for (ArchiveFile file : store.list(collectionFolder)) {
+            byte[] bytes;
+            try (InputStream in = store.read(file, 0)) {
+                bytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            Compression c = file.path().endsWith(".gz") ? Compression.GZIP : Compression.NONE;
+            ArchiveLines.Units units = ArchiveLines.split(bytes, c);
+            assertThat(units.completeLength()).as("no torn tail in %s", file).isEqualTo(bytes.length);
+            units.units().forEach(u -> u.lines().forEach(
+                    line -> events.add(RawBsonDocument.parse(new String(line, StandardCharsets.UTF_8)))));
         }
         return events;
     }
