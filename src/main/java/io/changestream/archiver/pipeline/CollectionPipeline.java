@@ -144,8 +144,18 @@ public final class CollectionPipeline {
         } catch (FlushFailedException e) {
             lastFlush = new LastFlush(at, trigger.tag(), false, e.archivedBeforeFailure(), List.of(),
                     Optional.of(e.getMessage()));
-            log.error("flush of {} failed; {} events stay buffered for the next trigger: {}", name, buffer.size(),
-                    e.getMessage());
+            if (e.conflict()) {
+                // Another writer's bytes are in our file: writing on would interleave two histories. Stop this
+                // collection; its unarchived events are after the checkpoint, so a restart captures them again.
+                metrics.storeConflict();
+                stopCapture();
+                state = State.FAILED;
+                log.error("capture of {} stopped: another writer committed to its archive ({}); fix the cause "
+                        + "(two archivers on one archive?) and restart", name, e.getMessage());
+            } else {
+                log.error("flush of {} failed; {} events stay buffered for the next trigger: {}", name,
+                        buffer.size(), e.getMessage());
+            }
             throw e;
         } finally {
             metrics.buffered(buffer.size(), buffer.bytes());

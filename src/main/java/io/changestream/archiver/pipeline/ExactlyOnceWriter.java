@@ -284,7 +284,13 @@ public final class ExactlyOnceWriter {
         }
         List<ChangeEvent> adopted = new ArrayList<>(lines.size());
         for (byte[] line : lines) {
-            adopted.add(ChangeEvent.of(DECODER.decodeLine(line, 0, line.length)));
+            try {
+                adopted.add(ChangeEvent.of(DECODER.decodeLine(line, 0, line.length)));
+            } catch (RuntimeException notAnEvent) {
+                throw new StoreConflictException(file + " holds a line beyond the checkpoint of " + collection
+                        + " that is not a change event (" + notAnEvent.getClass().getSimpleName() + ")", length,
+                        notAnEvent);
+            }
         }
         int matched = 0;
         for (ChangeEvent event : adopted) {

@@ -1,6 +1,7 @@
 package io.changestream.archiver.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.mongodb.client.MongoClient;
@@ -13,13 +14,19 @@ import io.changestream.archiver.app.Service;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.encode.HourSlot;
+import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.ArchiveContents;
+import io.changestream.archiver.testing.Events;
 import io.changestream.archiver.testing.FaultyStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -188,6 +195,32 @@ class ArchiverWireTest {
         await().atMost(WAIT).ignoreExceptions()
                 .until(() -> ArchiveContents.events(archive, "orders").size() == documents);
         assertThat(ArchiveContents.assertNoDuplicates(ArchiveContents.events(archive, "orders"))).isEqualTo(documents);
+    }
+
+    @Test
+    void anotherWritersBytesInTheHourFileStopThisCollectionWithAMetricAndLeaveTheFileUntouched() {
+        ArchiverConfig config = config(Map.of());
+        FaultyStore store = new FaultyStore(new LocalArchiveStore(config.store().localDir()));
+        Service service = start(config, store);
+        client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1));
+        await().atMost(WAIT).until(() -> buffered(service) == 1);
+        java.time.Instant captured = service.archiver.status().get(0).newestCaptured().orElseThrow();
+        io.changestream.archiver.store.ArchiveFile file = new io.changestream.archiver.encode.ArchiveLayout("",
+                config.store().compression()).file("orders", HourSlot.of(captured));
+        byte[] foreign = (Events.insert(99, captured).raw().toJson() + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+        store.append(file, 0, foreign, 0, foreign.length);
+
+        assertThatThrownBy(
+                () -> service.archiver.flush("orders", FlushTrigger.MANUAL).block(WAIT))
+                .isInstanceOf(FlushFailedException.class);
+
+        CollectionStatus orders = service.archiver.status().get(0);
+        assertThat(orders.state()).isEqualTo(CollectionStatus.State.FAILED);
+        assertThat(service.metrics.registry().get("archiver.store.conflicts").tag("collection", "orders")
+                .counter().count()).isEqualTo(1.0);
+        assertThat(service.archiver.readiness().ready()).isFalse();
+        assertThat(store.length(file)).isEqualTo(foreign.length);
     }
 
     private static long bufferedBytes(Service s) {

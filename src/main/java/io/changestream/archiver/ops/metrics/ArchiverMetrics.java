@@ -71,6 +71,7 @@ public final class ArchiverMetrics {
         private final Counter archived;
         private final Counter bytesWritten;
         private final Counter gaps;
+        private final Counter conflicts;
         private final Timer flushDuration;
         private final AtomicLong bufferedEvents = new AtomicLong();
         private final AtomicLong bufferedBytes = new AtomicLong();
@@ -84,6 +85,9 @@ public final class ArchiverMetrics {
             // No baseUnit: the name already ends in "bytes written" (see the class comment on naming).
             bytesWritten = Counter.builder("archiver.store.bytes.written").tag("collection", collection)
                     .description("Bytes appended to archive files").register(registry);
+            conflicts = Counter.builder("archiver.store.conflicts").tag("collection", collection)
+                    .description("Times another writer's bytes in an archive file stopped this collection's writer")
+                    .register(registry);
             gaps = Counter.builder("archiver.history.gaps").tag("collection", collection)
                     .description("Times history was lost and capture resumed from now").register(registry);
             flushDuration = Timer.builder("archiver.flush.duration").tag("collection", collection)
@@ -158,6 +162,10 @@ public final class ArchiverMetrics {
 
         public void historyGap() {
             gaps.increment();
+        }
+
+        public void storeConflict() {
+            conflicts.increment();
         }
 
         public Instant newestCaptured() {
