@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.bson.conversions.Bson;
 import org.slf4j.Logger;
@@ -40,12 +43,16 @@ public final class ChangeStreamWatcher {
     private final FullDocumentBeforeChange beforeChange;
     private final Duration firstBackoff;
     private final Consumer<String> onRestart;
+    private final BooleanSupplier splitLargeEvents;
 
     /**
-     * @param onRestart told the reason (error code or type) each time the stream is re-subscribed after an error
+     * @param onRestart        told the reason (error code or type) each time the stream is re-subscribed after an error
+     * @param splitLargeEvents asked at each (re-)open whether the server splits events over 16 MB
+     *                         ({@code $changeStreamSplitLargeEvent}, MongoDB 7.0+); {@link SplitEvents} rejoins them
      */
     public ChangeStreamWatcher(MongoCollection<RawBsonDocument> collection, String fullDocument,
-                               String fullDocumentBeforeChange, Duration firstBackoff, Consumer<String> onRestart) {
+                               String fullDocumentBeforeChange, Duration firstBackoff, Consumer<String> onRestart,
+                               BooleanSupplier splitLargeEvents) {
         this.collection = collection;
         this.name = collection.getNamespace().getCollectionName();
         // "default" and "off" are the server's defaults: leave them unsent, so servers that predate an option
@@ -55,6 +62,7 @@ public final class ChangeStreamWatcher {
                 : FullDocumentBeforeChange.fromString(fullDocumentBeforeChange);
         this.firstBackoff = firstBackoff;
         this.onRestart = onRestart;
+        this.splitLargeEvents = splitLargeEvents;
     }
 
     /** Events after {@code start}, forever, until cancelled or history is lost. */
@@ -62,10 +70,11 @@ public final class ChangeStreamWatcher {
         AtomicReference<ResumePoint> position = new AtomicReference<>(start);
         AtomicInteger failuresInARow = new AtomicInteger();
         return Flux.defer(() -> open(position.get()))
-                .map(ChangeEvent::of)
-                .doOnNext(e -> {
+                .doOnNext(raw -> {
                     failuresInARow.set(0);
-                    position.set(ResumePoint.after(e.resumeToken(), "invalidate".equals(e.operationType())));
+                    BsonValue op = raw.get("operationType");
+                    position.set(ResumePoint.after(raw.getDocument("_id"),
+                            op != null && op.isString() && "invalidate".equals(op.asString().getValue())));
                 })
                 // An invalidate ends the server's stream; open the next one after it, with a pause so a
                 // collection that stays dropped does not cause a busy loop.
@@ -87,7 +96,9 @@ public final class ChangeStreamWatcher {
                     onRestart.accept(ServerErrors.reason(error));
                     LogContext.run(name, () -> logRestart(error, wait));
                     return Mono.delay(wait);
-                })));
+                })))
+                .transform(SplitEvents::reassemble)
+                .map(ChangeEvent::of);
     }
 
     private void logRestart(Throwable error, Duration wait) {
@@ -102,8 +113,10 @@ public final class ChangeStreamWatcher {
     }
 
     private Flux<RawBsonDocument> open(ResumePoint from) {
+        List<Bson> pipeline = splitLargeEvents.getAsBoolean()
+                ? List.of(new Document("$changeStreamSplitLargeEvent", new Document())) : List.of();
         ChangeStreamPublisher<RawBsonDocument> publisher = collection
-                .watch(List.<Bson>of(), RawBsonDocument.class)
+                .watch(pipeline, RawBsonDocument.class)
                 .fullDocument(fullDocument)
                 .fullDocumentBeforeChange(beforeChange);
         if (from instanceof ResumePoint.ResumeAfter r) {

@@ -21,9 +21,12 @@ import org.bson.BsonValue;
  * since ({@link IdleToken#eventsSeen()}) and that the buffer is empty before using it.
  */
 public final class CursorMonitor implements CommandListener {
+    private static final int MONGODB_7_WIRE_VERSION = 21;
+
     private final String database;
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     private final Map<Integer, String> pending = new ConcurrentHashMap<>();
+    private volatile int maxWireVersion;
 
     /** An idle stream's post-batch token, and how many events the stream had delivered when it was seen. */
     public record IdleToken(BsonDocument token, long eventsSeen) {
@@ -79,8 +82,17 @@ public final class CursorMonitor implements CommandListener {
         }
     }
 
+    /**
+     * True once a source server was seen that splits events over 16 MB with {@code $changeStreamSplitLargeEvent}
+     * (MongoDB 7.0, wire version 21, or later). Learned from the connection of any successful command.
+     */
+    public boolean serverSplitsLargeEvents() {
+        return maxWireVersion >= MONGODB_7_WIRE_VERSION;
+    }
+
     @Override
     public void commandSucceeded(CommandSucceededEvent event) {
+        maxWireVersion = event.getConnectionDescription().getMaxWireVersion();
         String collection = pending.remove(event.getRequestId());
         if (collection == null) {
             return;
