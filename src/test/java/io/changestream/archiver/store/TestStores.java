@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** Store configurations for tests: ADLS against a {@link DfsTestServer}, with fast retries. */
-final class TestStores {
+public final class TestStores {
     static final String FILE_SYSTEM = "changestreams";
     static final int ATTEMPTS = 5;
     static final Duration FAST_RETRY_DELAY = Duration.ofMillis(20);
@@ -19,7 +19,7 @@ final class TestStores {
     private TestStores() {
     }
 
-    static ArchiverConfig.Azure sharedKey(DfsTestServer server) {
+    public static ArchiverConfig.Azure sharedKey(DfsTestServer server) {
         return azure(server, Optional.of(new Secret(server.accountKey())), Optional.empty());
     }
 
@@ -42,7 +42,7 @@ final class TestStores {
     }
 
     /** An ADLS store as the service opens it, with fast retries. */
-    static ArchiveStore adls(ArchiverConfig.Azure azure) {
+    public static ArchiveStore adls(ArchiverConfig.Azure azure) {
         return ArchiveStores.open(adlsConfig(azure));
     }
 
