@@ -20,6 +20,9 @@ public interface CheckpointStore extends AutoCloseable {
     /** Moves the checkpoint without a flush range: a post-batch resume token of an idle stream. */
     void advance(Checkpoint checkpoint);
 
+    /** Where the flush log's ranges of {@code file} end: 0 when none is logged. */
+    long loggedEnd(String collection, String file);
+
     void recordGap(Gap gap);
 
     /** The flush log of a collection, ordered by file then offset. */

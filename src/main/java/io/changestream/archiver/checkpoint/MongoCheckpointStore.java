@@ -43,6 +43,7 @@ public final class MongoCheckpointStore implements CheckpointStore {
     private final MongoClient client;
     private final MongoCollection<Document> tracker;
     private final boolean ownsClient;
+    private volatile boolean indexed;
 
     public MongoCheckpointStore(MongoClient client, String database, String collection, boolean ownsClient) {
         this.client = client;
@@ -51,16 +52,20 @@ public final class MongoCheckpointStore implements CheckpointStore {
         this.ownsClient = ownsClient;
     }
 
-    /** Creates the indexes replay, verify and status read by. Idempotent. */
+    /** Creates the indexes replay, verify, status and recovery read by. Idempotent; done once per process. */
     public void createIndexes() {
         tracker.createIndex(Indexes.ascending(TYPE, COLLECTION, "file", "offset"),
                 new IndexOptions().name("flush_by_file"));
         tracker.createIndex(Indexes.ascending(TYPE, COLLECTION, "lastClusterTime"),
                 new IndexOptions().name("flush_by_time"));
+        indexed = true;
     }
 
     @Override
     public Optional<Checkpoint> load(String collection) {
+        if (!indexed) {
+            createIndexes(); // on the first start-up read, which is retried until the tracker answers
+        }
         Document d = tracker.find(Filters.eq("_id", checkpointId(collection))).first();
         if (d == null) {
             return Optional.empty();
@@ -95,6 +100,13 @@ public final class MongoCheckpointStore implements CheckpointStore {
                 .append("totalEvents", c.totalEvents()).append("totalBytes", c.totalBytes())
                 .append("updatedAt", Date.from(c.updatedAt()));
         tracker.replaceOne(Filters.eq("_id", doc.get("_id")), doc, new ReplaceOptions().upsert(true));
+    }
+
+    @Override
+    public long loggedEnd(String collection, String file) {
+        Document last = tracker.find(Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection),
+                Filters.eq("file", file))).sort(Sorts.descending("offset")).limit(1).first();
+        return last == null ? 0 : number(last, "offset") + number(last, "length");
     }
 
     @Override

@@ -53,6 +53,20 @@ public final class ArchiveLayout {
         return HourSlot.parse(name.substring(0, name.length() - compression.suffix().length()));
     }
 
+    /**
+     * The hour of an archive file named with either suffix: the checkpoint may name a file written before
+     * {@code ARCHIVE_COMPRESSION} changed.
+     */
+    public static Optional<HourSlot> slotOfAnySuffix(ArchiveFile file) {
+        String name = file.fileName();
+        for (Compression c : Compression.values()) {
+            if (name.endsWith(c.suffix())) {
+                return HourSlot.parse(name.substring(0, name.length() - c.suffix().length()));
+            }
+        }
+        return Optional.empty();
+    }
+
     public static String encodeCollection(String collection) {
         if (collection == null || collection.isEmpty()) {
             throw new IllegalArgumentException("collection name must not be empty");

@@ -85,7 +85,10 @@ public final class Archiver {
             ChangeStreamWatcher watcher = new ChangeStreamWatcher(
                     source.getCollection(name, RawBsonDocument.class), config.source().fullDocument(),
                     config.source().fullDocumentBeforeChange(), config.store().retryDelay(),
-                    perCollection::watchRestart, monitor::serverSplitsLargeEvents);
+                    reason -> {
+                        perCollection.watchRestart(reason);
+                        pipelines.get(name).watchFailed();
+                    }, monitor::serverSplitsLargeEvents);
             CollectionBuffer buffer = new CollectionBuffer(budget, config.flush().maxEvents(), config.flush().maxBytes());
             SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
             ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, layout, encoder, clock, retry,

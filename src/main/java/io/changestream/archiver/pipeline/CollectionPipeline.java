@@ -64,6 +64,7 @@ public final class CollectionPipeline {
     private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private volatile LastFlush lastFlush;
+    private volatile boolean backingOff;
     private volatile Capture capture;
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
@@ -178,12 +179,24 @@ public final class CollectionPipeline {
         });
     }
 
+    /** The change stream failed and waits to re-subscribe; shown as {@link State#BACKING_OFF} until it reopens. */
+    void watchFailed() {
+        backingOff = true;
+    }
+
     public CollectionStatus status() {
+        if (backingOff && monitor.isOpen(name)) {
+            backingOff = false;
+        }
         Optional<CheckpointView> checkpoint = writer.checkpoint().map(c -> new CheckpointView(
                 c.resumeToken().map(BsonDocument::toJson).orElse(null),
                 instant(c.clusterTime()), c.file(), c.fileLength(), c.totalEvents(), c.totalBytes(), c.updatedAt()));
-        State shown = state == State.WATCHING && budget.paused() && capture != null && capture.parked
-                ? State.PAUSED_BY_BACKPRESSURE : state;
+        State shown = state;
+        if (state == State.WATCHING && backingOff) {
+            shown = State.BACKING_OFF;
+        } else if (state == State.WATCHING && budget.paused() && capture != null && capture.parked) {
+            shown = State.PAUSED_BY_BACKPRESSURE;
+        }
         return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
                 Optional.ofNullable(lastFlush), checkpoint, owner);

@@ -245,15 +245,23 @@ public final class ExactlyOnceWriter {
         lengths.clear();
         checkpoint = checkpoints.load(collection).orElse(null);
         Optional<HourSlot> checkpointSlot = checkpoint == null ? Optional.empty()
-                : checkpoint.file().flatMap(f -> layout.slotOf(new ArchiveFile(f)));
+                : checkpoint.file().flatMap(f -> ArchiveLayout.slotOfAnySuffix(new ArchiveFile(f)));
         int matched = 0;
         for (ArchiveFile file : store.list(layout.folder(collection))) {
             Optional<HourSlot> slot = layout.slotOf(file);
             if (slot.isEmpty() || (checkpointSlot.isPresent() && slot.get().compareTo(checkpointSlot.get()) < 0)) {
                 continue;
             }
-            long from = checkpoint != null && checkpoint.file().filter(file.path()::equals).isPresent()
-                    ? checkpoint.fileLength() : 0;
+            long from;
+            if (checkpoint != null && checkpoint.file().filter(file.path()::equals).isPresent()) {
+                from = checkpoint.fileLength();
+            } else if (slot.equals(checkpointSlot)) {
+                // The checkpoint's hour, another file: written before ARCHIVE_COMPRESSION changed its suffix.
+                // What the flush log covers of it is archived; only bytes beyond that are adopted.
+                from = checkpoints.loggedEnd(collection, file.path());
+            } else {
+                from = 0; // an hour after the checkpoint's: everything in it came after the checkpoint
+            }
             matched += adoptFile(file, from, buffered, matched);
         }
         return matched;

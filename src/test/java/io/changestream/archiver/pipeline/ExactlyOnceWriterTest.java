@@ -257,6 +257,37 @@ class ExactlyOnceWriterTest {
         assertThat(first.file()).isEmpty();
     }
 
+    @org.junit.jupiter.api.Test
+    void switchingCompressionBackAndForthWithinAnHourNeverReadoptsTheOlderFiles() {
+        start(Backend.LOCAL, Compression.NONE, 1);
+        List<ChangeEvent> all = buffer.snapshot();
+        buffer.removeDurable(all.size());
+        all.subList(0, 15).forEach(buffer::add);
+        writer.flush(buffer, FlushTrigger.MANUAL);       // hour 00 and 01, .json
+        h.compression = Compression.GZIP;
+        restart(1);
+        buffer.removeDurable(buffer.size());
+        all.subList(15, 18).forEach(buffer::add);
+        writer.flush(buffer, FlushTrigger.MANUAL);       // hour 01, .json.gz
+        h.compression = Compression.NONE;
+        restart(1);
+        assertThat(tracker.flushLog(COLLECTION)).noneMatch(r -> r.trigger() == FlushTrigger.RECOVERY);
+        buffer.removeDurable(buffer.size());
+        all.subList(18, 20).forEach(buffer::add);
+        writer.flush(buffer, FlushTrigger.MANUAL);       // hour 01, .json again, appended
+
+        List<String> tokens = new java.util.ArrayList<>();
+        for (ArchiveFile file : store.list(COLLECTION)) {
+            Compression c = file.path().endsWith(".gz") ? Compression.GZIP : Compression.NONE;
+            io.changestream.archiver.encode.ArchiveLines.split(h.readAll(file), c).units().forEach(u -> u.lines()
+                    .forEach(line -> tokens.add(org.bson.RawBsonDocument.parse(new String(line,
+                            java.nio.charset.StandardCharsets.UTF_8)).getDocument("_id").toJson())));
+        }
+        assertThat(tokens).containsExactlyInAnyOrderElementsOf(
+                stream.stream().map(e -> e.resumeToken().toJson()).toList());
+        assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).contains(stream.get(19).resumeToken());
+    }
+
     private void assertArchiveHoldsExactlyOnce(int count) {
         h.assertArchiveHoldsExactlyOnce(count);
     }

@@ -70,6 +70,12 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public synchronized long loggedEnd(String collection, String file) {
+        return flushLog(collection).stream().filter(r -> r.file().equals(file)).mapToLong(FlushRecord::end).max()
+                .orElse(0);
+    }
+
+    @Override
     public synchronized void recordGap(Gap gap) {
         checkUp();
         gaps.add(gap);

@@ -44,7 +44,7 @@ public final class WriterHarness {
 
     public final InMemoryCheckpointStore tracker = new InMemoryCheckpointStore();
     public final FaultyStore store;
-    public final Compression compression;
+    public Compression compression;
     private final List<ChangeEvent> stream;
     private final Instant now;
     private int delivered;
