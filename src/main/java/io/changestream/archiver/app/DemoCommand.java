@@ -4,11 +4,24 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import io.changestream.archiver.checkpoint.FlushTrigger;
+import io.changestream.archiver.checkpoint.MongoCheckpointStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.ops.logging.LogSetup;
 import io.changestream.archiver.pipeline.CollectionStatus;
 import io.changestream.archiver.pipeline.FlushResult;
+import io.changestream.archiver.replay.ArchiveCatalog;
+import io.changestream.archiver.replay.DatabaseComparison;
+import io.changestream.archiver.replay.DdlPolicy;
+import io.changestream.archiver.replay.MongoReplayTarget;
+import io.changestream.archiver.replay.ReplayOptions;
+import io.changestream.archiver.replay.ReplaySummary;
+import io.changestream.archiver.replay.ReplaySummaryText;
+import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.Replayer;
+import io.changestream.archiver.replay.verify.Verifier;
+import io.changestream.archiver.replay.verify.VerifyReport;
+import io.changestream.archiver.store.LocalArchiveStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -17,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -27,11 +41,14 @@ import picocli.CommandLine.Option;
  * {@code demo}: the whole loop on a machine with no MongoDB and no Azure account. Starts an embedded
  * MongoDB-wire server (mongo-java-server with its oplog) on a free loopback port, archives two collections to a
  * local folder while {@link DemoWorkload} writes every common BSON type through inserts, updates, replaces and
- * deletes, flushes, and prints the files with their event counts.
+ * deletes, flushes, and prints the files with their event counts. Then it verifies the archive against the tracker,
+ * replays it into a second database on the same server, and compares every document of every collection with the
+ * source (BSON equality, types included). Exit 1 when anything differs.
  */
 @Command(name = "demo", description = "Run the whole loop against an embedded MongoDB-wire server and a local folder.")
 final class DemoCommand implements Callable<Integer> {
     private static final Duration CAPTURE_TIMEOUT = Duration.ofSeconds(60);
+    static final String REPLAY_DATABASE = "shop_replay";
 
     @Option(names = "--archive-dir", description = "Archive folder (default: a new temporary folder).")
     Path archiveDir;
@@ -77,10 +94,38 @@ final class DemoCommand implements Callable<Integer> {
                     out.println("MISMATCH: " + events + " events written, " + archived + " archived");
                     return Main.CHECK_FAILED;
                 }
-                out.println("demo OK: every change event is archived exactly once");
-                return Main.OK;
+                out.println("every change event is archived exactly once");
+                return replayAndCompare(client, config, dir, out);
             }
         }
+    }
+
+    /** Verifies the archive, replays it into {@value #REPLAY_DATABASE} and compares that with the source. */
+    private static int replayAndCompare(MongoClient client, ArchiverConfig config, Path dir, PrintStream out) {
+        ArchiveCatalog catalog = new ArchiveCatalog(new LocalArchiveStore(dir), config.store().prefix());
+        MongoCheckpointStore tracker = new MongoCheckpointStore(client, config.tracker().database(),
+                config.tracker().collection(), false);
+        VerifyReport verified = new Verifier(catalog, tracker).verify(DemoWorkload.COLLECTIONS);
+        out.print(verified.toText());
+        MongoDatabase replica = client.getDatabase(REPLAY_DATABASE);
+        ReplayOptions options = new ReplayOptions(DemoWorkload.COLLECTIONS, ReplayWindow.ALL, Map.of(), DdlPolicy.STOP,
+                ReplayOptions.DEFAULT_BATCH_SIZE);
+        ReplaySummary summary = new Replayer(catalog, new MongoReplayTarget(replica), Clock.systemUTC(), null)
+                .replay(options);
+        out.print(ReplaySummaryText.render(summary));
+        Map<String, String> pairs = new LinkedHashMap<>();
+        DemoWorkload.COLLECTIONS.forEach(c -> pairs.put(c, c));
+        DatabaseComparison.Result compared = DatabaseComparison.compare(client.getDatabase(DemoWorkload.DATABASE),
+                replica, pairs);
+        compared.differences().forEach(d -> out.println("  DIFFERENT " + d));
+        if (!verified.consistent() || !summary.succeeded() || !compared.equal()) {
+            out.println("demo FAILED: " + compared.count() + " of " + compared.documents() + " documents differ "
+                    + "between " + DemoWorkload.DATABASE + " and " + REPLAY_DATABASE);
+            return Main.CHECK_FAILED;
+        }
+        out.println("demo OK: all " + compared.documents() + " documents of " + REPLAY_DATABASE + " equal "
+                + DemoWorkload.DATABASE + ", BSON types included");
+        return Main.OK;
     }
 
     private static void awaitReady(Service service) throws InterruptedException {

@@ -1,5 +1,7 @@
 package io.changestream.archiver.app;
 
+import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "changestream-archiver", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Archives MongoDB change streams to ADLS Gen2 or a local folder, exactly once, and replays them.",
-        subcommands = {RunCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, VerifyCommand.class, StatusCommand.class,
+                DemoCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;
@@ -23,11 +26,39 @@ public final class Main {
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
+        return execute(System.getenv(), null, null, args);
+    }
+
+    /**
+     * Runs a command line with the given environment (what {@code replay}, {@code verify} and {@code status} read
+     * their configuration from) and output streams (null: standard out and err). For tests and embedding.
+     */
+    public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         String[] effective = args.length == 0 ? new String[] {"run"} : args;
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExitCodeExceptionMapper(e -> RUNTIME_FAILURE);
+        CommandLine cli = new CommandLine(new Main(), factory(env));
+        if (out != null) {
+            cli.setOut(out);
+        }
+        if (err != null) {
+            cli.setErr(err);
+        }
+        // Usage errors, including those a command finds in its option values, exit 2; anything else thrown is 3.
+        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : RUNTIME_FAILURE);
         cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
         return cli.execute(effective);
+    }
+
+    /** Gives the archive-reading commands the environment to read; every other class is made as usual. */
+    private static CommandLine.IFactory factory(Map<String, String> env) {
+        return new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                Object made = cls == ReplayCommand.class ? new ReplayCommand(env)
+                        : cls == VerifyCommand.class ? new VerifyCommand(env)
+                        : cls == StatusCommand.class ? new StatusCommand(env) : null;
+                return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
+            }
+        };
     }
 
     /** The version from the jar manifest, when there is one. */

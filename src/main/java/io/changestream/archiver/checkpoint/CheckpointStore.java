@@ -28,7 +28,13 @@ public interface CheckpointStore extends AutoCloseable {
     /** The flush log of a collection, ordered by file then offset. */
     List<FlushRecord> flushLog(String collection);
 
+    /** The newest flush log entry of a collection (by its last event's clusterTime), if any. */
+    Optional<FlushRecord> lastFlush(String collection);
+
     List<Gap> gaps(String collection);
+
+    /** Every collection the tracker knows of (has a checkpoint, flush log entry or gap for), sorted by name. */
+    List<String> collections();
 
     /** Throws when the tracker cannot be reached; used by readiness. */
     void ping();

@@ -123,14 +123,33 @@ public final class MongoCheckpointStore implements CheckpointStore {
         List<FlushRecord> out = new ArrayList<>();
         Bson filter = Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection));
         for (Document d : tracker.find(filter).sort(Sorts.ascending("file", "offset"))) {
-            out.add(new FlushRecord(collection, d.getString("file"), number(d, "offset"), number(d, "length"),
-                    (int) number(d, "events"), toBson(d.get("firstToken", Document.class)),
-                    toBson(d.get("lastToken", Document.class)), d.get("firstClusterTime", BsonTimestamp.class),
-                    d.get("lastClusterTime", BsonTimestamp.class), d.getString("sha256"),
-                    FlushTrigger.valueOf(d.getString("trigger").toUpperCase(java.util.Locale.ROOT)),
-                    d.getDate("startedAt").toInstant(), Duration.ofMillis(number(d, "durationMs"))));
+            out.add(flushRecord(collection, d));
         }
         return out;
+    }
+
+    @Override
+    public Optional<FlushRecord> lastFlush(String collection) {
+        Bson filter = Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection));
+        Document d = tracker.find(filter).sort(Sorts.descending("lastClusterTime")).limit(1).first();
+        return Optional.ofNullable(d).map(found -> flushRecord(collection, found));
+    }
+
+    @Override
+    public List<String> collections() {
+        List<String> names = new ArrayList<>();
+        tracker.distinct(COLLECTION, Filters.in(TYPE, List.of("checkpoint", "flush", "gap")), String.class)
+                .into(names);
+        return names.stream().sorted().distinct().toList();
+    }
+
+    private static FlushRecord flushRecord(String collection, Document d) {
+        return new FlushRecord(collection, d.getString("file"), number(d, "offset"), number(d, "length"),
+                (int) number(d, "events"), toBson(d.get("firstToken", Document.class)),
+                toBson(d.get("lastToken", Document.class)), d.get("firstClusterTime", BsonTimestamp.class),
+                d.get("lastClusterTime", BsonTimestamp.class), d.getString("sha256"),
+                FlushTrigger.valueOf(d.getString("trigger").toUpperCase(java.util.Locale.ROOT)),
+                d.getDate("startedAt").toInstant(), Duration.ofMillis(number(d, "durationMs")));
     }
 
     @Override

@@ -47,6 +47,46 @@ public final class ConfigLoader {
         return new ConfigLoader(env).build();
     }
 
+    /**
+     * Loads what the archive-reading commands need: the store settings, and the tracker when {@code needTracker}
+     * ({@code TRACKER_URI}, else {@code MONGODB_URI}; {@code TRACKER_DATABASE}, else {@code MONGODB_DATABASE}).
+     * Source settings are optional here; {@code MONGODB_COLLECTIONS}, when set, is checked and returned.
+     *
+     * @throws ConfigException listing every problem
+     */
+    public static OfflineConfig loadOffline(Map<String, String> env, boolean needTracker) {
+        return new ConfigLoader(env).buildOffline(needTracker);
+    }
+
+    private OfflineConfig buildOffline(boolean needTracker) {
+        Store store = store();
+        List<String> collections = isSet(Setting.MONGODB_COLLECTIONS) ? collections() : List.of();
+        Optional<Tracker> tracker = Optional.empty();
+        if (needTracker) {
+            Setting uriSetting = isSet(Setting.TRACKER_URI) ? Setting.TRACKER_URI : Setting.MONGODB_URI;
+            Optional<String> uri = raw(uriSetting);
+            uri.ifPresentOrElse(u -> checkMongoUri(uriSetting, u), () -> problems.add(new Problem(
+                    name(Setting.TRACKER_URI) + " (or " + name(Setting.MONGODB_URI) + ")", null,
+                    "required to read the tracker; " + Setting.TRACKER_URI.meaning())));
+            Optional<String> database = raw(Setting.TRACKER_DATABASE).or(() -> raw(Setting.MONGODB_DATABASE));
+            if (database.isEmpty()) {
+                problems.add(new Problem(name(Setting.TRACKER_DATABASE) + " (or " + name(Setting.MONGODB_DATABASE)
+                        + ")", null, "required to read the tracker: the database of the tracker collection"));
+            }
+            String collection = value(Setting.TRACKER_COLLECTION);
+            check(Setting.TRACKER_COLLECTION, collection, !collection.isBlank() && !collection.contains("$"),
+                    "a collection name without $");
+            if (problems.isEmpty()) {
+                tracker = Optional.of(new Tracker(new Secret(uri.orElseThrow()), database.orElseThrow(), collection,
+                        isSet(Setting.TRACKER_URI)));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new OfflineConfig(store, tracker, collections);
+    }
+
     private ArchiverConfig build() {
         Optional<String> uri = raw(Setting.MONGODB_URI);
         Optional<String> database = raw(Setting.MONGODB_DATABASE);

@@ -1,0 +1,214 @@
+package io.changestream.archiver.app;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.changestream.archiver.config.ConfigException;
+import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.config.Secret;
+import io.changestream.archiver.replay.DdlPolicy;
+import io.changestream.archiver.replay.DryRunTarget;
+import io.changestream.archiver.replay.MongoReplayTarget;
+import io.changestream.archiver.replay.ReplayOptions;
+import io.changestream.archiver.replay.ReplaySummary;
+import io.changestream.archiver.replay.ReplaySummaryText;
+import io.changestream.archiver.replay.ReplayTarget;
+import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.Replayer;
+import io.changestream.archiver.store.StoreException;
+import java.io.Console;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.bson.BsonTimestamp;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code replay}: applies archived change events to a target database, for a point-in-time restore. Reads the store
+ * settings from the same environment as {@code run}; needs neither the source cluster nor the tracker.
+ * Exit codes: 0 every event applied; 1 events that could not be applied, or a stop at a DDL event; 2 bad usage or
+ * configuration; 3 the store or the target failed.
+ */
+@Command(name = "replay", sortOptions = false,
+        description = "Apply archived change events to a target database, up to any point in time.")
+final class ReplayCommand implements Callable<Integer> {
+
+    private final Map<String, String> env;
+
+    @Spec
+    CommandSpec spec;
+
+    ReplayCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Option(names = "--collections", split = ",", paramLabel = "NAME",
+            description = "Collections to replay (default: MONGODB_COLLECTIONS, else every collection in the archive).")
+    List<String> collections = new ArrayList<>();
+
+    @Option(names = "--from", paramLabel = "TIME", description = "First clusterTime to apply, inclusive: an ISO-8601 "
+            + "instant (2026-01-01T10:00:00Z) or <seconds>:<increment>. Default: the start of the archive.")
+    String from;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "Last clusterTime to apply, inclusive to the exact "
+            + "timestamp: an ISO-8601 instant (every operation of that second) or <seconds>:<increment>. "
+            + "Default: the end of the archive.")
+    String until;
+
+    @Option(names = "--target-uri", paramLabel = "URI", description = "Connection string of the target cluster "
+            + "(required unless --dry-run).")
+    String targetUri;
+
+    @Option(names = "--target-database", paramLabel = "DB", description = "Target database (required unless "
+            + "--dry-run).")
+    String targetDatabase;
+
+    @Option(names = "--rename", paramLabel = "SRC:DST", description = "Replay archived collection SRC into target "
+            + "collection DST. Repeatable.")
+    List<String> renames = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "Read, decode and plan every event and print the summary; write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--on-ddl", paramLabel = "POLICY", defaultValue = "stop", description = "At drop, rename, "
+            + "dropDatabase and invalidate events: stop (default: end that collection's replay there and exit 1), "
+            + "apply (drop or rename the target collection), or skip.")
+    String onDdl;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + ReplayOptions.DEFAULT_BATCH_SIZE,
+            description = "Writes per ordered bulk write (default: ${DEFAULT-VALUE}, 1 to 100000).")
+    int batchSize;
+
+    @Override
+    public Integer call() {
+        ReplayWindow window = window();
+        DdlPolicy policy = DdlPolicy.parse(onDdl).orElseThrow(() -> usage("--on-ddl", onDdl, "stop, apply or skip"));
+        if (batchSize < 1 || batchSize > 100_000) {
+            throw usage("--batch-size", String.valueOf(batchSize), "a whole number from 1 to 100000");
+        }
+        checkTarget();
+        Map<String, String> renameMap = renames();
+        try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, false))) {
+            List<String> chosen = archive.collections(collections);
+            List<String> archived = archive.catalog.collections();
+            for (String c : chosen) {
+                if (!archived.contains(c)) {
+                    throw usage("--collections", c, "a collection with an archive in " + archive.store.describe()
+                            + (archived.isEmpty() ? " (it holds none)" : ": " + String.join(", ", archived)));
+                }
+            }
+            for (Map.Entry<String, String> r : renameMap.entrySet()) {
+                if (!chosen.contains(r.getKey())) {
+                    throw usage("--rename", r.getKey() + ":" + r.getValue(), "SRC one of the replayed collections: "
+                            + String.join(", ", chosen));
+                }
+                if (chosen.contains(r.getValue()) && !renameMap.containsKey(r.getValue())) {
+                    throw usage("--rename", r.getKey() + ":" + r.getValue(), "a DST that is not also the target of "
+                            + "replayed collection " + r.getValue() + " (rename that one too)");
+                }
+            }
+            ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize);
+            return run(archive, options);
+        } catch (ConfigException e) {
+            printError(e.getMessage());
+            return Main.USAGE;
+        } catch (MongoException | StoreException | UncheckedIOException e) {
+            printError("replay failed: " + Secret.maskUri(String.valueOf(e.getMessage())));
+            return Main.RUNTIME_FAILURE;
+        }
+    }
+
+    private int run(ArchiveAccess archive, ReplayOptions options) {
+        Console console = System.console();
+        PrintWriter terminal = console == null ? null : console.writer();
+        ReplaySummary summary;
+        if (dryRun) {
+            summary = new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal).replay(options);
+        } else {
+            try (MongoClient client = MongoClients.create(targetUri)) {
+                ReplayTarget target = new MongoReplayTarget(client.getDatabase(targetDatabase));
+                summary = new Replayer(archive.catalog, target, Clock.systemUTC(), terminal).replay(options);
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(ReplaySummaryText.render(summary));
+        out.flush();
+        return summary.succeeded() ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    private ReplayWindow window() {
+        Optional<BsonTimestamp> lower = Optional.ofNullable(from).map(t -> bound("--from", t, true));
+        Optional<BsonTimestamp> upper = Optional.ofNullable(until).map(t -> bound("--until", t, false));
+        try {
+            return new ReplayWindow(lower, upper);
+        } catch (IllegalArgumentException e) {
+            throw usage("--from", from, "a time not after --until " + until);
+        }
+    }
+
+    private BsonTimestamp bound(String option, String text, boolean lower) {
+        try {
+            return lower ? ReplayWindow.parseFrom(text) : ReplayWindow.parseUntil(text);
+        } catch (IllegalArgumentException e) {
+            throw usage(option, text, e.getMessage());
+        }
+    }
+
+    private void checkTarget() {
+        if (dryRun) {
+            return;
+        }
+        if (targetUri == null) {
+            throw usage("--target-uri", null, "a mongodb:// or mongodb+srv:// connection string (or --dry-run)");
+        }
+        try {
+            new ConnectionString(targetUri);
+        } catch (IllegalArgumentException e) {
+            throw usage("--target-uri", targetUri, "a valid mongodb:// or mongodb+srv:// connection string");
+        }
+        if (targetDatabase == null || targetDatabase.isBlank() || targetDatabase.matches(".*[/\\\\. \"$].*")) {
+            throw usage("--target-database", targetDatabase, "a database name without / \\ . space \" or $ "
+                    + "(or --dry-run)");
+        }
+    }
+
+    private Map<String, String> renames() {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String r : renames) {
+            int colon = r.indexOf(':');
+            String src = colon < 0 ? "" : r.substring(0, colon);
+            String dst = colon < 0 ? "" : r.substring(colon + 1);
+            if (src.isEmpty() || dst.isEmpty() || dst.contains("$") || dst.startsWith("system.")) {
+                throw usage("--rename", r, "SRC:DST, two non-empty collection names; DST without $, not system.*");
+            }
+            if (map.containsKey(src) || map.containsValue(dst)) {
+                throw usage("--rename", r, "each SRC and each DST at most once");
+            }
+            map.put(src, dst);
+        }
+        return map;
+    }
+
+    /** A usage error naming the option, the value given and what is allowed; picocli exits 2 with it. */
+    private CommandLine.ParameterException usage(String option, String value, String allowed) {
+        String shown = value == null ? "is missing" : "'" + Secret.maskUri(value) + "' is not allowed";
+        return new CommandLine.ParameterException(spec.commandLine(), option + " " + shown + ": " + allowed);
+    }
+
+    private void printError(String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(message);
+        err.flush();
+    }
+}

@@ -1,0 +1,33 @@
+package io.changestream.archiver.replay;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One replay, as the command line asked for it (already validated).
+ *
+ * @param collections archived collections to replay, in this order
+ * @param window      the clusterTime window
+ * @param renames     target collection name by archived name; unmapped collections keep their name
+ * @param onDdl       what to do at drop, rename, dropDatabase and invalidate events
+ * @param batchSize   writes per bulk write
+ */
+public record ReplayOptions(List<String> collections, ReplayWindow window, Map<String, String> renames,
+                            DdlPolicy onDdl, int batchSize) {
+    public static final int DEFAULT_BATCH_SIZE = 1000;
+
+    public ReplayOptions {
+        collections = List.copyOf(collections);
+        Objects.requireNonNull(window, "window");
+        renames = Map.copyOf(renames);
+        Objects.requireNonNull(onDdl, "onDdl");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        }
+    }
+
+    public String targetOf(String collection) {
+        return renames.getOrDefault(collection, collection);
+    }
+}

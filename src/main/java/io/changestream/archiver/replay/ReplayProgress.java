@@ -1,0 +1,78 @@
+package io.changestream.archiver.replay;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Progress of a replay: events per second, files done and an ETA from the stored bytes still to read (the sizes of
+ * the chosen files are known before the first line is read). On a terminal one line is redrawn in place twice a
+ * second; otherwise (a pod, a pipe) an INFO log line every ten seconds, so logs stay readable.
+ *
+ * <p>Time comes from the injected {@link Clock}.
+ */
+final class ReplayProgress {
+    private static final Logger log = LoggerFactory.getLogger(ReplayProgress.class);
+    private static final Duration TERMINAL_EVERY = Duration.ofMillis(500);
+    private static final Duration LOG_EVERY = Duration.ofSeconds(10);
+
+    private final Clock clock;
+    private final PrintWriter terminal;
+    private final long totalBytes;
+    private final int totalFiles;
+    private final Instant started;
+    private Instant lastShown;
+    private boolean drawn;
+
+    /** @param terminal the console to redraw on, or null to log */
+    ReplayProgress(Clock clock, PrintWriter terminal, long totalBytes, int totalFiles) {
+        this.clock = clock;
+        this.terminal = terminal;
+        this.totalBytes = totalBytes;
+        this.totalFiles = totalFiles;
+        this.started = clock.instant();
+        this.lastShown = started;
+    }
+
+    void update(long events, long bytesRead, int filesDone) {
+        Instant now = clock.instant();
+        if (Duration.between(lastShown, now).compareTo(terminal != null ? TERMINAL_EVERY : LOG_EVERY) < 0) {
+            return;
+        }
+        lastShown = now;
+        String line = line(events, bytesRead, filesDone, now);
+        if (terminal != null) {
+            terminal.print("\r" + line + "   ");
+            terminal.flush();
+            drawn = true;
+        } else {
+            log.info("replay progress: {}", line);
+        }
+    }
+
+    /** Ends the redrawn line so the summary starts on a fresh one. */
+    void finish() {
+        if (terminal != null && drawn) {
+            terminal.println();
+            terminal.flush();
+        }
+    }
+
+    String line(long events, long bytesRead, int filesDone, Instant now) {
+        double seconds = Math.max(0.001, Duration.between(started, now).toMillis() / 1000.0);
+        double rate = events / seconds;
+        String eta = "unknown";
+        if (bytesRead > 0 && totalBytes > bytesRead) {
+            double bytesPerSecond = bytesRead / seconds;
+            eta = Table.duration(Duration.ofSeconds((long) ((totalBytes - bytesRead) / bytesPerSecond)));
+        } else if (bytesRead >= totalBytes) {
+            eta = "0s";
+        }
+        return String.format(Locale.ROOT, "%,d events, %,.0f events/s, files %d/%d, %s of %s read, ETA %s", events,
+                rate, filesDone, totalFiles, Table.bytes(bytesRead), Table.bytes(totalBytes), eta);
+    }
+}

@@ -1,0 +1,216 @@
+package io.changestream.archiver.replay;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a replay did, counted per collection and per operation, with the first failures and every DDL event. Filled
+ * in by {@link Replayer} as it goes (one thread), read once at the end; {@link ReplaySummaryText} renders it.
+ *
+ * <p>Every event in the window ends up in exactly one of: applied, skipped (not a failure, with its reason),
+ * failed, or not reached (after a stop).
+ */
+public final class ReplaySummary {
+    /** Failures kept with their details; the rest are only counted. */
+    public static final int FAILURES_SHOWN = 20;
+
+    private final Map<String, Tally> collections = new LinkedHashMap<>();
+    private final List<Failure> failures = new ArrayList<>();
+    private final List<Notice> notices = new ArrayList<>();
+    private final ReplayWindow window;
+    private final String target;
+    private final boolean dryRun;
+    private long failureCount;
+    private Duration elapsed = Duration.ZERO;
+
+    public ReplaySummary(ReplayWindow window, String target, boolean dryRun) {
+        this.window = window;
+        this.target = target;
+        this.dryRun = dryRun;
+    }
+
+    /** One failed event: where it is, what it was and why it failed. */
+    public record Failure(String collection, String location, String operation, String documentId, String reason) {
+    }
+
+    /** A DDL event met, a stop, a torn tail, a path conflict: worth reading, not a failure unless counted as one. */
+    public record Notice(String collection, String location, String message) {
+    }
+
+    /** Counts of one collection. */
+    public static final class Tally {
+        private final String target;
+        private final Map<Operation, long[]> byOperation = new EnumMap<>(Operation.class);
+        private final Map<String, Long> skipReasons = new LinkedHashMap<>();
+        private int files;
+        private long unreadable;
+        private long missedUpdates;
+        private long missedDeletes;
+        private String stoppedAt;
+
+        Tally(String target) {
+            this.target = target;
+        }
+
+        private long[] of(Operation op) {
+            return byOperation.computeIfAbsent(op, o -> new long[3]);
+        }
+
+        public String target() {
+            return target;
+        }
+
+        public int files() {
+            return files;
+        }
+
+        public long applied(Operation op) {
+            return byOperation.containsKey(op) ? byOperation.get(op)[0] : 0;
+        }
+
+        public long skipped(Operation op) {
+            return byOperation.containsKey(op) ? byOperation.get(op)[1] : 0;
+        }
+
+        public long failed(Operation op) {
+            return byOperation.containsKey(op) ? byOperation.get(op)[2] : 0;
+        }
+
+        public long events() {
+            return byOperation.values().stream().mapToLong(c -> c[0] + c[1] + c[2]).sum();
+        }
+
+        public long applied() {
+            return byOperation.values().stream().mapToLong(c -> c[0]).sum();
+        }
+
+        public long skipped() {
+            return byOperation.values().stream().mapToLong(c -> c[1]).sum();
+        }
+
+        /** Failed events, and lines that could not be read (their operation is unknown). */
+        public long failed() {
+            return byOperation.values().stream().mapToLong(c -> c[2]).sum() + unreadable;
+        }
+
+        public long unreadable() {
+            return unreadable;
+        }
+
+        public Map<String, Long> skipReasons() {
+            return skipReasons;
+        }
+
+        public long missedUpdates() {
+            return missedUpdates;
+        }
+
+        public long missedDeletes() {
+            return missedDeletes;
+        }
+
+        public Optional<String> stoppedAt() {
+            return Optional.ofNullable(stoppedAt);
+        }
+    }
+
+    Tally collection(String name, String targetName) {
+        return collections.computeIfAbsent(name, n -> new Tally(targetName));
+    }
+
+    void files(String collection, int files) {
+        collections.get(collection).files = files;
+    }
+
+    void applied(String collection, Operation op) {
+        collections.get(collection).of(op)[0]++;
+    }
+
+    void skipped(String collection, Operation op, String reason) {
+        Tally t = collections.get(collection);
+        t.of(op)[1]++;
+        t.skipReasons.merge(reason, 1L, Long::sum);
+    }
+
+    /** Counts a failed event; {@code op} is null for a line that could not be read at all. */
+    void failed(String collection, Operation op, Failure failure) {
+        if (op != null) {
+            collections.get(collection).of(op)[2]++;
+        } else {
+            collections.get(collection).unreadable++;
+        }
+        failureCount++;
+        if (failures.size() < FAILURES_SHOWN) {
+            failures.add(failure);
+        }
+    }
+
+    void missed(String collection, long updates, long deletes) {
+        Tally t = collections.get(collection);
+        t.missedUpdates += updates;
+        t.missedDeletes += deletes;
+    }
+
+    void stopped(String collection, String at) {
+        collections.get(collection).stoppedAt = at;
+    }
+
+    void notice(String collection, String location, String message) {
+        notices.add(new Notice(collection, location, message));
+    }
+
+    void elapsed(Duration elapsed) {
+        this.elapsed = elapsed;
+    }
+
+    public Map<String, Tally> collections() {
+        return collections;
+    }
+
+    public List<Failure> failures() {
+        return failures;
+    }
+
+    /** Every failure, including those not kept in {@link #failures()}; unreadable lines included. */
+    public long failureCount() {
+        return failureCount;
+    }
+
+    public List<Notice> notices() {
+        return notices;
+    }
+
+    public boolean stopped() {
+        return collections.values().stream().anyMatch(t -> t.stoppedAt != null);
+    }
+
+    /** True when every event of the window was applied or skipped for a reason that is not a failure. */
+    public boolean succeeded() {
+        return failureCount == 0 && !stopped();
+    }
+
+    public ReplayWindow window() {
+        return window;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    public Duration elapsed() {
+        return elapsed;
+    }
+
+    public long events() {
+        return collections.values().stream().mapToLong(Tally::events).sum();
+    }
+}

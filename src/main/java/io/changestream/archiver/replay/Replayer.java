@@ -1,0 +1,272 @@
+package io.changestream.archiver.replay;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.WriteModel;
+import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.replay.ReplayTarget.BulkOutcome;
+import io.changestream.archiver.replay.ReplayTarget.WriteFailure;
+import io.changestream.archiver.replay.ReplaySummary.Failure;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+
+/**
+ * Replays archived change events into a target: for each collection, its hourly files in the window
+ * ({@link CollectionHistory}), each event planned ({@link WritePlanner}) and written in bulk.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li><b>Per-document order.</b> A collection's events are planned in archive order and their writes are sent in
+ *       that order in ordered bulk writes of at most {@code batchSize} writes; a batch is sent before the next one
+ *       is started, and before any DDL event is acted on. So every document sees its changes in the order the
+ *       source made them. Collections are independent and replayed one after the other.</li>
+ *   <li><b>Idempotence.</b> Every write is a replace with upsert, an exact diff, or a delete (see
+ *       {@link WritePlanner}); replaying a window twice, or overlapping windows, leaves the target as one replay
+ *       does.</li>
+ *   <li><b>Accounting.</b> Every event of the window is applied, skipped with a reason, or failed, and counted once
+ *       in the {@link ReplaySummary}; after a stop at a DDL event the rest of that collection is not reached.</li>
+ * </ul>
+ *
+ * <p>A write the server rejects with {@code PathNotViable} (code 28: a dotted path runs through a value that is not
+ * a document) is skipped, not failed: it happens only when the target already holds a newer state of the document
+ * than the event's pre-image (a re-run), and the later event that changed the path's type is replayed after it.
+ */
+public final class Replayer {
+    static final int PATH_NOT_VIABLE = 28;
+    private static final JsonWriterSettings RELAXED = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+
+    private final ArchiveCatalog catalog;
+    private final ReplayTarget target;
+    private final Clock clock;
+    private final PrintWriter terminal;
+
+    /** @param terminal the console for in-place progress, or null to log progress instead */
+    public Replayer(ArchiveCatalog catalog, ReplayTarget target, Clock clock, PrintWriter terminal) {
+        this.catalog = catalog;
+        this.target = target;
+        this.clock = clock;
+        this.terminal = terminal;
+    }
+
+    public ReplaySummary replay(ReplayOptions options) {
+        Instant started = clock.instant();
+        ReplaySummary summary = new ReplaySummary(options.window(), target.describe(), !target.writes());
+        Map<String, List<StoredFile>> files = new LinkedHashMap<>();
+        long totalBytes = 0;
+        int totalFiles = 0;
+        for (String collection : options.collections()) {
+            List<StoredFile> chosen = catalog.files(collection).stream()
+                    .filter(f -> options.window().overlaps(f.slot())).toList();
+            files.put(collection, chosen);
+            totalFiles += chosen.size();
+            for (StoredFile f : chosen) {
+                totalBytes += catalog.store().length(f.file());
+            }
+        }
+        ReplayProgress progress = new ReplayProgress(clock, terminal, totalBytes, totalFiles);
+        long[] done = new long[3]; // events, stored bytes, files of finished collections
+        for (String collection : options.collections()) {
+            summary.collection(collection, options.targetOf(collection));
+            summary.files(collection, files.get(collection).size());
+            new CollectionRun(collection, options, summary, progress, done).run(files.get(collection));
+        }
+        progress.finish();
+        summary.elapsed(Duration.between(started, clock.instant()));
+        return summary;
+    }
+
+    /** The replay of one collection: its history, the batch being filled, and the counts. */
+    private final class CollectionRun implements CollectionHistory.Listener {
+        private final String collection;
+        private final String targetName;
+        private final ReplayOptions options;
+        private final ReplaySummary summary;
+        private final ReplayProgress progress;
+        private final long[] done;
+        private final List<WriteModel<BsonDocument>> models = new ArrayList<>();
+        private final List<Integer> owners = new ArrayList<>();
+        private final List<ArchivedEvent> events = new ArrayList<>();
+        private final List<WritePlan.Writes> plans = new ArrayList<>();
+        private long seen;
+
+        CollectionRun(String collection, ReplayOptions options, ReplaySummary summary, ReplayProgress progress,
+                      long[] done) {
+            this.collection = collection;
+            this.targetName = options.targetOf(collection);
+            this.options = options;
+            this.summary = summary;
+            this.progress = progress;
+            this.done = done;
+        }
+
+        void run(List<StoredFile> files) {
+            try (CollectionHistory history = new CollectionHistory(catalog.store(), files, options.window(), this)) {
+                for (ArchivedEvent event; (event = history.next()) != null; ) {
+                    seen++;
+                    if (!apply(event)) {
+                        break;
+                    }
+                    progress.update(done[0] + seen, done[1] + history.storedBytesRead(),
+                            (int) done[2] + history.filesDone());
+                }
+                send();
+                history.close();
+                done[0] += seen;
+                done[1] += history.storedBytesRead();
+                done[2] += history.filesDone();
+            }
+        }
+
+        /** Plans and queues one event; false when the collection's replay stops here. */
+        private boolean apply(ArchivedEvent event) {
+            WritePlan plan = WritePlanner.plan(event.event());
+            if (plan instanceof WritePlan.Writes writes) {
+                for (WriteModel<BsonDocument> model : writes.models()) {
+                    models.add(model);
+                    owners.add(events.size());
+                }
+                events.add(event);
+                plans.add(writes);
+                if (models.size() >= options.batchSize()) {
+                    send();
+                }
+            } else if (plan instanceof WritePlan.Skip skip) {
+                summary.skipped(collection, skip.operation(), skip.reason());
+            } else if (plan instanceof WritePlan.Reject reject) {
+                summary.failed(collection, reject.operation(), failure(event, reject.operation(),
+                        idOf(event.event()), reject.reason()));
+            } else if (plan instanceof WritePlan.Ddl ddl) {
+                send();
+                return ddl(event, ddl);
+            }
+            return true;
+        }
+
+        private boolean ddl(ArchivedEvent event, WritePlan.Ddl ddl) {
+            String what = ddl.operation().type() + " at " + ReplayWindow.describe(event.event().clusterTime())
+                    + ddl.renamedTo().map(to -> " (to " + to + ")").orElse("");
+            switch (options.onDdl()) {
+                case STOP -> {
+                    summary.stopped(collection, what + " in " + event.location());
+                    summary.notice(collection, event.location(), "stopped at " + what + "; nothing after it was "
+                            + "applied. Replay up to just before it with --until, or pass --on-ddl=apply or skip");
+                    return false;
+                }
+                case SKIP -> {
+                    summary.skipped(collection, ddl.operation(), "DDL event skipped (--on-ddl=skip)");
+                    summary.notice(collection, event.location(), "skipped " + what);
+                }
+                case APPLY -> {
+                    try {
+                        String result = applyDdl(ddl);
+                        summary.applied(collection, ddl.operation());
+                        summary.notice(collection, event.location(), "applied " + what + ": " + result);
+                    } catch (MongoException | IllegalStateException e) {
+                        summary.failed(collection, ddl.operation(), failure(event, ddl.operation(), "-",
+                                e.getMessage()));
+                    }
+                }
+            }
+            return true;
+        }
+
+        private String applyDdl(WritePlan.Ddl ddl) {
+            return switch (ddl.operation()) {
+                case DROP, DROP_DATABASE -> {
+                    target.drop(targetName);
+                    yield "dropped target collection " + targetName;
+                }
+                case RENAME -> {
+                    String source = ddl.renamedTo().orElseThrow(
+                            () -> new IllegalStateException("rename event without its new name ('to.coll')"));
+                    String to = options.targetOf(source);
+                    target.rename(targetName, to);
+                    yield "renamed target collection " + targetName + " to " + to;
+                }
+                default -> "nothing to apply";
+            };
+        }
+
+        /** Sends the queued writes as one ordered bulk write and counts the outcome per event. */
+        private void send() {
+            if (models.isEmpty()) {
+                return;
+            }
+            BulkOutcome outcome = target.write(targetName, models);
+            Map<Integer, WriteFailure> failedEvents = new LinkedHashMap<>();
+            long[] attempted = new long[3]; // replaces, updates, deletes that did not fail
+            for (WriteFailure f : outcome.failures()) {
+                failedEvents.putIfAbsent(owners.get(f.index()), f);
+            }
+            for (int i = 0; i < models.size(); i++) {
+                if (failedEvents.containsKey(owners.get(i))) {
+                    continue;
+                }
+                WriteModel<BsonDocument> m = models.get(i);
+                attempted[m instanceof ReplaceOneModel ? 0 : m instanceof UpdateOneModel ? 1 : 2]++;
+            }
+            for (int e = 0; e < events.size(); e++) {
+                Operation op = plans.get(e).operation();
+                WriteFailure f = failedEvents.get(e);
+                if (f == null) {
+                    summary.applied(collection, op);
+                } else if (f.code() == PATH_NOT_VIABLE) {
+                    summary.skipped(collection, op, "path conflicts with a newer state of the document (a re-run "
+                            + "over a newer target)");
+                } else {
+                    summary.failed(collection, op, failure(events.get(e), op, idText(plans.get(e).documentId()),
+                            "error " + f.code() + ": " + f.message()));
+                }
+            }
+            if (outcome.counted()) {
+                long replaceMatched = attempted[0] - outcome.upserted();
+                long missedUpdates = Math.max(0, attempted[1] - (outcome.matched() - replaceMatched));
+                summary.missed(collection, missedUpdates, Math.max(0, attempted[2] - outcome.deleted()));
+            }
+            models.clear();
+            owners.clear();
+            events.clear();
+            plans.clear();
+        }
+
+        @Override
+        public void unreadable(StoredFile file, long line, String reason) {
+            summary.failed(collection, null, new Failure(collection, file.path() + ":" + line, "unreadable", "-",
+                    reason));
+        }
+
+        @Override
+        public void tornTail(StoredFile file, long bytes) {
+            summary.notice(collection, file.path(), "ignored a torn tail of " + bytes + " bytes (an append cut "
+                    + "short by a crash; the service removes it on its next start)");
+        }
+
+        private Failure failure(ArchivedEvent event, Operation op, String id, String reason) {
+            String type = op == Operation.OTHER ? event.event().operationType() : op.type();
+            return new Failure(collection, event.location(), type, id, reason);
+        }
+    }
+
+    private static String idOf(ChangeEvent event) {
+        BsonValue key = event.raw().get("documentKey");
+        return key != null && key.isDocument() && key.asDocument().containsKey("_id")
+                ? idText(key.asDocument().get("_id")) : "-";
+    }
+
+    /** An {@code _id} as relaxed Extended JSON, as an operator would type it in a query. */
+    static String idText(BsonValue id) {
+        String json = new BsonDocument("v", id).toJson(RELAXED);
+        return json.substring(json.indexOf(':') + 1, json.length() - 1).trim();
+    }
+}

@@ -1,0 +1,326 @@
+package io.changestream.archiver.replay.verify;
+
+import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.checkpoint.Checkpoint;
+import io.changestream.archiver.checkpoint.CheckpointStore;
+import io.changestream.archiver.checkpoint.FlushRecord;
+import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.encode.HourSlot;
+import io.changestream.archiver.replay.ArchiveCatalog;
+import io.changestream.archiver.replay.LineDecoder;
+import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.StoredFile;
+import io.changestream.archiver.replay.StoredLineReader;
+import io.changestream.archiver.replay.verify.Finding.Kind;
+import io.changestream.archiver.replay.verify.Finding.Severity;
+import io.changestream.archiver.store.ArchiveFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.ZipException;
+
+/**
+ * Holds a collection's archive against the tracker's flush log and against itself. What it checks is what
+ * {@link io.changestream.archiver.pipeline.ExactlyOnceWriter} promises:
+ * <ol>
+ *   <li>Every logged range is in the store: its file exists, is long enough, and the range's bytes have the logged
+ *       SHA-256.</li>
+ *   <li>A file's logged ranges tile it: the first starts at 0, each starts where the one before ends (no hole, no
+ *       overlap), and the last ends at the file's length. Bytes after the last range are allowed only beyond the
+ *       checkpoint (a flush between its append and its commit, or a crash the next start adopts) and are reported
+ *       as pending; before the checkpoint nothing will ever log them, so they are a problem.</li>
+ *   <li>Each range ends at a line (gzip: member) boundary, holds as many lines as logged events, and every line is a
+ *       change event.</li>
+ *   <li>Continuity: each range's first line is the logged first event and its last line the logged last event, so
+ *       consecutive ranges, which abut, continue each other event by event.</li>
+ *   <li>The collection's events, file after file, form one history: each line is in the hour its file is named
+ *       after, {@code clusterTime} never goes backwards, no event appears twice ({@link EventOrder}).</li>
+ *   <li>The checkpoint points at the end of a logged range that the store holds.</li>
+ * </ol>
+ * Gaps recorded under {@code HISTORY_LOST_POLICY=resume-from-now} are reported as such, never as failures. The
+ * archive is streamed; memory does not grow with its size.
+ */
+public final class Verifier {
+    private static final int PROBLEMS_KEPT = 50;
+
+    private final ArchiveCatalog catalog;
+    private final CheckpointStore tracker;
+
+    public Verifier(ArchiveCatalog catalog, CheckpointStore tracker) {
+        this.catalog = catalog;
+        this.tracker = tracker;
+    }
+
+    public VerifyReport verify(List<String> collections) {
+        return new VerifyReport(collections.stream().map(this::verify).toList());
+    }
+
+    public CollectionVerdict verify(String collection) {
+        return new Check(collection).run();
+    }
+
+    /** The check of one collection, holding what it has found so far. */
+    private final class Check {
+        private final String collection;
+        private final List<Finding> findings = new ArrayList<>();
+        private final EventOrder order = new EventOrder();
+        private int omitted;
+        private Optional<Checkpoint> checkpoint = Optional.empty();
+        private Optional<StoredFile> checkpointFile = Optional.empty();
+
+        Check(String collection) {
+            this.collection = collection;
+        }
+
+        CollectionVerdict run() {
+            List<FlushRecord> log = tracker.flushLog(collection);
+            checkpoint = tracker.load(collection);
+            checkpointFile = checkpoint.flatMap(Checkpoint::file).flatMap(f -> storedFile(f));
+            Map<String, StoredFile> inStore = new LinkedHashMap<>();
+            catalog.files(collection).forEach(f -> inStore.put(f.path(), f));
+            TreeMap<StoredFile, List<FlushRecord>> files = new TreeMap<>();
+            inStore.values().forEach(f -> files.put(f, new ArrayList<>()));
+            for (FlushRecord r : log) {
+                Optional<StoredFile> file = Optional.ofNullable(inStore.get(r.file())).or(() -> storedFile(r.file()));
+                if (file.isEmpty()) {
+                    problem(Kind.MISSING_FILE, r.file(), r.offset(), "the flush log names a file that is not an "
+                            + "archive file name");
+                    continue;
+                }
+                files.computeIfAbsent(file.get(), f -> new ArrayList<>()).add(r);
+            }
+            for (Map.Entry<StoredFile, List<FlushRecord>> e : files.entrySet()) {
+                List<FlushRecord> ranges = e.getValue();
+                ranges.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+                if (!inStore.containsKey(e.getKey().path())) {
+                    problem(Kind.MISSING_FILE, e.getKey().path(), -1, "the file is not in the store; the flush log has "
+                            + ranges.size() + " ranges with " + ranges.stream().mapToLong(FlushRecord::events).sum()
+                            + " events in it");
+                    continue;
+                }
+                checkFile(e.getKey(), ranges);
+            }
+            checkCheckpoint(files);
+            for (Gap gap : tracker.gaps(collection)) {
+                findings.add(new Finding(Severity.GAP, Kind.HISTORY_GAP, "", -1, "history lost after "
+                        + gap.lastClusterTime().map(ReplayWindow::describe).orElse("the start")
+                        + "; capture resumed from the present at " + gap.detectedAt() + " (error " + gap.errorCode()
+                        + ": " + gap.reason() + "); the events in between are not in the archive"));
+            }
+            return new CollectionVerdict(collection, inStore.size(), log.size(),
+                    log.stream().mapToLong(FlushRecord::events).sum(), log.stream().mapToLong(FlushRecord::length).sum(),
+                    findings, omitted);
+        }
+
+        private void checkFile(StoredFile file, List<FlushRecord> ranges) {
+            long length = catalog.store().length(file.file());
+            long pos = 0;
+            try (FileCursor cursor = new FileCursor(catalog.store(), file.file())) {
+                for (FlushRecord r : ranges) {
+                    if (r.offset() > pos) {
+                        problem(Kind.HOLE, file.path(), pos, (r.offset() - pos) + " bytes [" + pos + ", " + r.offset()
+                                + ") are in no logged range");
+                    } else if (r.offset() < pos) {
+                        problem(Kind.OVERLAP, file.path(), r.offset(), "the range [" + r.offset() + ", " + r.end()
+                                + ") overlaps the range before it, which ends at " + pos);
+                    }
+                    if (r.end() > length) {
+                        problem(Kind.TRUNCATED, file.path(), r.offset(), "the range [" + r.offset() + ", " + r.end()
+                                + ") ends beyond the end of the file, which has " + length + " bytes");
+                    } else {
+                        checkRange(file, r, cursor);
+                    }
+                    pos = Math.max(pos, r.end());
+                }
+                if (pos < length) {
+                    checkTail(file, pos, length, cursor);
+                }
+            }
+        }
+
+        private void checkRange(StoredFile file, FlushRecord r, FileCursor cursor) {
+            MessageDigest sha = sha256();
+            DigestInputStream in = new DigestInputStream(cursor.range(r.offset(), r.length()), sha);
+            StoredLineReader reader = new StoredLineReader(in, file.compression());
+            long lines = 0;
+            ChangeEvent first = null;
+            ChangeEvent last = null;
+            boolean damaged = false;
+            try {
+                for (byte[] line; (line = reader.next()) != null; ) {
+                    lines++;
+                    Optional<ChangeEvent> event = decode(file, r.offset(), line, lines);
+                    if (event.isPresent()) {
+                        first = first == null ? event.get() : first;
+                        last = event.get();
+                    }
+                }
+                if (reader.tornTailBytes() > 0) {
+                    problem(Kind.RANGE_BOUNDARY, file.path(), r.offset(), "the range does not end at a "
+                            + unit(file) + " boundary: its last " + reader.tornTailBytes() + " bytes are incomplete");
+                }
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (ZipException e) {
+                damaged = true;
+                problem(Kind.RANGE_BOUNDARY, file.path(), r.offset(), "damaged gzip data in the range: "
+                        + e.getMessage());
+                drain(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + file + " at " + r.offset() + " failed", e);
+            }
+            String actual = HexFormat.of().formatHex(sha.digest());
+            if (!actual.equalsIgnoreCase(r.sha256())) {
+                problem(Kind.CHECKSUM, file.path(), r.offset(), "the " + r.length() + " bytes of the range have "
+                        + "SHA-256 " + actual + ", the flush log says " + r.sha256());
+            }
+            if (!damaged && lines != r.events()) {
+                problem(Kind.EVENT_COUNT, file.path(), r.offset(), "the range holds " + lines + " lines, the flush "
+                        + "log says " + r.events() + " events");
+            }
+            if (first != null && (!first.resumeToken().equals(r.firstToken())
+                    || !first.clusterTime().equals(r.firstClusterTime()))) {
+                problem(Kind.CONTINUITY, file.path(), r.offset(), "the range's first line is the event "
+                        + first.resumeToken().toJson() + ", the flush log says " + r.firstToken().toJson());
+            }
+            if (last != null && (!last.resumeToken().equals(r.lastToken())
+                    || !last.clusterTime().equals(r.lastClusterTime()))) {
+                problem(Kind.CONTINUITY, file.path(), r.offset(), "the range's last line is the event "
+                        + last.resumeToken().toJson() + ", the flush log says " + r.lastToken().toJson());
+            }
+        }
+
+        /** Bytes after the last logged range: pending beyond the checkpoint, a problem before it. */
+        private void checkTail(StoredFile file, long pos, long length, FileCursor cursor) {
+            boolean pending = beyondCheckpoint(file, pos);
+            StoredLineReader reader = new StoredLineReader(cursor.range(pos, length - pos), file.compression());
+            long lines = 0;
+            long torn;
+            try {
+                for (byte[] line; (line = reader.next()) != null; ) {
+                    lines++;
+                    decode(file, pos, line, lines);
+                }
+                torn = reader.tornTailBytes();
+            } catch (ZipException e) {
+                problem(Kind.UNLOGGED_BYTES, file.path(), pos, "damaged gzip data after the last logged range: "
+                        + e.getMessage());
+                return;
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + file + " at " + pos + " failed", e);
+            }
+            long complete = length - pos - torn;
+            if (complete > 0 && pending) {
+                findings.add(new Finding(Severity.PENDING, Kind.PENDING_TAIL, file.path(), pos, lines + " events ("
+                        + complete + " bytes) after the checkpoint are not in the flush log yet: a flush in "
+                        + "progress, or a crash that the next start adopts"));
+            } else if (complete > 0) {
+                problem(Kind.UNLOGGED_BYTES, file.path(), pos, complete + " bytes (" + lines + " lines) after the last "
+                        + "logged range are in no flush log entry, and the checkpoint is past them");
+            }
+            if (torn > 0 && pending) {
+                findings.add(new Finding(Severity.PENDING, Kind.TORN_TAIL, file.path(), length - torn, "the last "
+                        + torn + " bytes are an incomplete " + unit(file) + ": an append cut short, which the next "
+                        + "start cuts off"));
+            } else if (torn > 0) {
+                problem(Kind.TORN_TAIL, file.path(), length - torn, "the last " + torn + " bytes are an incomplete "
+                        + unit(file) + ", before the checkpoint: the file was damaged after it was archived");
+            }
+        }
+
+        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, byte[] line, long lineNo) {
+            ChangeEvent event;
+            try {
+                event = LineDecoder.decode(line);
+            } catch (IllegalArgumentException e) {
+                problem(Kind.UNPARSABLE, file.path(), rangeOffset, "line " + lineNo + " of the range: "
+                        + e.getMessage());
+                return Optional.empty();
+            }
+            if (!HourSlot.of(event.clusterTime()).equals(file.slot())) {
+                problem(Kind.WRONG_HOUR, file.path(), rangeOffset, "line " + lineNo + " of the range has clusterTime "
+                        + ReplayWindow.describe(event.clusterTime()) + ", outside the file's hour");
+            }
+            order.accept(event).ifPresent(kind -> problem(kind, file.path(), rangeOffset, "line " + lineNo
+                    + " of the range (" + ReplayWindow.describe(event.clusterTime()) + ", token "
+                    + event.resumeToken().toJson() + ") " + (kind == Kind.TIME_BACKWARDS
+                    ? "is earlier than the line before it" : "repeats an event already archived")));
+            return Optional.of(event);
+        }
+
+        private void checkCheckpoint(Map<StoredFile, List<FlushRecord>> files) {
+            if (checkpoint.isEmpty() || checkpoint.get().file().isEmpty()) {
+                return;
+            }
+            Checkpoint cp = checkpoint.get();
+            String path = cp.file().get();
+            long length = catalog.store().length(new ArchiveFile(path));
+            if (length < cp.fileLength()) {
+                problem(Kind.CHECKPOINT, path, cp.fileLength(), "the checkpoint says " + cp.fileLength() + " bytes "
+                        + "of the file are archived; the store holds " + length);
+            }
+            List<FlushRecord> ranges = checkpointFile.map(files::get).orElse(List.of());
+            if (cp.fileLength() > 0 && ranges.stream().noneMatch(r -> r.end() == cp.fileLength())) {
+                problem(Kind.CHECKPOINT, path, cp.fileLength(), "no logged range of the file ends where the "
+                        + "checkpoint says the archive ends");
+            }
+        }
+
+        private boolean beyondCheckpoint(StoredFile file, long offset) {
+            if (checkpoint.isEmpty() || checkpointFile.isEmpty()) {
+                return true; // nothing committed yet: everything in the store is pending
+            }
+            if (file.path().equals(checkpointFile.get().path())) {
+                return offset >= checkpoint.get().fileLength();
+            }
+            return file.compareTo(checkpointFile.get()) > 0;
+        }
+
+        private Optional<StoredFile> storedFile(String path) {
+            try {
+                return catalog.storedFile(new ArchiveFile(path));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+
+        private void problem(Kind kind, String file, long offset, String message) {
+            if (findings.stream().filter(f -> f.severity() == Severity.PROBLEM).count() >= PROBLEMS_KEPT) {
+                omitted++;
+                return;
+            }
+            findings.add(new Finding(Severity.PROBLEM, kind, file, offset, message));
+        }
+    }
+
+    private static String unit(StoredFile file) {
+        return file.compression() == io.changestream.archiver.config.ArchiverConfig.Compression.GZIP
+                ? "gzip member" : "line";
+    }
+
+    private static void drain(InputStream in) {
+        try {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the rest of a damaged range failed", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+}
