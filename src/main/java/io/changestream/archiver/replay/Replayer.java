@@ -23,7 +23,8 @@ import org.bson.json.JsonWriterSettings;
 
 /**
  * Replays archived change events into a target: for each collection, its hourly files in the window
- * ({@link CollectionHistory}), each event planned ({@link WritePlanner}) and written in bulk.
+ * ({@link CollectionHistory}) are read and each event planned ({@link WritePlanner}) on a read-ahead thread
+ * ({@link ReadAhead}), and the plans are written in bulk on the calling thread.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -87,7 +88,7 @@ public final class Replayer {
     }
 
     /** The replay of one collection: its history, the batch being filled, and the counts. */
-    private final class CollectionRun implements CollectionHistory.Listener {
+    private final class CollectionRun {
         private final String collection;
         private final String targetName;
         private final ReplayOptions options;
@@ -111,26 +112,39 @@ public final class Replayer {
         }
 
         void run(List<StoredFile> files) {
-            try (CollectionHistory history = new CollectionHistory(catalog.store(), files, options.window(), this)) {
-                for (ArchivedEvent event; (event = history.next()) != null; ) {
-                    seen++;
-                    if (!apply(event)) {
-                        break;
+            long bytes = 0;
+            int filesDone = 0;
+            try (ReadAhead reading = new ReadAhead(collection, catalog.store(), files, options.window(),
+                    options.batchSize())) {
+                for (ReadAhead.Item item; (item = reading.next()) != null; ) {
+                    if (item instanceof ReadAhead.Planned planned) {
+                        seen++;
+                        bytes = planned.bytesRead();
+                        filesDone = planned.filesDone();
+                        if (!apply(planned.event(), planned.plan())) {
+                            break;
+                        }
+                        progress.update(done[0] + seen, done[1] + bytes, (int) done[2] + filesDone);
+                    } else if (item instanceof ReadAhead.Unreadable u) {
+                        summary.failed(collection, null, new Failure(collection, u.file().path() + ":" + u.line(),
+                                "unreadable", "-", u.reason()));
+                    } else if (item instanceof ReadAhead.TornTail t) {
+                        summary.notice(collection, t.file().path(), "ignored a torn tail of " + t.bytes()
+                                + " bytes (an append cut short by a crash; the service removes it on its next start)");
+                    } else if (item instanceof ReadAhead.Finished f) {
+                        bytes = f.bytesRead();
+                        filesDone = f.filesDone();
                     }
-                    progress.update(done[0] + seen, done[1] + history.storedBytesRead(),
-                            (int) done[2] + history.filesDone());
                 }
                 send();
-                history.close();
-                done[0] += seen;
-                done[1] += history.storedBytesRead();
-                done[2] += history.filesDone();
             }
+            done[0] += seen;
+            done[1] += bytes;
+            done[2] += filesDone;
         }
 
-        /** Plans and queues one event; false when the collection's replay stops here. */
-        private boolean apply(ArchivedEvent event) {
-            WritePlan plan = WritePlanner.plan(event.event());
+        /** Queues one planned event; false when the collection's replay stops here. */
+        private boolean apply(ArchivedEvent event, WritePlan plan) {
             if (plan instanceof WritePlan.Writes writes) {
                 for (WriteModel<BsonDocument> model : writes.models()) {
                     models.add(model);
@@ -238,18 +252,6 @@ public final class Replayer {
             owners.clear();
             events.clear();
             plans.clear();
-        }
-
-        @Override
-        public void unreadable(StoredFile file, long line, String reason) {
-            summary.failed(collection, null, new Failure(collection, file.path() + ":" + line, "unreadable", "-",
-                    reason));
-        }
-
-        @Override
-        public void tornTail(StoredFile file, long bytes) {
-            summary.notice(collection, file.path(), "ignored a torn tail of " + bytes + " bytes (an append cut "
-                    + "short by a crash; the service removes it on its next start)");
         }
 
         private Failure failure(ArchivedEvent event, Operation op, String id, String reason) {

@@ -79,7 +79,8 @@ class ReplayRoundTripTest {
                 Map.of()));
 
         assertEqual(fixture.database("snapshot"), fixture.database("pit"), identity());
-        assertThat(DatabaseComparison.compare(fixture.source(), fixture.database("pit"), identity()).equal())
+        assertThat(DatabaseComparison.compare(fixture.source(), fixture.database("pit"), identity())
+                .equalIgnoringFieldOrder())
                 .as("the second round changed the source after the snapshot").isFalse();
     }
 
@@ -184,9 +185,9 @@ class ReplayRoundTripTest {
     private static void assertEqual(MongoDatabase expected, MongoDatabase actual, Map<String, String> pairs) {
         DatabaseComparison.Result result = DatabaseComparison.compare(expected, actual, pairs);
         assertThat(result.documents()).isPositive();
-        assertThat(result.differences()).as("%d of %d documents differ", result.count(), result.documents())
-                .isEmpty();
-        assertThat(result.equal()).isTrue();
+        assertThat(result.differences()).filteredOn(d -> d.kind() != DatabaseComparison.Kind.FIELD_ORDER)
+                .as("of %d documents", result.documents()).isEmpty();
+        assertThat(result.equalIgnoringFieldOrder()).isTrue();
     }
 
     private static void copy(MongoDatabase from, MongoDatabase to) {

@@ -2,6 +2,7 @@ package io.changestream.archiver.replay;
 
 import static io.changestream.archiver.replay.HandMadeArchive.event;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -9,6 +10,11 @@ import com.mongodb.client.MongoDatabase;
 import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.store.StoreUnavailableException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -19,6 +25,7 @@ import org.bson.BsonTimestamp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The replay loop over hand-made archives: DDL policies, merged hours, damaged lines, failures and the summary. */
@@ -178,6 +185,35 @@ class ReplayerTest {
         assertThat(ids(target, "people")).containsExactly(2, 3, 4);
     }
 
+    @Test
+    @Timeout(60)
+    void aStopEndsTheReadAheadEvenWhenItIsWaitingForRoomInItsQueue() {
+        List<ChangeEvent> events = new ArrayList<>();
+        events.add(event(1, 1, "{operationType: 'drop'}"));
+        for (int i = 1; i <= 200; i++) {
+            events.add(event(2, i, "{operationType: 'insert', documentKey: {_id: " + i + "}, fullDocument: {_id: "
+                    + i + "}}"));
+        }
+        new HandMadeArchive(root).append("people", Compression.NONE, events);
+        MongoDatabase target = freshDatabase();
+
+        ReplaySummary summary = replay(target, DdlPolicy.STOP, Map.of());
+
+        assertThat(summary.stopped()).isTrue();
+        assertThat(ids(target, "people")).isEmpty();
+    }
+
+    @Test
+    void aStoreThatFailsWhileReadingFailsTheReplay() {
+        new HandMadeArchive(root).append("people", Compression.NONE, List.of(
+                event(1, 1, "{operationType: 'insert', documentKey: {_id: 1}, fullDocument: {_id: 1}}")));
+        ArchiveCatalog failing = new ArchiveCatalog(new FailingReads(new LocalArchiveStore(root)), "");
+
+        assertThatThrownBy(() -> new Replayer(failing, new MongoReplayTarget(freshDatabase()), Clock.systemUTC(), null)
+                .replay(new ReplayOptions(List.of("people"), ReplayWindow.ALL, Map.of(), DdlPolicy.STOP, 2)))
+                .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("people/");
+    }
+
     private void archiveWithDrop() {
         new HandMadeArchive(root).append("people", Compression.NONE, List.of(
                 event(1, 1, "{operationType: 'insert', documentKey: {_id: 1}, fullDocument: {_id: 1}}"),
@@ -188,7 +224,7 @@ class ReplayerTest {
     }
 
     private ReplaySummary replay(MongoDatabase target, DdlPolicy policy, Map<String, String> renames) {
-        return new Replayer(new ArchiveCatalog(new io.changestream.archiver.store.LocalArchiveStore(root), ""),
+        return new Replayer(new ArchiveCatalog(new LocalArchiveStore(root), ""),
                 new MongoReplayTarget(target), Clock.systemUTC(), null)
                 .replay(new ReplayOptions(List.of("people"), ReplayWindow.ALL, renames, policy, 2));
     }
@@ -202,5 +238,43 @@ class ReplayerTest {
         db.getCollection(collection, BsonDocument.class).find().sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
                 .forEach(d -> ids.add(d.getInt32("_id").getValue()));
         return ids;
+    }
+
+    /** A store whose reads fail, as a store whose network went away would. */
+    private record FailingReads(ArchiveStore real) implements ArchiveStore {
+        @Override
+        public long length(ArchiveFile file) {
+            return real.length(file);
+        }
+
+        @Override
+        public long append(ArchiveFile file, long position, byte[] data, int offset, int length) {
+            return real.append(file, position, data, offset, length);
+        }
+
+        @Override
+        public InputStream read(ArchiveFile file, long position) {
+            throw new StoreUnavailableException("cannot read " + file + ": connection reset", null);
+        }
+
+        @Override
+        public List<ArchiveFile> list(String folder) {
+            return real.list(folder);
+        }
+
+        @Override
+        public void truncate(ArchiveFile file, long length) {
+            real.truncate(file, length);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
     }
 }

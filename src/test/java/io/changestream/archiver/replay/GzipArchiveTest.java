@@ -1,0 +1,79 @@
+package io.changestream.archiver.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.changestream.archiver.checkpoint.FlushRecord;
+import io.changestream.archiver.replay.verify.Finding;
+import io.changestream.archiver.replay.verify.Verifier;
+import io.changestream.archiver.replay.verify.VerifyReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** With ARCHIVE_COMPRESSION=gzip every flush appends one gzip member: replay and verify read them member by member. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GzipArchiveTest {
+    @TempDir
+    static Path archive;
+
+    private ArchivingFixture fixture;
+
+    @BeforeAll
+    void archiveTwoFlushesAsGzipMembers() throws InterruptedException {
+        fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of("ARCHIVE_COMPRESSION", "gzip"));
+        TypedWorkload workload = new TypedWorkload();
+        int events = 0;
+        for (int round = 0; round < 2; round++) {
+            events += workload.run(fixture.source(), 6);
+            fixture.awaitCaptured(events);
+            fixture.flush();
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        fixture.close();
+    }
+
+    @Test
+    void aGzipArchiveReplaysIntoACopyOfTheSource() {
+        ReplaySummary summary = new Replayer(fixture.catalog(), new MongoReplayTarget(fixture.database("fromGzip")),
+                Clock.systemUTC(), null).replay(new ReplayOptions(TypedWorkload.COLLECTIONS, ReplayWindow.ALL,
+                Map.of(), DdlPolicy.STOP, ReplayOptions.DEFAULT_BATCH_SIZE));
+
+        assertThat(summary.succeeded()).isTrue();
+        assertThat(fixture.catalog().files("people")).allSatisfy(f -> assertThat(f.path()).endsWith(".json.gz"));
+        Map<String, String> pairs = new LinkedHashMap<>();
+        TypedWorkload.COLLECTIONS.forEach(c -> pairs.put(c, c));
+        DatabaseComparison.Result result = DatabaseComparison.compare(fixture.source(), fixture.database("fromGzip"),
+                pairs);
+        assertThat(result.equalIgnoringFieldOrder()).as(result.differences().toString()).isTrue();
+    }
+
+    @Test
+    void aGzipArchiveAsWrittenIsConsistentAndAFlippedByteInAMemberIsNot() throws IOException {
+        Verifier verifier = new Verifier(fixture.catalog(), fixture.tracker);
+        VerifyReport clean = verifier.verify(TypedWorkload.COLLECTIONS);
+        assertThat(clean.consistent()).as(clean.toText()).isTrue();
+
+        FlushRecord range = fixture.tracker.flushLog("people").get(0);
+        Path file = archive.resolve(range.file());
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[(int) (range.offset() + range.length() / 2)] ^= 0x10;
+        Files.write(file, bytes);
+        VerifyReport damaged = verifier.verify(List.of("people"));
+
+        assertThat(damaged.consistent()).isFalse();
+        assertThat(damaged.collections().get(0).findings()).extracting(Finding::kind)
+                .contains(Finding.Kind.CHECKSUM);
+    }
+}

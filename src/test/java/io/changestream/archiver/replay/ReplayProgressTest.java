@@ -1,0 +1,69 @@
+package io.changestream.archiver.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+import org.junit.jupiter.api.Test;
+
+class ReplayProgressTest {
+
+    @Test
+    void onATerminalTheLineShowsRateFilesAndAnEtaFromTheBytesLeft() {
+        ManualClock clock = new ManualClock();
+        StringWriter screen = new StringWriter();
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 4096, 4);
+
+        clock.advance(Duration.ofSeconds(10));
+        progress.update(5000, 1024, 1);
+        progress.finish();
+
+        assertThat(screen.toString()).startsWith("\r").contains("5,000 events", "500 events/s", "files 1/4",
+                "1.0 KiB of 4.0 KiB", "ETA 30s").endsWith(System.lineSeparator());
+    }
+
+    @Test
+    void updatesComeAtMostTwiceASecondOnATerminal() {
+        ManualClock clock = new ManualClock();
+        StringWriter screen = new StringWriter();
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 100, 1);
+
+        clock.advance(Duration.ofMillis(600));
+        progress.update(1, 1, 0);
+        progress.update(2, 2, 0);
+        clock.advance(Duration.ofMillis(100));
+        progress.update(3, 3, 0);
+
+        assertThat(screen.toString()).startsWith("\r1 events,").doesNotContain("\r2 events", "\r3 events");
+    }
+
+    /** A clock the test moves. */
+    private static final class ManualClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
