@@ -38,6 +38,10 @@ import org.bson.conversions.Bson;
  *   <li><b>drop, rename, dropDatabase, invalidate</b>: {@link WritePlan.Ddl}, for {@link DdlPolicy}.</li>
  * </ul>
  *
+ * <p>A change to a field whose name holds a {@code .} or starts with {@code $} (allowed since MongoDB 5.0, reported
+ * through {@code disambiguatedPaths}) cannot be addressed by an update operator's path and is rejected, never
+ * applied to the wrong field.
+ *
  * <p>The document's {@code _id} comes from {@code documentKey}. A server whose {@code documentKey} is not a key
  * (mongo-java-server puts an update's specification there: it has {@code $}-operators) is tolerated by taking the
  * {@code _id} of {@code fullDocument}.
@@ -88,6 +92,11 @@ public final class WritePlanner {
         if (id.isEmpty()) {
             return new WritePlan.Reject(Operation.UPDATE, "update without _id in documentKey");
         }
+        Optional<String> ambiguous = unaddressablePath(description.asDocument());
+        if (ambiguous.isPresent()) {
+            return new WritePlan.Reject(Operation.UPDATE, "update of field " + ambiguous.get() + ", whose name holds "
+                    + "a '.' or starts with '$': an update operator cannot address it by path");
+        }
         List<WriteModel<BsonDocument>> writes = updateWrites(id.get(), description.asDocument());
         return writes.isEmpty() ? new WritePlan.Skip(Operation.UPDATE, "update that changed no field")
                 : new WritePlan.Writes(Operation.UPDATE, id.get(), writes);
@@ -120,6 +129,24 @@ public final class WritePlanner {
             writes.add(new UpdateOneModel<>(Filters.eq("_id", id), update));
         }
         return writes;
+    }
+
+    /**
+     * A changed field that no dotted path can reach: MongoDB 5.0+ allows '.' and '$' in field names, and 6.1+
+     * reports such changes with {@code disambiguatedPaths} (each path as its list of components).
+     */
+    private static Optional<String> unaddressablePath(BsonDocument description) {
+        BsonValue paths = description.get("disambiguatedPaths");
+        if (paths == null || !paths.isDocument()) {
+            return Optional.empty();
+        }
+        for (var entry : paths.asDocument().entrySet()) {
+            if (entry.getValue().isArray() && entry.getValue().asArray().stream().anyMatch(c -> c.isString()
+                    && (c.asString().getValue().contains(".") || c.asString().getValue().startsWith("$")))) {
+                return Optional.of(entry.getKey());
+            }
+        }
+        return Optional.empty();
     }
 
     private static WritePlan delete(BsonDocument raw) {

@@ -183,6 +183,25 @@ class WritePlannerTest {
     }
 
     @Test
+    void aChangeToAFieldWhoseNameHoldsADotIsRejectedRatherThanWrittenToTheWrongField() {
+        BsonDocument event = update(1, "{'a.b': 1}", "[]", "[]");
+        event.getDocument("updateDescription").put("disambiguatedPaths", doc("{'a.b': ['a.b']}"));
+
+        assertThat(WritePlanner.plan(ChangeEvent.of(raw(event)))).isInstanceOf(WritePlan.Reject.class);
+    }
+
+    @Test
+    void disambiguatedPathsOfNumericFieldNamesAreStillAppliedByPath() {
+        people.insertOne(doc("{_id: 1, a: {'3': 'x'}}"));
+        BsonDocument event = update(1, "{'a.3': 'y'}", "[]", "[]");
+        event.getDocument("updateDescription").put("disambiguatedPaths", doc("{'a.3': ['a', '3']}"));
+
+        apply(event);
+
+        assertThat(stored(1)).isEqualTo(doc("{_id: 1, a: {'3': 'y'}}"));
+    }
+
+    @Test
     void anInsertWithoutFullDocumentIsRejected() {
         assertThat(WritePlanner.plan(ChangeEvent.of(raw(event("{operationType: 'insert', documentKey: {_id: 1}}")))))
                 .isInstanceOf(WritePlan.Reject.class);
