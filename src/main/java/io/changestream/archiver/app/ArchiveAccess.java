@@ -9,6 +9,7 @@ import io.changestream.archiver.checkpoint.MongoCheckpointStore;
 import io.changestream.archiver.config.OfflineConfig;
 import io.changestream.archiver.replay.ArchiveCatalog;
 import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.ArchiveStores;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -31,7 +32,7 @@ final class ArchiveAccess implements AutoCloseable {
     }
 
     static ArchiveAccess open(OfflineConfig config) {
-        ArchiveStore store = Service.openStore(config.store());
+        ArchiveStore store = ArchiveStores.open(config.store());
         try {
             Optional<CheckpointStore> tracker = config.tracker().map(t -> {
                 MongoClient client = MongoClients.create(MongoClientSettings.builder()

@@ -78,7 +78,8 @@ final class ReplayCommand implements Callable<Integer> {
             + "collection DST. Repeatable.")
     List<String> renames = new ArrayList<>();
 
-    @Option(names = "--dry-run", description = "Read, decode and plan every event and print the summary; write nothing.")
+    @Option(names = "--dry-run",
+            description = "Read, decode and plan every event and print the summary; write nothing.")
     boolean dryRun;
 
     @Option(names = "--on-ddl", paramLabel = "POLICY", defaultValue = "stop", description = "At drop, rename, "

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  * consistent, 1 when not, 2 on bad configuration, 3 when the store or tracker cannot be read.
  */
 @Command(name = "verify", sortOptions = false,
-        description = "Check the archive against the tracker's flush log and itself; exit 0 when consistent, 1 when not.")
+        description = "Check the archive against the tracker's flush log and itself; exit 0 when consistent, "
+                + "1 when not.")
 final class VerifyCommand implements Callable<Integer> {
 
     private final Map<String, String> env;

@@ -38,7 +38,8 @@ public final class MongoReplayTarget implements ReplayTarget {
         while (from < writes.size()) {
             List<WriteModel<BsonDocument>> rest = writes.subList(from, writes.size());
             try {
-                BulkWriteResult result = database.getCollection(collection, BsonDocument.class).bulkWrite(rest, ORDERED);
+                BulkWriteResult result = database.getCollection(collection, BsonDocument.class)
+                        .bulkWrite(rest, ORDERED);
                 matched += result.getMatchedCount();
                 upserted += result.getUpserts().size();
                 deleted += result.getDeletedCount();

@@ -13,8 +13,8 @@ import java.util.concurrent.BlockingQueue;
  * <p>Everything the reader finds, events and what it had to pass over, travels through one bounded queue in archive
  * order; the consumer (the replay's own thread) is the only one to act on it, so the summary is never shared between
  * threads. The queue holds at most {@value #CHUNKS_AHEAD} chunks of at most a batch of events or 8 MiB of them: the
- * reader blocks rather than run ahead of the target with unbounded memory. A failure of the reader (the store) reaches the consumer after the items read before
- * it.
+ * reader blocks rather than run ahead of the target with unbounded memory. A failure of the reader (the store)
+ * reaches the consumer after the items read before it.
  */
 final class ReadAhead implements AutoCloseable {
     private static final int CHUNKS_AHEAD = 4;

@@ -109,7 +109,7 @@ public final class StoredLineReader implements AutoCloseable {
         return consumedBefore + pos;
     }
 
-    /** Bytes at the end of the file after the last complete line or member; valid once {@link #next()} returned null. */
+    /** Bytes after the last complete line or member; valid once {@link #next()} returned null. */
     public long tornTailBytes() {
         return tornTail;
     }

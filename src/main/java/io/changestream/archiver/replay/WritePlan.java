@@ -13,7 +13,8 @@ public sealed interface WritePlan {
     Operation operation();
 
     /** Writes to the event's document, to be executed in this order (and after every earlier event's writes). */
-    record Writes(Operation operation, BsonValue documentId, List<WriteModel<BsonDocument>> models) implements WritePlan {
+    record Writes(Operation operation, BsonValue documentId, List<WriteModel<BsonDocument>> models)
+            implements WritePlan {
         public Writes {
             Objects.requireNonNull(documentId, "documentId");
             models = List.copyOf(models);

@@ -32,7 +32,8 @@ class DatabaseComparisonTest {
 
     @Test
     void sameNumbersOfDifferentTypesAreDifferentValues() {
-        DatabaseComparison.Result r = compare("types", "{_id: 1, n: 1, z: 0.0}", "{_id: 1, n: {$numberLong: '1'}, z: 0.0}");
+        DatabaseComparison.Result r = compare("types", "{_id: 1, n: 1, z: 0.0}",
+                "{_id: 1, n: {$numberLong: '1'}, z: 0.0}");
 
         assertThat(r.count(Kind.VALUE)).isEqualTo(1);
         assertThat(r.differences().get(0).what()).contains("n is INT32 in the source, INT64 in the target");
@@ -41,7 +42,8 @@ class DatabaseComparisonTest {
 
     @Test
     void theSameFieldsInAnotherOrderAreReportedApart() {
-        DatabaseComparison.Result r = compare("order", "{_id: 1, a: 1, b: {c: 1, d: 2}}", "{_id: 1, b: {d: 2, c: 1}, a: 1}");
+        DatabaseComparison.Result r = compare("order", "{_id: 1, a: 1, b: {c: 1, d: 2}}",
+                "{_id: 1, b: {d: 2, c: 1}, a: 1}");
 
         assertThat(r.equal()).isFalse();
         assertThat(r.equalIgnoringFieldOrder()).isTrue();
@@ -71,8 +73,8 @@ class DatabaseComparisonTest {
     private static DatabaseComparison.Result compare(String name, String source, String target) {
         client.getDatabase("cmpSource" + name).getCollection("c", BsonDocument.class).insertOne(doc(source));
         client.getDatabase("cmpTarget" + name).getCollection("c", BsonDocument.class).insertOne(doc(target));
-        return DatabaseComparison.compare(client.getDatabase("cmpSource" + name), client.getDatabase("cmpTarget" + name),
-                Map.of("c", "c"));
+        return DatabaseComparison.compare(client.getDatabase("cmpSource" + name),
+                client.getDatabase("cmpTarget" + name), Map.of("c", "c"));
     }
 
     private static BsonDocument doc(String json) {

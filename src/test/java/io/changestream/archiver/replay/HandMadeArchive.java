@@ -43,7 +43,8 @@ final class HandMadeArchive {
 
     /** Appends the events to their collection's file of their hour, as one flush would. */
     ArchiveFile append(String collection, Compression compression, List<ChangeEvent> events) {
-        byte[] bytes = new SegmentEncoder(JsonMode.CANONICAL, compression).encode(events);
+        SegmentEncoder.Encoded encoded = new SegmentEncoder(JsonMode.CANONICAL, compression).encode(events);
+        byte[] bytes = java.util.Arrays.copyOf(encoded.data(), encoded.length());
         return appendBytes(collection, compression, events.get(0).clusterTime(), bytes);
     }
 

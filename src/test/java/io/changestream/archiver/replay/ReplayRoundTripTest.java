@@ -115,7 +115,8 @@ class ReplayRoundTripTest {
     void renamedCollectionsAreReplayedUnderTheirNewNames() {
         replay("renamed", options(ReplayWindow.ALL, Map.of("people", "humans")));
 
-        assertEqual(fixture.source(), fixture.database("renamed"), Map.of("people", "humans", "orders €", "orders €"));
+        assertEqual(fixture.source(), fixture.database("renamed"),
+                Map.of("people", "humans", "orders €", "orders €"));
         assertThat(fixture.database("renamed").listCollectionNames().into(new java.util.ArrayList<>()))
                 .doesNotContain("people");
     }

@@ -49,7 +49,8 @@ class WritePlannerTest {
 
     @Test
     void aNestedSetByDottedPathChangesOnlyThatField() {
-        people.insertOne(doc("{_id: 1, name: 'Ada', profile: {tier: 'silver', address: {city: 'Zürich', zip: '8001'}}}"));
+        people.insertOne(doc("{_id: 1, name: 'Ada', profile: {tier: 'silver', "
+                + "address: {city: 'Zürich', zip: '8001'}}}"));
 
         apply(update(1, "{'profile.address.city': 'Bern', visits: {$numberLong: '2'}}", "[]", "[]"));
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The tracker in memory, for unit tests. Faults can be armed: the next flush-log write or checkpoint write fails,
@@ -85,6 +86,20 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
     public synchronized List<FlushRecord> flushLog(String collection) {
         return log.values().stream().filter(r -> r.collection().equals(collection))
                 .sorted(Comparator.comparing(FlushRecord::file).thenComparingLong(FlushRecord::offset)).toList();
+    }
+
+    @Override
+    public synchronized Optional<FlushRecord> lastFlush(String collection) {
+        return log.values().stream().filter(r -> r.collection().equals(collection))
+                .max(Comparator.comparing(FlushRecord::lastClusterTime));
+    }
+
+    @Override
+    public synchronized List<String> collections() {
+        TreeSet<String> names = new TreeSet<>(checkpoints.keySet());
+        log.values().forEach(r -> names.add(r.collection()));
+        gaps.forEach(g -> names.add(g.collection()));
+        return List.copyOf(names);
     }
 
     @Override

@@ -54,7 +54,7 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
             Checkpoint cp = s.checkpoint().orElse(null);
             rows.add(new String[] {s.collection(),
                     cp == null ? "none" : ReplayWindow.describe(cp.clusterTime()),
-                    cp == null ? "-" : shortToken(cp.resumeToken()),
+                    cp == null ? "-" : cp.resumeToken().map(StatusReport::shortToken).orElse("(start time)"),
                     s.lag().map(Table::duration).orElse("-"),
                     s.lastFlush().map(StatusReport::describe).orElse("never"),
                     num(s.files()), cp == null ? "0" : num(cp.totalEvents()),
@@ -67,10 +67,10 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         List<Document> list = new ArrayList<>();
         for (CollectionState s : collections) {
             Document d = new Document("collection", s.collection());
-            s.checkpoint().ifPresentOrElse(cp -> d.append("checkpoint", new Document("resumeToken", cp.resumeToken())
+            d.append("checkpoint", s.checkpoint().map(cp -> new Document("resumeToken", cp.resumeToken().orElse(null))
                     .append("clusterTime", cp.clusterTime()).append("time", instant(cp.clusterTime()).toString())
                     .append("file", cp.file().orElse(null)).append("fileLength", cp.fileLength())
-                    .append("updatedAt", cp.updatedAt().toString())), () -> d.append("checkpoint", null));
+                    .append("updatedAt", cp.updatedAt().toString())).orElse(null));
             d.append("lagSeconds", s.lag().map(Duration::toSeconds).orElse(null));
             d.append("lastFlush", s.lastFlush().map(f -> new Document("file", f.file()).append("offset", f.offset())
                     .append("length", f.length()).append("events", f.events()).append("trigger", f.trigger().tag())

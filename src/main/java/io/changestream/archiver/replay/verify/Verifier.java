@@ -118,9 +118,9 @@ public final class Verifier {
                         + "; capture resumed from the present at " + gap.detectedAt() + " (error " + gap.errorCode()
                         + ": " + gap.reason() + "); the events in between are not in the archive"));
             }
-            return new CollectionVerdict(collection, inStore.size(), log.size(),
-                    log.stream().mapToLong(FlushRecord::events).sum(), log.stream().mapToLong(FlushRecord::length).sum(),
-                    findings, omitted);
+            long events = log.stream().mapToLong(FlushRecord::events).sum();
+            long bytes = log.stream().mapToLong(FlushRecord::length).sum();
+            return new CollectionVerdict(collection, inStore.size(), log.size(), events, bytes, findings, omitted);
         }
 
         private void checkFile(StoredFile file, List<FlushRecord> ranges) {
