@@ -103,7 +103,8 @@ final class ReplayCommand implements Callable<Integer> {
         try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, false))) {
             List<String> chosen = archive.collections(collections);
             List<String> archived = archive.catalog.collections();
-            for (String c : chosen) {
+            // Only names the user typed are checked: a configured collection may simply have no events yet.
+            for (String c : collections) {
                 if (!archived.contains(c)) {
                     throw usage("--collections", c, "a collection with an archive in " + archive.store.describe()
                             + (archived.isEmpty() ? " (it holds none)" : ": " + String.join(", ", archived)));

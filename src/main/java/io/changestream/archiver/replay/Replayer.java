@@ -76,7 +76,7 @@ public final class Replayer {
             }
         }
         ReplayProgress progress = new ReplayProgress(clock, terminal, totalBytes, totalFiles);
-        long[] done = new long[3]; // events, stored bytes, files of finished collections
+        Totals done = new Totals();
         for (String collection : options.collections()) {
             summary.collection(collection, options.targetOf(collection));
             summary.files(collection, files.get(collection).size());
@@ -87,6 +87,13 @@ public final class Replayer {
         return summary;
     }
 
+    /** What the collections replayed so far add up to, for progress across collections. */
+    private static final class Totals {
+        long events;
+        long bytes;
+        int files;
+    }
+
     /** The replay of one collection: its history, the batch being filled, and the counts. */
     private final class CollectionRun {
         private final String collection;
@@ -94,7 +101,7 @@ public final class Replayer {
         private final ReplayOptions options;
         private final ReplaySummary summary;
         private final ReplayProgress progress;
-        private final long[] done;
+        private final Totals done;
         private final List<WriteModel<BsonDocument>> models = new ArrayList<>();
         private final List<Integer> owners = new ArrayList<>();
         private final List<ArchivedEvent> events = new ArrayList<>();
@@ -102,7 +109,7 @@ public final class Replayer {
         private long seen;
 
         CollectionRun(String collection, ReplayOptions options, ReplaySummary summary, ReplayProgress progress,
-                      long[] done) {
+                      Totals done) {
             this.collection = collection;
             this.targetName = options.targetOf(collection);
             this.options = options;
@@ -124,7 +131,7 @@ public final class Replayer {
                         if (!apply(planned.event(), planned.plan())) {
                             break;
                         }
-                        progress.update(done[0] + seen, done[1] + bytes, (int) done[2] + filesDone);
+                        progress.update(done.events + seen, done.bytes + bytes, done.files + filesDone);
                     } else if (item instanceof ReadAhead.Unreadable u) {
                         summary.failed(collection, null, new Failure(collection, u.file().path() + ":" + u.line(),
                                 "unreadable", "-", u.reason()));
@@ -138,9 +145,9 @@ public final class Replayer {
                 }
                 send();
             }
-            done[0] += seen;
-            done[1] += bytes;
-            done[2] += filesDone;
+            done.events += seen;
+            done.bytes += bytes;
+            done.files += filesDone;
         }
 
         /** Queues one planned event; false when the collection's replay stops here. */
