@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
  * Exit codes: 0 every event applied; 1 events that could not be applied, or a stop at a DDL event; 2 bad usage or
  * configuration; 3 the store or the target failed.
  */
-@Command(name = "replay", sortOptions = false,
+@Command(name = "replay", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Apply archived change events to a target database, up to any point in time.")
 final class ReplayCommand implements Callable<Integer> {
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code status}: each collection's checkpoint, lag, last flush, files and totals, from the tracker and the store. */
-@Command(name = "status", sortOptions = false,
+@Command(name = "status", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Print each collection's checkpoint, lag and last flush from the tracker.")
 final class StatusCommand implements Callable<Integer> {
 

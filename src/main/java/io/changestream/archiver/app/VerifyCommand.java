@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code verify}: holds the archive against the tracker's flush log and itself ({@link Verifier}). Exit 0 when
  * consistent, 1 when not, 2 on bad configuration, 3 when the store or tracker cannot be read.
  */
-@Command(name = "verify", sortOptions = false,
+@Command(name = "verify", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Check the archive against the tracker's flush log and itself; exit 0 when consistent, "
                 + "1 when not.")
 final class VerifyCommand implements Callable<Integer> {

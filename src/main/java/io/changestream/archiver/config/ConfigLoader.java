@@ -67,7 +67,7 @@ public final class ConfigLoader {
             Optional<String> uri = raw(uriSetting);
             uri.ifPresentOrElse(u -> checkMongoUri(uriSetting, u), () -> problems.add(new Problem(
                     name(Setting.TRACKER_URI) + " (or " + name(Setting.MONGODB_URI) + ")", null,
-                    "required to read the tracker; " + Setting.TRACKER_URI.meaning())));
+                    "required to read the tracker: the connection string of the tracker's cluster")));
             Optional<String> database = raw(Setting.TRACKER_DATABASE).or(() -> raw(Setting.MONGODB_DATABASE));
             if (database.isEmpty()) {
                 problems.add(new Problem(name(Setting.TRACKER_DATABASE) + " (or " + name(Setting.MONGODB_DATABASE)

@@ -167,6 +167,18 @@ class ReplayRoundTripTest {
         }
     }
 
+    @Test
+    void everyArchiveCommandExplainsItsOptionsWithHelp() {
+        for (String command : List.of("replay", "verify", "status")) {
+            StringWriter out = new StringWriter();
+
+            int exit = Main.execute(Map.of(), new PrintWriter(out), new PrintWriter(out), command, "--help");
+
+            assertThat(exit).isZero();
+            assertThat(out.toString()).contains("--collections", command.equals("replay") ? "--on-ddl" : "--json");
+        }
+    }
+
     private ReplaySummary replay(String database, ReplayOptions options) {
         return new Replayer(fixture.catalog(), new MongoReplayTarget(fixture.database(database)), Clock.systemUTC(),
                 null).replay(options);
