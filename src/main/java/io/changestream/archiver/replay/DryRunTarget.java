@@ -2,12 +2,12 @@ package io.changestream.archiver.replay;
 
 import com.mongodb.client.model.WriteModel;
 import java.util.List;
-import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 
 /** {@code --dry-run}: every event is read, decoded, planned and counted; nothing is written anywhere. */
 public final class DryRunTarget implements ReplayTarget {
     @Override
-    public BulkOutcome write(String collection, List<WriteModel<BsonDocument>> writes) {
+    public BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes) {
         return new BulkOutcome(0, 0, 0, List.of(), false);
     }
 

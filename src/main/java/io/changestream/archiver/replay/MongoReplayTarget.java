@@ -10,7 +10,7 @@ import com.mongodb.client.model.RenameCollectionOptions;
 import com.mongodb.client.model.WriteModel;
 import java.util.ArrayList;
 import java.util.List;
-import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 
 /**
  * Writes replayed events into a MongoDB database with ordered bulk writes.
@@ -29,16 +29,16 @@ public final class MongoReplayTarget implements ReplayTarget {
     }
 
     @Override
-    public BulkOutcome write(String collection, List<WriteModel<BsonDocument>> writes) {
+    public BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes) {
         long matched = 0;
         long upserted = 0;
         long deleted = 0;
         List<WriteFailure> failures = new ArrayList<>();
         int from = 0;
         while (from < writes.size()) {
-            List<WriteModel<BsonDocument>> rest = writes.subList(from, writes.size());
+            List<WriteModel<RawBsonDocument>> rest = writes.subList(from, writes.size());
             try {
-                BulkWriteResult result = database.getCollection(collection, BsonDocument.class)
+                BulkWriteResult result = database.getCollection(collection, RawBsonDocument.class)
                         .bulkWrite(rest, ORDERED);
                 matched += result.getMatchedCount();
                 upserted += result.getUpserts().size();

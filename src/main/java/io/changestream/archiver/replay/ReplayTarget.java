@@ -2,7 +2,7 @@ package io.changestream.archiver.replay;
 
 import com.mongodb.client.model.WriteModel;
 import java.util.List;
-import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 
 /**
  * Where replayed events are written: a MongoDB database ({@link MongoReplayTarget}), or nowhere for
@@ -14,7 +14,7 @@ public interface ReplayTarget {
      * Executes the writes in order. A write that fails does not stop the ones after it (they belong to other
      * documents, or to later states of the same document, which will not be more wrong for being applied).
      */
-    BulkOutcome write(String collection, List<WriteModel<BsonDocument>> writes);
+    BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes);
 
     void drop(String collection);
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 import org.bson.BsonValue;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
@@ -102,7 +103,7 @@ public final class Replayer {
         private final ReplaySummary summary;
         private final ReplayProgress progress;
         private final Totals done;
-        private final List<WriteModel<BsonDocument>> models = new ArrayList<>();
+        private final List<WriteModel<RawBsonDocument>> models = new ArrayList<>();
         private final List<Integer> owners = new ArrayList<>();
         private final List<ArchivedEvent> events = new ArrayList<>();
         private final List<WritePlan.Writes> plans = new ArrayList<>();
@@ -153,7 +154,7 @@ public final class Replayer {
         /** Queues one planned event; false when the collection's replay stops here. */
         private boolean apply(ArchivedEvent event, WritePlan plan) {
             if (plan instanceof WritePlan.Writes writes) {
-                for (WriteModel<BsonDocument> model : writes.models()) {
+                for (WriteModel<RawBsonDocument> model : writes.models()) {
                     models.add(model);
                     owners.add(events.size());
                 }
@@ -234,7 +235,7 @@ public final class Replayer {
                 if (failedEvents.containsKey(owners.get(i))) {
                     continue;
                 }
-                WriteModel<BsonDocument> m = models.get(i);
+                WriteModel<RawBsonDocument> m = models.get(i);
                 attempted[m instanceof ReplaceOneModel ? 0 : m instanceof UpdateOneModel ? 1 : 2]++;
             }
             for (int e = 0; e < events.size(); e++) {

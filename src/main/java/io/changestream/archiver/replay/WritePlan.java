@@ -4,7 +4,7 @@ import com.mongodb.client.model.WriteModel;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 import org.bson.BsonValue;
 
 /** What applying one change event to the target amounts to, decided by {@link WritePlanner}. */
@@ -13,7 +13,7 @@ public sealed interface WritePlan {
     Operation operation();
 
     /** Writes to the event's document, to be executed in this order (and after every earlier event's writes). */
-    record Writes(Operation operation, BsonValue documentId, List<WriteModel<BsonDocument>> models)
+    record Writes(Operation operation, BsonValue documentId, List<WriteModel<RawBsonDocument>> models)
             implements WritePlan {
         public Writes {
             Objects.requireNonNull(documentId, "documentId");

@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Optional;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
 import org.bson.BsonValue;
+import org.bson.codecs.BsonDocumentCodec;
 import org.bson.conversions.Bson;
 
 /**
@@ -75,7 +77,7 @@ public final class WritePlanner {
             return new WritePlan.Reject(op, op.type() + " without _id in documentKey or fullDocument");
         }
         return new WritePlan.Writes(op, id.get(), List.of(new ReplaceOneModel<>(Filters.eq("_id", id.get()),
-                full.get(), UPSERT)));
+                raw(full.get()), UPSERT)));
     }
 
     private static WritePlan update(BsonDocument raw) {
@@ -97,14 +99,14 @@ public final class WritePlanner {
             return new WritePlan.Reject(Operation.UPDATE, "update of field " + ambiguous.get() + ", whose name holds "
                     + "a '.' or starts with '$': an update operator cannot address it by path");
         }
-        List<WriteModel<BsonDocument>> writes = updateWrites(id.get(), description.asDocument());
+        List<WriteModel<RawBsonDocument>> writes = updateWrites(id.get(), description.asDocument());
         return writes.isEmpty() ? new WritePlan.Skip(Operation.UPDATE, "update that changed no field")
                 : new WritePlan.Writes(Operation.UPDATE, id.get(), writes);
     }
 
     /** The writes that apply an {@code updateDescription} to document {@code id}, in order. */
-    static List<WriteModel<BsonDocument>> updateWrites(BsonValue id, BsonDocument description) {
-        List<WriteModel<BsonDocument>> writes = new ArrayList<>();
+    static List<WriteModel<RawBsonDocument>> updateWrites(BsonValue id, BsonDocument description) {
+        List<WriteModel<RawBsonDocument>> writes = new ArrayList<>();
         for (BsonValue t : array(description, "truncatedArrays")) {
             BsonDocument truncation = t.asDocument();
             String field = truncation.getString("field").getValue();
@@ -156,6 +158,11 @@ public final class WritePlanner {
         }
         BsonValue id = key.asDocument().get("_id");
         return new WritePlan.Writes(Operation.DELETE, id, List.of(new DeleteOneModel<>(key.asDocument())));
+    }
+
+    /** The document as raw BSON, so the bulk write copies its bytes instead of walking its fields again. */
+    private static RawBsonDocument raw(BsonDocument doc) {
+        return doc instanceof RawBsonDocument bytes ? bytes : new RawBsonDocument(doc, new BsonDocumentCodec());
     }
 
     private static Optional<BsonDocument> fullDocument(BsonDocument raw) {
