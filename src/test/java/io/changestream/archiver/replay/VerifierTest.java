@@ -259,6 +259,11 @@ class VerifierTest {
         }
 
         @Override
+        public long loggedEnd(String collection, String file) {
+            return real.loggedEnd(collection, file);
+        }
+
+        @Override
         public Optional<FlushRecord> lastFlush(String collection) {
             return real.lastFlush(collection);
         }
