@@ -39,8 +39,12 @@ public final class LogSetup {
             + "%replace( [%mdc]){' \\[\\]', ''} - %msg%n";
     private static final List<String> QUIET_LIBRARIES = List.of("org.mongodb.driver", "org.quartz", "de.bwaldvogel",
             "com.azure", "io.netty", "reactor.netty");
-    /** Warns on every aggregation stage it does not know; the archiver uses none of them. */
-    private static final String EMBEDDED_AGGREGATION = "de.bwaldvogel.mongo.backend.aggregation.Aggregation";
+    /**
+     * The embedded test server (demo only) warns about every option and index it ignores (cursor options of
+     * aggregations, secondary indexes of the tracker); none of it concerns the archiver.
+     */
+    private static final List<String> EMBEDDED_SERVER_NOISE = List.of(
+            "de.bwaldvogel.mongo.backend.aggregation.Aggregation", "de.bwaldvogel.mongo.backend.AbstractMongoDatabase");
 
     private LogSetup() {
     }
@@ -79,7 +83,7 @@ public final class LogSetup {
         root.addAppender(appender);
         Level quiet = level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN;
         QUIET_LIBRARIES.forEach(name -> context.getLogger(name).setLevel(quiet));
-        context.getLogger(EMBEDDED_AGGREGATION).setLevel(Level.ERROR);
+        EMBEDDED_SERVER_NOISE.forEach(name -> context.getLogger(name).setLevel(Level.ERROR));
     }
 
     private static LogstashEncoder jsonEncoder(SecretMasker masker) {
