@@ -11,6 +11,8 @@ import io.changestream.archiver.store.ArchiveStores;
 import io.changestream.archiver.store.adls.DfsTestServer;
 import io.changestream.archiver.testing.ArchiveContents;
 import io.changestream.archiver.testing.ArchiverProcess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Black box: the archiver as its own process, killed with SIGKILL at random moments while the source keeps
  * writing, restarted each time, and finally stopped with SIGTERM (exit 0). Every insert must be in the archive
- * exactly once and in order: on the local store, and on ADLS (the in-process DFS server) while 30 % of its
+ * exactly once and in order, and {@code verify} must find the archive consistent with the tracker: on the local
+ * store, and on ADLS (the in-process DFS server) while 30 % of its
  * requests fail and 10 % of its commits are answered with an error after they happened.
  */
 class ProcessCrashTest {
@@ -102,6 +105,9 @@ class ProcessCrashTest {
                 // The first start recorded its starting operation time before any write, so even events captured
                 // by a process killed before its first flush are archived: all of them, once, in order.
                 assertThat(ids(events)).containsExactlyElementsOf(IntStream.range(0, DOCUMENTS).boxed().toList());
+                StringWriter report = new StringWriter();
+                assertThat(Main.execute(env, new PrintWriter(report), new PrintWriter(report), "verify"))
+                        .as("verify after the kills:%n%s", report).isZero();
             }
         }
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * fails before writing, commits and answers an error, tears a write; the flush log or the checkpoint write fails),
  * and after it the process either retries or dies at that point and restarts. Each fault that fires is a kill
  * point. At the end the archive must hold every delivered event exactly once, in order, with the flush log tiling
- * every file with the right SHA-256.
+ * every file with the right SHA-256, and {@code verify} finding the archive consistent.
  *
  * <p>Runs in {@code mvn verify} at {@value #KILL_POINTS} kill points per compression mode; {@code -Dchaos.points=N}
  * runs more, {@code -Dchaos.seed=S} replays a run. Tagged {@code chaos} so it can run alone:

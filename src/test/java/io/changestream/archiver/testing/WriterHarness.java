@@ -15,6 +15,9 @@ import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.ExactlyOnceWriter;
 import io.changestream.archiver.pipeline.RetryPolicy;
+import io.changestream.archiver.replay.ArchiveCatalog;
+import io.changestream.archiver.replay.verify.CollectionVerdict;
+import io.changestream.archiver.replay.verify.Verifier;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -96,6 +99,8 @@ public final class WriterHarness {
         }
         List<BsonDocument> expected = stream.subList(0, count).stream().map(ChangeEvent::resumeToken).toList();
         assertThat(tokens).containsExactlyElementsOf(expected);
+        CollectionVerdict verdict = new Verifier(new ArchiveCatalog(store, ""), tracker).verify(COLLECTION);
+        assertThat(verdict.consistent()).as("verify: %s", verdict).isTrue();
         if (count > 0) {
             assertThat(tracker.load(COLLECTION).orElseThrow().resumeToken()).contains(expected.get(count - 1));
         }
