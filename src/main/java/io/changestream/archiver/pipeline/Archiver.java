@@ -188,7 +188,11 @@ public final class Archiver {
     public Readiness readiness() {
         List<String> reasons = new ArrayList<>();
         LeaseCoordinator.View view = leases.view();
-        view.problem().ifPresent(p -> reasons.add("leases: " + p));
+        view.problem().ifPresent(p -> {
+            List<String> waiting = watchers.keySet().stream().filter(c -> !active.containsKey(c)).toList();
+            reasons.add("leases: " + p + (view.settled() || waiting.isEmpty() ? ""
+                    : "; not yet archiving " + String.join(", ", waiting)));
+        });
         if (view.settled() && view.held() < view.target()) {
             Set<String> others = new LinkedHashSet<>();
             view.table().values().stream().filter(l -> l.liveAt(clock.instant()))

@@ -85,6 +85,7 @@ final class LeaseCoordinator implements AutoCloseable {
     private volatile View view;
     private Instant lastHeartbeat;
     private boolean draining;
+    private boolean failing;
     private boolean closed;
     private Scheduler thread;
     private Disposable rounds;
@@ -290,12 +291,17 @@ final class LeaseCoordinator implements AutoCloseable {
         }
     }
 
+    /** Logs a failing round once when the failures start, and once when they end. */
     private void report(View next) {
-        View before = view;
         view = next;
-        if (next.problem().isPresent() && !next.problem().equals(before.problem())) {
-            log.warn("{}; held leases stay valid until their deadline", next.problem().get());
-        } else if (next.problem().isEmpty() && before.problem().isPresent() && before.settled()) {
+        if (next.problem().isPresent() && !failing) {
+            failing = true;
+            log.warn("{}; retrying every {} ms; held leases stay valid until their deadline", next.problem().get(),
+                    timing.pollEvery().toMillis());
+        } else if (next.problem().isPresent()) {
+            log.debug("{}", next.problem().get());
+        } else if (failing) {
+            failing = false;
             log.info("lease rounds succeed again: holding {} of {} collections (fair share {})", next.held(),
                     collections.size(), next.target());
         }
