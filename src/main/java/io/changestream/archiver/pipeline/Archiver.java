@@ -21,6 +21,7 @@ import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.ArchiveStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -68,6 +69,7 @@ public final class Archiver {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);
     private static final Duration IDLE_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
     private static final Duration MAX_START_BACKOFF = Duration.ofSeconds(60);
+    private static final Duration MIN_RELEASE_TIME = Duration.ofSeconds(2);
 
     private final ArchiverConfig config;
     private final Map<String, ChangeStreamWatcher> watchers = new LinkedHashMap<>();
@@ -228,6 +230,7 @@ public final class Archiver {
         if (halted) {
             return List.of();
         }
+        Instant deadline = clock.instant().plus(timeout);
         leases.drain();
         List<CollectionPipeline> pipelines = held();
         pipelines.forEach(CollectionPipeline::stopCapture);
@@ -249,7 +252,16 @@ public final class Archiver {
             log.error("final flush did not complete within {} s: {}; unflushed events will be captured again on the "
                     + "next start", timeout.toSeconds(), e.getMessage());
         }
-        leases.release(surrendered);
+        pipelines.stream().map(CollectionPipeline::hold).filter(h -> !surrendered.contains(h))
+                .forEach(h -> h.revoke("shutdown before its final flush finished"));
+        Duration left = Duration.between(clock.instant(), deadline);
+        try {
+            // Bounded: a lease round stuck on an unreachable tracker must not hold the process past its budget.
+            Mono.fromRunnable(() -> leases.release(surrendered)).subscribeOn(Schedulers.boundedElastic())
+                    .block(left.compareTo(MIN_RELEASE_TIME) < 0 ? MIN_RELEASE_TIME : left);
+        } catch (RuntimeException e) {
+            log.warn("leases not released in time ({}); they expire within the lease TTL", e.getMessage());
+        }
         flushScheduler.dispose();
         return results == null ? List.of() : results;
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,10 +85,10 @@ final class LeaseCoordinator implements AutoCloseable {
     private final Set<String> handingOver = new HashSet<>();
     private volatile View view;
     private Instant lastHeartbeat;
-    private boolean draining;
+    private volatile boolean draining;
     private boolean failing;
     private boolean closed;
-    private Scheduler thread;
+    private volatile Scheduler thread;
     private Disposable rounds;
 
     LeaseCoordinator(List<String> collections, String instanceId, LeaseStore store, Clock clock,
@@ -104,7 +105,7 @@ final class LeaseCoordinator implements AutoCloseable {
 
     /** Runs the first round now (in the background) and then every {@link LeaseTiming#pollEvery()}. */
     synchronized void start() {
-        thread = Schedulers.newSingle("leases");
+        thread = Schedulers.newSingle("leases", true);
         rounds = thread.schedulePeriodically(this::round, 0, timing.pollEvery().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -151,25 +152,30 @@ final class LeaseCoordinator implements AutoCloseable {
         }
     }
 
-    /** A writer's tracker write was refused: another instance holds a newer epoch. */
+    /** The hold's writer was refused: by the tracker (a newer epoch) or by the hold itself (deadline passed). */
     void fenced(LeaseHold hold) {
         Runnable lose = () -> {
             synchronized (this) {
                 if (held.get(hold.collection()) == hold) {
-                    lose(hold, "a tracker write was refused (another instance holds a newer epoch)");
+                    lose(hold, "a write under it was refused (another instance holds a newer epoch, or the "
+                            + "deadline passed)");
                 }
             }
         };
         if (thread == null) {
             lose.run();
-        } else {
-            thread.schedule(lose);
+        } else if (!thread.isDisposed()) {
+            try {
+                thread.schedule(lose);
+            } catch (RejectedExecutionException stopped) {
+                // The coordinator stopped meanwhile: every hold is revoked already.
+            }
         }
     }
 
     /** Graceful shutdown begins: no acquisitions or handovers any more; renewals go on until {@link #release}. */
-    synchronized void drain() {
-        draining = true;
+    void drain() {
+        draining = true; // volatile, not under the lock: a round may be waiting for an unreachable tracker
     }
 
     /**
@@ -177,13 +183,21 @@ final class LeaseCoordinator implements AutoCloseable {
      * given (their final flush did not finish) are revoked and left to expire.
      */
     synchronized void release(Collection<LeaseHold> surrendered) {
+        held.values().stream().filter(h -> !surrendered.contains(h))
+                .forEach(h -> h.revoke("shutdown before its final flush finished"));
+        if (view.problem().isPresent()) {
+            // Each call would wait out the tracker's server selection timeout, past the shutdown budget.
+            log.warn("the tracker did not answer the last lease round: leases are left to expire within {} s",
+                    timing.ttl().toSeconds());
+            close();
+            return;
+        }
         for (LeaseHold hold : surrendered) {
             if (held.remove(hold.collection(), hold)) {
                 hold.revoke("released at shutdown");
                 releaseQuietly(hold);
             }
         }
-        held.values().forEach(h -> h.revoke("shutdown before its final flush finished"));
         try {
             store.withdraw(instanceId);
         } catch (RuntimeException e) {
