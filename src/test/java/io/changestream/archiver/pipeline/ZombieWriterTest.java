@@ -74,13 +74,8 @@ class ZombieWriterTest {
 
     @Test
     void aZombieWhoseLeaseWasTakenOverCannotCommitAndItsStrayAppendIsAdoptedOnceByTheNewOwner() {
-        Writer zombie = new Writer(unawareHold("pod-a"));
-        zombie.recoverAndCapture(10);
-        zombie.writer.flush(zombie.buffer, FlushTrigger.SIZE);
-        zombie.capture(10, 15);
-
-        clock.advance(TTL);
-        Writer owner = new Writer(hold(leases.acquire(COLLECTION, "pod-b", clock.instant(), TTL).orElseThrow()));
+        Writer zombie = zombieThatArchivedTenAndBuffersFiveMore();
+        Writer owner = newOwnerAfterTheTtl();
         owner.recoverAndCapture(20);
         Checkpoint before = tracker.load(COLLECTION).orElseThrow();
 
@@ -96,12 +91,8 @@ class ZombieWriterTest {
 
     @Test
     void aZombieAppendBeyondWhatTheNewOwnerHasCapturedIsAdoptedOnlyOnceCaptureCatchesUp() {
-        Writer zombie = new Writer(unawareHold("pod-a"));
-        zombie.recoverAndCapture(10);
-        zombie.writer.flush(zombie.buffer, FlushTrigger.SIZE);
-        zombie.capture(10, 15);
-        clock.advance(TTL);
-        Writer owner = new Writer(hold(leases.acquire(COLLECTION, "pod-b", clock.instant(), TTL).orElseThrow()));
+        Writer zombie = zombieThatArchivedTenAndBuffersFiveMore();
+        Writer owner = newOwnerAfterTheTtl();
         owner.recoverAndCapture(12);
         assertThatThrownBy(() -> zombie.writer.flush(zombie.buffer, FlushTrigger.SIZE))
                 .isInstanceOf(FlushFailedException.class);
@@ -138,10 +129,23 @@ class ZombieWriterTest {
         assertThat(leases.acquire(COLLECTION, "pod-b", clock.instant(), TTL)).as("not expired yet").isEmpty();
     }
 
-    /** A hold that never notices its lease expired: a process that was paused, or whose clock is far behind. */
-    private LeaseHold unawareHold(String owner) {
-        Lease lease = leases.acquire(COLLECTION, owner, clock.instant(), TTL).orElseThrow();
-        return new LeaseHold(lease, Clock.systemUTC(), Instant.MAX);
+    /**
+     * pod-a archives events 0-9 and buffers 10-14 under a hold that never notices its lease expired: a process
+     * that was paused, or whose clock is far behind.
+     */
+    private Writer zombieThatArchivedTenAndBuffersFiveMore() {
+        Lease lease = leases.acquire(COLLECTION, "pod-a", clock.instant(), TTL).orElseThrow();
+        Writer zombie = new Writer(new LeaseHold(lease, Clock.systemUTC(), Instant.MAX));
+        zombie.recoverAndCapture(10);
+        zombie.writer.flush(zombie.buffer, FlushTrigger.SIZE);
+        zombie.capture(10, 15);
+        return zombie;
+    }
+
+    /** pod-b takes the expired lease over (a new epoch) and recovers; the test says how far its capture gets. */
+    private Writer newOwnerAfterTheTtl() {
+        clock.advance(TTL);
+        return new Writer(hold(leases.acquire(COLLECTION, "pod-b", clock.instant(), TTL).orElseThrow()));
     }
 
     private LeaseHold hold(Lease lease) {
