@@ -5,12 +5,14 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClients;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.MongoCheckpointStore;
+import io.changestream.archiver.checkpoint.MongoLeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.ops.http.AdminServer;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.ops.metrics.JvmProcessMetrics;
 import io.changestream.archiver.pipeline.Archiver;
 import io.changestream.archiver.pipeline.FlushSchedule;
+import io.changestream.archiver.pipeline.LeaseTiming;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.ArchiveStores;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -63,6 +65,12 @@ public final class Service implements AutoCloseable {
 
     /** Starts with a given store (tests wrap the real one to inject faults); the service closes it. */
     public static Service start(ArchiverConfig config, MeterRegistry registry, Clock clock, ArchiveStore store) {
+        return start(config, registry, clock, store, LeaseTiming.DEFAULT);
+    }
+
+    /** Starts with a given store and lease timing (tests shorten the lease TTL); the service closes the store. */
+    public static Service start(ArchiverConfig config, MeterRegistry registry, Clock clock, ArchiveStore store,
+                                LeaseTiming leaseTiming) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         opened.push(store);
         try {
@@ -81,8 +89,10 @@ public final class Service implements AutoCloseable {
             opened.push(trackerClient);
             MongoCheckpointStore checkpoints = new MongoCheckpointStore(trackerClient, config.tracker().database(),
                     config.tracker().collection(), false);
+            MongoLeaseStore leases = new MongoLeaseStore(trackerClient, config.tracker().database(),
+                    config.tracker().collection());
             Archiver archiver = new Archiver(config, source.getDatabase(config.source().database()), monitor, store,
-                    checkpoints, metrics, clock);
+                    checkpoints, leases, leaseTiming, metrics, clock);
             // Secret.toString masks the user info and secret parameters of both URIs.
             log.info("archiving {} collections of database {} from {} to {} (tracker: {} mode, {}.{} at {})",
                     config.source().collections().size(), config.source().database(), config.source().uri(),

@@ -19,6 +19,7 @@ public final class CollectionBuffer {
     private final int maxEvents;
     private final long maxBytes;
     private long bytes;
+    private boolean discarded;
 
     public CollectionBuffer(MemoryBudget budget, int maxEvents, long maxBytes) {
         this.budget = budget;
@@ -26,8 +27,14 @@ public final class CollectionBuffer {
         this.maxBytes = maxBytes;
     }
 
-    /** Appends an event; returns true when the buffer has reached FLUSH_MAX_EVENTS or FLUSH_MAX_BYTES. */
+    /**
+     * Appends an event; returns true when the buffer has reached FLUSH_MAX_EVENTS or FLUSH_MAX_BYTES. After
+     * {@link #discard} it takes nothing: an event still in flight from a stopped capture is left to the next owner.
+     */
     public synchronized boolean add(ChangeEvent event) {
+        if (discarded) {
+            return false;
+        }
         events.addLast(event);
         bytes += event.byteSize();
         budget.take(event.byteSize());
@@ -47,6 +54,9 @@ public final class CollectionBuffer {
     public void removeDurable(int count) {
         long freed = 0;
         synchronized (this) {
+            if (discarded) {
+                return; // a flush that was already writing when the lease was lost
+            }
             if (count > events.size()) {
                 throw new IllegalArgumentException("cannot remove " + count + " events, " + events.size() + " buffered");
             }
@@ -56,6 +66,21 @@ public final class CollectionBuffer {
                 it.remove();
             }
             bytes -= freed;
+        }
+        budget.release(freed);
+    }
+
+    /**
+     * Empties the buffer for good and returns its memory to the budget: the lease was lost or handed over, and the
+     * events are after the checkpoint, so the collection's next owner captures them again.
+     */
+    public void discard() {
+        long freed;
+        synchronized (this) {
+            discarded = true;
+            freed = bytes;
+            events.clear();
+            bytes = 0;
         }
         budget.release(freed);
     }

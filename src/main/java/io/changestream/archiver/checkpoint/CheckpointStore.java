@@ -9,16 +9,38 @@ import java.util.Optional;
  *
  * <p>{@link #commit} must be idempotent: the flush log entry is keyed by file and offset, so repeating a commit
  * after a crash or an ambiguous answer rewrites the same entry instead of adding a second one.
+ *
+ * <p><b>Fencing.</b> Every checkpoint write carries the writer's {@link Lease}. A new owner first {@link #claim}s
+ * the collection with its (larger) epoch; from then on a checkpoint write with any other epoch is refused with
+ * {@link LeaseLostException}, atomically, in the same write. A former owner that does not know it lost its lease
+ * (paused, partitioned, its clock behind) can therefore never move the checkpoint again.
  */
 public interface CheckpointStore extends AutoCloseable {
 
     Optional<Checkpoint> load(String collection);
 
-    /** Records the flush range, then moves the checkpoint. The checkpoint write is what makes the range "archived". */
-    void commit(FlushRecord range, Checkpoint checkpoint);
+    /**
+     * Fences the collection for {@code lease}: checkpoint writes with an older epoch are refused from now on.
+     * Idempotent for the same epoch; call it before reading the checkpoint the writer will build on.
+     *
+     * @throws LeaseLostException a newer epoch has claimed the collection already
+     */
+    void claim(Lease lease);
 
-    /** Moves the checkpoint without a flush range: a post-batch resume token of an idle stream. */
-    void advance(Checkpoint checkpoint);
+    /**
+     * Records the flush range, then moves the checkpoint. The checkpoint write is what makes the range "archived".
+     *
+     * @throws LeaseLostException {@code lease} is not the epoch that claimed the collection last; nothing moved
+     */
+    void commit(FlushRecord range, Checkpoint checkpoint, Lease lease);
+
+    /**
+     * Moves the checkpoint without a flush range: where capture begins, or a post-batch resume token of an idle
+     * stream.
+     *
+     * @throws LeaseLostException {@code lease} is not the epoch that claimed the collection last; nothing moved
+     */
+    void advance(Checkpoint checkpoint, Lease lease);
 
     /** Where the flush log's ranges of {@code file} end: 0 when none is logged. */
     long loggedEnd(String collection, String file);

@@ -12,6 +12,8 @@ public enum FlushTrigger {
     MANUAL,
     /** SIGTERM / SIGINT. */
     SHUTDOWN,
+    /** This instance hands the collection's lease to another (the fair share changed): its last flush. */
+    HANDOVER,
     /** Bytes found in the store beyond the checkpoint (a crash, or an ambiguous store answer) were adopted. */
     RECOVERY;
 

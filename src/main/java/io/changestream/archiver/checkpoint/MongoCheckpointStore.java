@@ -1,6 +1,7 @@
 package io.changestream.archiver.checkpoint;
 
 import com.mongodb.MongoException;
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -8,6 +9,8 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
@@ -25,7 +28,7 @@ import org.bson.types.ObjectId;
  *
  * <pre>
  * { _id: "checkpoint:&lt;collection&gt;", type: "checkpoint", collection, resumeToken, clusterTime, startAfter,
- *   file, fileLength, totalEvents, totalBytes, updatedAt }
+ *   file, fileLength, totalEvents, totalBytes, updatedAt, epoch, owner }
  * { _id: "flush:&lt;file&gt;@&lt;offset&gt;", type: "flush", collection, file, offset, length, events,
  *   firstToken, lastToken, firstClusterTime, lastClusterTime, sha256, trigger, startedAt, durationMs }
  * { _id: ObjectId, type: "gap", collection, lastToken, lastClusterTime, detectedAt, errorCode, reason }
@@ -35,10 +38,21 @@ import org.bson.types.ObjectId;
  * recovery after a crash between the two writes of {@link #commit}) replaces it rather than duplicating it.
  * Writes use majority write concern: a checkpoint that a failover could roll back would let a restart resume
  * after events the archive does not hold, or before events it already holds.
+ *
+ * <p><b>Fencing</b> ({@link CheckpointStore#claim}): {@code epoch} and {@code owner} are the lease of the last
+ * writer. {@link #claim} raises {@code epoch} (never lowers it; until the first position is recorded the document
+ * holds only these fence fields, and {@link #load} reads it as "no checkpoint"); every checkpoint write filters on
+ * {@code epoch} equal to the writer's. A refused filter makes the upsert collide on {@code _id}, and that duplicate
+ * key error is the refusal: check and write are one atomic operation. The flush log entry written just before is
+ * not fenced; a refused writer can leave at most one entry, for bytes it really appended at the offset where the
+ * new owner's recovery starts adopting, so the new owner rewrites that same entry (same {@code _id}).
+ * Lease and instance documents share this collection: see {@link MongoLeaseStore}.
  */
 public final class MongoCheckpointStore implements CheckpointStore {
     private static final String TYPE = "type";
     private static final String COLLECTION = "collection";
+    private static final String EPOCH = "epoch";
+    private static final String OWNER = "owner";
 
     private final MongoClient client;
     private final MongoCollection<Document> tracker;
@@ -67,8 +81,8 @@ public final class MongoCheckpointStore implements CheckpointStore {
             createIndexes(); // on the first start-up read, which is retried until the tracker answers
         }
         Document d = tracker.find(Filters.eq("_id", checkpointId(collection))).first();
-        if (d == null) {
-            return Optional.empty();
+        if (d == null || d.get("clusterTime") == null) {
+            return Optional.empty(); // nothing recorded yet, or only the fence of a claim
         }
         return Optional.of(new Checkpoint(collection,
                 Optional.ofNullable(d.get("resumeToken", Document.class)).map(MongoCheckpointStore::toBson),
@@ -78,7 +92,20 @@ public final class MongoCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void commit(FlushRecord range, Checkpoint checkpoint) {
+    public void claim(Lease lease) {
+        Bson notNewer = Filters.and(Filters.eq("_id", checkpointId(lease.collection())),
+                Filters.not(Filters.gt(EPOCH, lease.epoch())));
+        try {
+            tracker.updateOne(notNewer, Updates.combine(Updates.set(TYPE, "checkpoint"),
+                    Updates.set(COLLECTION, lease.collection()), Updates.set(EPOCH, lease.epoch()),
+                    Updates.set(OWNER, lease.owner())), new UpdateOptions().upsert(true));
+        } catch (MongoWriteException e) {
+            throw fencedOrRethrow(e, lease, "claim");
+        }
+    }
+
+    @Override
+    public void commit(FlushRecord range, Checkpoint checkpoint, Lease lease) {
         Document entry = new Document("_id", "flush:" + range.file() + "@" + range.offset())
                 .append(TYPE, "flush").append(COLLECTION, range.collection())
                 .append("file", range.file()).append("offset", range.offset()).append("length", range.length())
@@ -88,18 +115,33 @@ public final class MongoCheckpointStore implements CheckpointStore {
                 .append("sha256", range.sha256()).append("trigger", range.trigger().tag())
                 .append("startedAt", Date.from(range.startedAt())).append("durationMs", range.duration().toMillis());
         tracker.replaceOne(Filters.eq("_id", entry.get("_id")), entry, new ReplaceOptions().upsert(true));
-        advance(checkpoint);
+        advance(checkpoint, lease);
     }
 
     @Override
-    public void advance(Checkpoint c) {
+    public void advance(Checkpoint c, Lease lease) {
         Document doc = new Document("_id", checkpointId(c.collection())).append(TYPE, "checkpoint")
                 .append(COLLECTION, c.collection()).append("resumeToken", c.resumeToken().orElse(null))
                 .append("clusterTime", c.clusterTime()).append("startAfter", c.startAfter())
                 .append("file", c.file().orElse(null)).append("fileLength", c.fileLength())
                 .append("totalEvents", c.totalEvents()).append("totalBytes", c.totalBytes())
-                .append("updatedAt", Date.from(c.updatedAt()));
-        tracker.replaceOne(Filters.eq("_id", doc.get("_id")), doc, new ReplaceOptions().upsert(true));
+                .append("updatedAt", Date.from(c.updatedAt()))
+                .append(EPOCH, lease.epoch()).append(OWNER, lease.owner());
+        try {
+            tracker.replaceOne(Filters.and(Filters.eq("_id", doc.get("_id")), Filters.eq(EPOCH, lease.epoch())), doc,
+                    new ReplaceOptions().upsert(true));
+        } catch (MongoWriteException e) {
+            throw fencedOrRethrow(e, lease, "checkpoint write");
+        }
+    }
+
+    private static RuntimeException fencedOrRethrow(MongoWriteException e, Lease lease, String what) {
+        if (!MongoLeaseStore.duplicateKey(e)) {
+            return e;
+        }
+        return new LeaseLostException(lease.collection(), lease.epoch(), what + " of " + lease.collection()
+                + " refused: the tracker holds a newer lease epoch than " + lease.epoch() + " of " + lease.owner()
+                + " (another instance took the collection over)");
     }
 
     @Override

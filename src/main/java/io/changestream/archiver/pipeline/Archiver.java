@@ -8,20 +8,29 @@ import io.changestream.archiver.capture.ClusterClock;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushTrigger;
+import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.LeaseLostException;
+import io.changestream.archiver.checkpoint.LeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.logging.LogContext;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
+import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.ArchiveStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,8 +47,20 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 /**
- * All collection pipelines of one process, and what acts on all of them: start-up with retries while MongoDB or
+ * The collection pipelines of one process, and what acts on all of them: start-up with retries while MongoDB or
  * the store are down, flush triggers, relief of memory pressure, idle checkpoints, readiness and shutdown.
+ *
+ * <p><b>Leases.</b> Pipelines run only for the collections whose lease this instance holds; a
+ * {@link LeaseCoordinator} acquires, renews, hands over and loses them, and the Archiver starts a new pipeline on
+ * each acquisition and stops it when the lease goes. Collections held by other instances appear in
+ * {@link #status()} as {@link State#OWNED_ELSEWHERE} with their owner, and flushing them here is a no-op: this
+ * instance buffers nothing of them.
+ *
+ * <p><b>Readiness</b> answers "is this instance doing its part?": the last lease round succeeded, it holds at least
+ * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. An
+ * instance with nothing to hold (more instances than collections) is ready: it is a healthy standby. A new
+ * instance stays not-ready until the others have handed over its share, so a rolling update proceeds only once
+ * the new pod archives.
  *
  * <p>The Archiver does not own the clients, store and tracker it is given; {@link io.changestream.archiver.app}
  * opens and closes them.
@@ -48,27 +69,42 @@ public final class Archiver {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);
     private static final Duration IDLE_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
     private static final Duration MAX_START_BACKOFF = Duration.ofSeconds(60);
+    private static final Duration MIN_RELEASE_TIME = Duration.ofSeconds(2);
 
-    private final Map<String, CollectionPipeline> pipelines = new LinkedHashMap<>();
+    private final ArchiverConfig config;
+    private final Map<String, ChangeStreamWatcher> watchers = new LinkedHashMap<>();
+    private final Map<String, CollectionPipeline> active = new ConcurrentHashMap<>();
+    private final ArchiveStore store;
     private final CheckpointStore checkpoints;
+    private final CursorMonitor monitor;
+    private final ClusterClock clusterClock;
+    private final ArchiveLayout layout;
+    private final LeaseCoordinator leases;
     private final MemoryBudget budget;
     private final ArchiverMetrics metrics;
     private final RetryPolicy retry;
+    private final Clock clock;
     private final Scheduler flushScheduler = Schedulers.newBoundedElastic(
             Math.max(4, Runtime.getRuntime().availableProcessors() * 2), 10_000, "flush");
-    private final Map<String, String> startProblems = new ConcurrentHashMap<>();
+    private final Map<CollectionPipeline, String> startProblems = new ConcurrentHashMap<>();
     private final Sinks.One<HistoryLostException> fatal = Sinks.one();
     private final AtomicBoolean relieving = new AtomicBoolean();
     private final Disposable.Composite running = Disposables.composite();
+    private volatile boolean halted;
 
     /**
      * @param source the watched database's collections come from here, read as raw BSON
+     * @param leaseStore the leases and heartbeats in the tracker collection
      */
     public Archiver(ArchiverConfig config, com.mongodb.reactivestreams.client.MongoDatabase source,
-                    CursorMonitor monitor, ArchiveStore store, CheckpointStore checkpoints, ArchiverMetrics metrics,
-                    Clock clock) {
+                    CursorMonitor monitor, ArchiveStore store, CheckpointStore checkpoints, LeaseStore leaseStore,
+                    LeaseTiming leaseTiming, ArchiverMetrics metrics, Clock clock) {
+        this.config = config;
+        this.store = store;
         this.checkpoints = checkpoints;
+        this.monitor = monitor;
         this.metrics = metrics;
+        this.clock = clock;
         this.budget = new MemoryBudget(config.flush().bufferMaxBytes());
         this.retry = new RetryPolicy(config.store().retryAttempts(), config.store().retryDelay(),
                 config.store().retryDelay().multipliedBy(64));
@@ -78,51 +114,38 @@ public final class Archiver {
                 relievePressure();
             }
         });
-        ArchiveLayout layout = new ArchiveLayout(config.store().prefix(), config.store().compression());
-        ClusterClock clusterClock = new ClusterClock(source, clock);
+        this.layout = new ArchiveLayout(config.store().prefix(), config.store().compression());
+        this.clusterClock = new ClusterClock(source, clock);
         for (String name : config.source().collections()) {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
-            ChangeStreamWatcher watcher = new ChangeStreamWatcher(
-                    source.getCollection(name, RawBsonDocument.class), config.source().fullDocument(),
-                    config.source().fullDocumentBeforeChange(), config.store().retryDelay(),
-                    reason -> {
+            watchers.put(name, new ChangeStreamWatcher(source.getCollection(name, RawBsonDocument.class),
+                    config.source().fullDocument(), config.source().fullDocumentBeforeChange(),
+                    config.store().retryDelay(), reason -> {
                         perCollection.watchRestart(reason);
-                        pipelines.get(name).watchFailed();
-                    }, monitor::serverSplitsLargeEvents);
-            CollectionBuffer buffer = new CollectionBuffer(budget, config.flush().maxEvents(), config.flush().maxBytes());
-            SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
-            ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, layout, encoder, clock, retry,
-                    perCollection);
-            pipelines.put(name, new CollectionPipeline(name, watcher, buffer, budget, writer, checkpoints, monitor,
-                    clusterClock,
-                    perCollection, config.historyLostPolicy(), flushScheduler, clock, config.ops().instanceId(),
-                    this::relievePressure, this::fatal));
+                        CollectionPipeline p = active.get(name);
+                        if (p != null) {
+                            p.watchFailed();
+                        }
+                    }, monitor::serverSplitsLargeEvents));
         }
+        this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
+                clock, leaseTiming, new Leased());
     }
 
+    /** Every watched collection, whichever instance archives it. */
     public Set<String> collections() {
-        return pipelines.keySet();
+        return watchers.keySet();
     }
 
     /**
-     * Starts every pipeline in the background. A pipeline whose recovery fails (MongoDB, tracker or store down)
-     * retries with backoff; readiness shows why until it succeeds. Returns at once.
+     * Starts the lease rounds (the first one at once) and the idle checkpoints, in the background. Each acquired
+     * collection's pipeline recovers and starts, retrying with backoff while MongoDB, tracker or store are down;
+     * readiness shows why until it succeeds. Returns at once.
      */
     public void start() {
-        for (CollectionPipeline p : pipelines.values()) {
-            startProblems.put(p.name(), "starting");
-            running.add(Mono.fromRunnable(() -> LogContext.run(p.name(), p::start))
-                    .subscribeOn(flushScheduler)
-                    .doOnError(e -> {
-                        startProblems.put(p.name(), "recovery failed: " + e.getMessage());
-                        LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
-                                e.getMessage()));
-                    })
-                    .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF))
-                    .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p.name())));
-        }
+        leases.start();
         running.add(Flux.interval(IDLE_CHECKPOINT_INTERVAL, flushScheduler)
-                .concatMap(tick -> Flux.fromIterable(pipelines.values())
+                .concatMap(tick -> Flux.fromIterable(held())
                         .concatMap(p -> Mono.fromRunnable(() -> LogContext.run(p.name(), p::keepIdleCheckpointFresh))
                                 .onErrorResume(e -> {
                                     LogContext.run(p.name(), () -> log.debug("idle checkpoint of {} not moved: {}",
@@ -137,29 +160,57 @@ public final class Archiver {
         return fatal.asMono();
     }
 
-    /** Flushes every collection; fails if any flush failed (the others are still durable). */
+    /** Flushes every collection this instance holds; fails if any flush failed (the others are still durable). */
     public Mono<List<FlushResult>> flushAll(FlushTrigger trigger) {
-        return Flux.fromIterable(pipelines.values())
+        return Flux.fromIterable(held())
                 .flatMapSequentialDelayError(p -> p.flush(trigger), Integer.MAX_VALUE, 1)
                 .collectList();
     }
 
-    /** Flushes one collection; {@link NoSuchElementException} when it is not watched. */
+    /**
+     * Flushes one collection; {@link NoSuchElementException} when it is not watched. A collection this instance does
+     * not hold has nothing buffered here: the result is empty.
+     */
     public Mono<FlushResult> flush(String collection, FlushTrigger trigger) {
-        CollectionPipeline p = pipelines.get(collection);
-        return p == null ? Mono.error(new NoSuchElementException("collection " + collection + " is not watched"))
-                : p.flush(trigger);
+        if (!watchers.containsKey(collection)) {
+            return Mono.error(new NoSuchElementException("collection " + collection + " is not watched"));
+        }
+        CollectionPipeline p = active.get(collection);
+        return p == null ? Mono.just(FlushResult.empty(collection)) : p.flush(trigger);
     }
 
     public List<CollectionStatus> status() {
-        return pipelines.values().stream().map(CollectionPipeline::status).toList();
+        LeaseCoordinator.View view = leases.view();
+        return watchers.keySet().stream().map(c -> {
+            CollectionPipeline p = active.get(c);
+            return p != null ? p.status() : notHeld(c, view);
+        }).toList();
     }
 
     public Readiness readiness() {
         List<String> reasons = new ArrayList<>();
-        startProblems.forEach((c, why) -> reasons.add(c + ": " + why));
-        pipelines.values().stream().filter(p -> !startProblems.containsKey(p.name()) && !p.subscribed())
-                .forEach(p -> reasons.add(p.name() + ": change stream not subscribed (" + p.status().state() + ")"));
+        LeaseCoordinator.View view = leases.view();
+        view.problem().ifPresent(p -> {
+            List<String> waiting = watchers.keySet().stream().filter(c -> !active.containsKey(c)).toList();
+            reasons.add("leases: " + p + (view.settled() || waiting.isEmpty() ? ""
+                    : "; not yet archiving " + String.join(", ", waiting)));
+        });
+        if (view.settled() && view.held() < view.target()) {
+            Set<String> others = new LinkedHashSet<>();
+            view.table().values().stream().filter(l -> l.liveAt(clock.instant()))
+                    .map(Lease::owner).filter(o -> !o.equals(leases.instanceId())).forEach(others::add);
+            reasons.add("leases: holds " + view.held() + " collections, its share is " + view.target()
+                    + "; waiting for " + (others.isEmpty() ? "free leases" : String.join(", ", others))
+                    + " to hand over or expire");
+        }
+        for (CollectionPipeline p : held()) {
+            String problem = startProblems.get(p);
+            if (problem != null) {
+                reasons.add(p.name() + ": " + problem);
+            } else if (!p.subscribed()) {
+                reasons.add(p.name() + ": change stream not subscribed (" + p.status().state() + ")");
+            }
+        }
         try {
             checkpoints.ping();
         } catch (RuntimeException e) {
@@ -169,22 +220,109 @@ public final class Archiver {
     }
 
     /**
-     * Stops capture, flushes every buffer (trigger {@code shutdown}) within {@code timeout}, and stops background
-     * work. Returns the flush results; events that could not be flushed stay unarchived but are not lost: the
-     * checkpoint does not cover them, so the next start captures them again.
+     * Stops capture, flushes every buffer (trigger {@code shutdown}) within {@code timeout}, releases the leases of
+     * the collections whose final flush finished (so another instance takes them over at once) and stops background
+     * work. Returns the flush results. Events that could not be flushed stay unarchived but are not lost: the
+     * checkpoint does not cover them, so the next owner captures them again. Leases whose final flush did not
+     * finish in time are not released but left to expire: a write may still be in flight.
      */
     public List<FlushResult> stop(Duration timeout) {
-        pipelines.values().forEach(CollectionPipeline::stopCapture);
+        if (halted) {
+            return List.of();
+        }
+        Instant deadline = clock.instant().plus(timeout);
+        leases.drain();
+        List<CollectionPipeline> pipelines = held();
+        pipelines.forEach(CollectionPipeline::stopCapture);
         running.dispose();
+        Set<LeaseHold> surrendered = ConcurrentHashMap.newKeySet();
         List<FlushResult> results = List.of();
         try {
-            results = flushAll(FlushTrigger.SHUTDOWN).block(timeout);
+            results = Flux.fromIterable(pipelines)
+                    .flatMapSequential(p -> p.surrender(FlushTrigger.SHUTDOWN)
+                            .doOnSuccess(r -> surrendered.add(p.hold()))
+                            .onErrorResume(FlushFailedException.class, e -> {
+                                surrendered.add(p.hold());
+                                log.error("final flush of {} failed: {}; its unflushed events will be captured again "
+                                        + "by its next owner", p.name(), e.getMessage());
+                                return Mono.empty();
+                            }))
+                    .collectList().block(timeout);
         } catch (RuntimeException e) {
             log.error("final flush did not complete within {} s: {}; unflushed events will be captured again on the "
                     + "next start", timeout.toSeconds(), e.getMessage());
         }
+        pipelines.stream().map(CollectionPipeline::hold).filter(h -> !surrendered.contains(h))
+                .forEach(h -> h.revoke("shutdown before its final flush finished"));
+        Duration left = Duration.between(clock.instant(), deadline);
+        try {
+            // Bounded: a lease round stuck on an unreachable tracker must not hold the process past its budget.
+            Mono.fromRunnable(() -> leases.release(surrendered)).subscribeOn(Schedulers.boundedElastic())
+                    .block(left.compareTo(MIN_RELEASE_TIME) < 0 ? MIN_RELEASE_TIME : left);
+        } catch (RuntimeException e) {
+            log.warn("leases not released in time ({}); they expire within the lease TTL", e.getMessage());
+        }
         flushScheduler.dispose();
         return results == null ? List.of() : results;
+    }
+
+    /**
+     * Stops everything as abruptly as a kill would, as far as the tracker can tell: no final flush, no release, the
+     * heartbeat and leases left to expire. Buffered events are dropped. Tests use it to simulate a dead pod inside
+     * one JVM; {@link #stop} does nothing afterwards.
+     */
+    void halt() {
+        halted = true;
+        leases.close();
+        running.dispose();
+        for (CollectionPipeline p : held()) {
+            active.remove(p.name(), p);
+            p.abandon();
+        }
+        flushScheduler.dispose();
+    }
+
+    /** The running pipelines, in configuration order. */
+    private List<CollectionPipeline> held() {
+        return watchers.keySet().stream().map(active::get).filter(Objects::nonNull).toList();
+    }
+
+    private CollectionStatus notHeld(String collection, LeaseCoordinator.View view) {
+        Lease lease = view.table().get(collection);
+        State state;
+        if (lease == null || !lease.liveAt(clock.instant())) {
+            state = State.UNOWNED;
+        } else {
+            state = lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
+        }
+        Optional<CheckpointView> checkpoint;
+        try {
+            checkpoint = checkpoints.load(collection).map(CheckpointView::of);
+        } catch (RuntimeException e) {
+            checkpoint = Optional.empty(); // readiness reports an unreachable tracker
+        }
+        return new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                checkpoint, lease == null ? "" : lease.owner());
+    }
+
+    /**
+     * Starts a pipeline in the background, retrying while its hold is writable. Not tracked in {@link #running}:
+     * pipelines come and go with their leases, and revoking the hold (loss, handover, shutdown) ends the retries.
+     */
+    private void startPipeline(CollectionPipeline p) {
+        startProblems.put(p, "starting");
+        Mono.fromRunnable(() -> LogContext.run(p.name(), p::start))
+                .subscribeOn(flushScheduler)
+                .doOnError(e -> {
+                    startProblems.computeIfPresent(p, (k, v) -> "recovery failed: " + e.getMessage());
+                    if (!(e instanceof LeaseLostException)) {
+                        LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
+                                e.getMessage()));
+                    }
+                })
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF)
+                        .filter(e -> !(e instanceof LeaseLostException) && p.hold().writable()))
+                .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p));
     }
 
     /** At the memory cap: flush the biggest buffer; if the store is down, try again after the retry delay. */
@@ -192,7 +330,7 @@ public final class Archiver {
         if (!budget.paused() || !relieving.compareAndSet(false, true)) {
             return;
         }
-        pipelines.values().stream().max(Comparator.comparingLong(CollectionPipeline::bufferedBytes))
+        held().stream().max(Comparator.comparingLong(CollectionPipeline::bufferedBytes))
                 .ifPresentOrElse(p -> p.flush(FlushTrigger.SIZE)
                         .onErrorResume(e -> Mono.delay(retry.firstDelay()).then(Mono.empty()))
                         .doFinally(s -> {
@@ -206,5 +344,55 @@ public final class Archiver {
 
     private void fatal(HistoryLostException e) {
         fatal.tryEmitValue(e);
+    }
+
+    private void retire(CollectionPipeline p) {
+        active.remove(p.name(), p);
+        startProblems.remove(p);
+        metrics.collection(p.name()).released();
+    }
+
+    /** What the lease coordinator does to the pipelines. */
+    private final class Leased implements LeaseCoordinator.Pipelines {
+        @Override
+        public void acquired(LeaseHold hold) {
+            String name = hold.collection();
+            ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
+            CollectionBuffer buffer = new CollectionBuffer(budget, config.flush().maxEvents(),
+                    config.flush().maxBytes());
+            // One encoder per writer: it reuses its buffers between flushes.
+            SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
+            ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, hold, layout, encoder, clock,
+                    retry, perCollection);
+            CollectionPipeline p = new CollectionPipeline(name, watchers.get(name), buffer, budget, writer,
+                    checkpoints, monitor, clusterClock, perCollection, config.historyLostPolicy(), flushScheduler,
+                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced);
+            CollectionPipeline before = active.put(name, p);
+            if (before != null) {
+                before.abandon(); // its hold was revoked before this acquisition
+            }
+            startPipeline(p);
+        }
+
+        @Override
+        public void lost(LeaseHold hold) {
+            CollectionPipeline p = active.get(hold.collection());
+            if (p != null && p.hold() == hold) {
+                retire(p);
+                p.abandon();
+            }
+        }
+
+        @Override
+        public Mono<Boolean> handOver(LeaseHold hold) {
+            CollectionPipeline p = active.get(hold.collection());
+            if (p == null || p.hold() != hold) {
+                return Mono.just(true);
+            }
+            // A failed final flush also ran under the flush lock and revoked the hold: quiet either way.
+            return p.surrender(FlushTrigger.HANDOVER).map(r -> true)
+                    .onErrorResume(e -> Mono.just(e instanceof FlushFailedException))
+                    .doFinally(s -> retire(p));
+        }
     }
 }

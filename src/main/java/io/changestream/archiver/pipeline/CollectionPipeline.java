@@ -12,6 +12,7 @@ import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.checkpoint.LeaseLostException;
 import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
 import io.changestream.archiver.ops.logging.LogContext;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
@@ -25,7 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
@@ -35,7 +35,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * One collection's path through the stages: change stream → buffer → exactly-once writer.
+ * One collection's path through the stages: change stream → buffer → exactly-once writer, for as long as this
+ * instance holds the collection's lease. Each acquisition builds a new pipeline around its {@link LeaseHold}, so a
+ * pipeline never outlives its epoch: once the hold is revoked, nothing it does can write again, and a later
+ * acquisition starts over from the checkpoint with a fresh buffer.
  *
  * <p>Capture requests one event at a time, and only while the shared {@link MemoryBudget} has room, so a slow or
  * failing store pauses the change stream instead of growing memory (the driver fetches nothing nobody asked for).
@@ -57,22 +60,24 @@ public final class CollectionPipeline {
     private final HistoryLostPolicy historyLostPolicy;
     private final Scheduler flushScheduler;
     private final Clock clock;
-    private final String owner;
+    private final LeaseHold hold;
     private final Runnable onPressure;
     private final Consumer<HistoryLostException> onFatal;
+    private final Consumer<LeaseHold> onLeaseLost;
     private final ReentrantLock flushLock = new ReentrantLock();
     private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private volatile LastFlush lastFlush;
     private volatile boolean backingOff;
     private volatile Capture capture;
+    private boolean captureStopped;
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
                        ExactlyOnceWriter writer, CheckpointStore checkpoints, CursorMonitor monitor,
                        ClusterClock clusterClock,
                        ArchiverMetrics.PerCollection metrics, HistoryLostPolicy historyLostPolicy,
-                       Scheduler flushScheduler, Clock clock, String owner, Runnable onPressure,
-                       Consumer<HistoryLostException> onFatal) {
+                       Scheduler flushScheduler, Clock clock, LeaseHold hold, Runnable onPressure,
+                       Consumer<HistoryLostException> onFatal, Consumer<LeaseHold> onLeaseLost) {
         this.name = name;
         this.watcher = watcher;
         this.buffer = buffer;
@@ -85,18 +90,33 @@ public final class CollectionPipeline {
         this.historyLostPolicy = historyLostPolicy;
         this.flushScheduler = flushScheduler;
         this.clock = clock;
-        this.owner = owner;
+        this.hold = hold;
         this.onPressure = onPressure;
         this.onFatal = onFatal;
+        this.onLeaseLost = onLeaseLost;
+    }
+
+    LeaseHold hold() {
+        return hold;
     }
 
     public String name() {
         return name;
     }
 
-    /** Recovers the archive tail (blocking; store and tracker must answer) and opens the change stream after it. */
+    /**
+     * Recovers the archive tail (blocking; store and tracker must answer) and opens the change stream after it.
+     *
+     * @throws LeaseLostException the lease was lost meanwhile (reported to the owner of this pipeline as well)
+     */
     void start() {
-        Checkpoint checkpoint = locked(() -> writer.recover().orElseGet(() -> writer.beginAt(clusterClock.now())));
+        Checkpoint checkpoint;
+        try {
+            checkpoint = locked(() -> writer.recover().orElseGet(() -> writer.beginAt(clusterClock.now())));
+        } catch (LeaseLostException e) {
+            onLeaseLost.accept(hold);
+            throw e;
+        }
         checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
@@ -110,21 +130,53 @@ public final class CollectionPipeline {
                 .orElseGet(() -> new ResumePoint.StartAt(c.clusterTime()));
     }
 
-    private void subscribe(ResumePoint from) {
+    private synchronized void subscribe(ResumePoint from) {
+        if (captureStopped) {
+            return; // stopped (shutdown, lease lost) while recovering: stay stopped
+        }
         Capture next = new Capture();
         capture = next;
         state = State.WATCHING;
         watcher.events(from).subscribe(next);
     }
 
-    /** Stops capture; buffered events stay for the final flush. */
-    void stopCapture() {
+    /** Stops capture for good; buffered events stay for the final flush. */
+    synchronized void stopCapture() {
+        captureStopped = true;
         Capture c = capture;
         if (c != null) {
             c.dispose();
         }
         monitor.closed(name);
         state = State.STOPPED;
+    }
+
+    /**
+     * The lease is lost (the hold is revoked already): stops capture and drops the buffer at once, without waiting
+     * for a flush in progress; that flush's next write is refused by the hold.
+     */
+    void abandon() {
+        stopCapture();
+        buffer.discard();
+        metrics.buffered(0, 0);
+    }
+
+    /**
+     * Hands the collection on: stops capture, flushes what is buffered, and revokes the hold, all under the flush
+     * lock, so when the returned Mono completes (with the flush's result or error) no write is in flight and none
+     * can follow; the lease may be released. What the final flush could not archive is dropped: it is after the
+     * checkpoint, and the next owner captures it again.
+     */
+    Mono<FlushResult> surrender(FlushTrigger trigger) {
+        stopCapture();
+        return Mono.fromCallable(() -> LogContext.call(name, () -> locked(() -> {
+            try {
+                return flushNow(trigger);
+            } finally {
+                hold.revoke("handed on (" + trigger.tag() + ")");
+                abandon();
+            }
+        }))).subscribeOn(flushScheduler);
     }
 
     /** Flushes what is buffered now; completes once it is durable and checkpointed. */
@@ -145,7 +197,10 @@ public final class CollectionPipeline {
         } catch (FlushFailedException e) {
             lastFlush = new LastFlush(at, trigger.tag(), false, e.archivedBeforeFailure(), List.of(),
                     Optional.of(e.getMessage()));
-            if (e.conflict()) {
+            if (e.leaseLost()) {
+                log.warn("{}", e.getMessage());
+                onLeaseLost.accept(hold);
+            } else if (e.conflict()) {
                 // Another writer's bytes are in our file: writing on would interleave two histories. Stop this
                 // collection; its unarchived events are after the checkpoint, so a restart captures them again.
                 metrics.storeConflict();
@@ -172,7 +227,12 @@ public final class CollectionPipeline {
                     && current.map(c -> !c.resumeToken().equals(Optional.of(idle.get().token()))).orElse(true)) {
                 BsonTimestamp time = ResumeTokens.clusterTime(idle.get().token())
                         .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
-                writer.advanceIdle(idle.get().token(), time);
+                try {
+                    writer.advanceIdle(idle.get().token(), time);
+                } catch (LeaseLostException e) {
+                    onLeaseLost.accept(hold);
+                    throw e;
+                }
                 log.debug("moved idle checkpoint of {} to post-batch token {}", name, idle.get().token().toJson());
             }
             return null;
@@ -188,9 +248,7 @@ public final class CollectionPipeline {
         if (backingOff && monitor.isOpen(name)) {
             backingOff = false;
         }
-        Optional<CheckpointView> checkpoint = writer.checkpoint().map(c -> new CheckpointView(
-                c.resumeToken().map(BsonDocument::toJson).orElse(null),
-                instant(c.clusterTime()), c.file(), c.fileLength(), c.totalEvents(), c.totalBytes(), c.updatedAt()));
+        Optional<CheckpointView> checkpoint = writer.checkpoint().map(CheckpointView::of);
         State shown = state;
         if (state == State.WATCHING && backingOff) {
             shown = State.BACKING_OFF;
@@ -199,7 +257,7 @@ public final class CollectionPipeline {
         }
         return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
-                Optional.ofNullable(lastFlush), checkpoint, owner);
+                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner());
     }
 
     /** True while the change stream is open (its aggregate or latest getMore succeeded). */
@@ -250,7 +308,13 @@ public final class CollectionPipeline {
         } catch (RuntimeException trackerDown) {
             log.error("could not record the history gap of {} in the tracker: {}", name, trackerDown.getMessage());
         }
-        Checkpoint restart = locked(() -> writer.beginAt(clusterClock.now()));
+        Checkpoint restart;
+        try {
+            restart = locked(() -> writer.beginAt(clusterClock.now()));
+        } catch (LeaseLostException lost) {
+            onLeaseLost.accept(hold);
+            return;
+        }
         log.error("{}; HISTORY_LOST_POLICY=resume-from-now: gap recorded, capture resumes from now", e.getMessage());
         metrics.watchRestart("history_lost");
         subscribe(resumePoint(restart));
@@ -271,6 +335,9 @@ public final class CollectionPipeline {
 
         @Override
         protected void hookOnNext(ChangeEvent event) {
+            if (hold.revoked()) {
+                return; // in flight when the lease was lost; the next owner captures it again
+            }
             monitor.eventDelivered(name);
             metrics.captured(event.operationType(), instant(event.clusterTime()));
             boolean full = buffer.add(event);

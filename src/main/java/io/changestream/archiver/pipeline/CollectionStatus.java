@@ -1,8 +1,10 @@
 package io.changestream.archiver.pipeline;
 
+import io.changestream.archiver.checkpoint.Checkpoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.bson.BsonDocument;
 
 /**
  * A point-in-time view of one collection's pipeline, for {@code GET /status} and logs.
@@ -15,7 +17,8 @@ import java.util.Optional;
  * @param newestArchived  clusterTime of the newest durably archived event
  * @param lastFlush       the most recent flush attempt
  * @param checkpoint      the durable position
- * @param owner           the instance holding this collection
+ * @param owner           the instance holding this collection's lease; for {@link State#UNOWNED} its last holder,
+ *                        empty when it never had one
  */
 public record CollectionStatus(String collection, State state, int bufferedEvents, long bufferedBytes,
                                Optional<Instant> newestCaptured, Optional<Instant> newestArchived,
@@ -33,7 +36,14 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
         /** Capture stopped for good: history lost under the fail policy, or a conflicting writer. */
         FAILED,
         /** Shut down. */
-        STOPPED
+        STOPPED,
+        /** Another instance holds this collection's lease ({@code owner}) and archives it. */
+        OWNED_ELSEWHERE,
+        /**
+         * No instance holds a live lease: its holder died or released it, and some instance takes it over at its
+         * next lease round (a dead holder's lease first has to expire).
+         */
+        UNOWNED
     }
 
     /** The latest flush: when, why, whether it worked, the files it touched and the error if it failed. */
@@ -47,5 +57,11 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
      */
     public record CheckpointView(String resumeToken, Instant clusterTime, Optional<String> file, long fileLength,
                                  long totalEvents, long totalBytes, Instant updatedAt) {
+
+        static CheckpointView of(Checkpoint c) {
+            return new CheckpointView(c.resumeToken().map(BsonDocument::toJson).orElse(null),
+                    Instant.ofEpochSecond(c.clusterTime().getTime() & 0xFFFFFFFFL), c.file(), c.fileLength(),
+                    c.totalEvents(), c.totalBytes(), c.updatedAt());
+        }
     }
 }

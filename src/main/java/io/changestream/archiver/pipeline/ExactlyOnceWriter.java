@@ -6,6 +6,7 @@ import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.FlushTrigger;
+import io.changestream.archiver.checkpoint.LeaseLostException;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.encode.ArchiveLines;
 import io.changestream.archiver.encode.ExtendedJsonDecoder;
@@ -29,6 +30,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.slf4j.Logger;
@@ -63,6 +65,19 @@ import org.slf4j.LoggerFactory;
  * the torn tail is cut and its complete lines adopted; between steps 2 and 3 the appended bytes are adopted; during
  * step 3 the flush log entry is keyed by file and offset, so adoption rewrites it instead of adding a second one.
  *
+ * <h2>Fencing</h2>
+ * The writer acts under a {@link LeaseHold}. Recovery first {@link CheckpointStore#claim claims} the collection
+ * with the hold's epoch, so every checkpoint write of an older holder is refused from then on; every checkpoint
+ * write carries the epoch and is refused atomically when it is no longer the newest. Before each append,
+ * truncation and checkpoint write the hold's local deadline is checked, so a holder that could not renew stops
+ * writing before its lease can expire. A refusal ({@link LeaseLostException}) is never retried. What the refused
+ * writer had buffered is after its last checkpoint, and the new owner's capture resumes exactly there, so those
+ * events are archived once, by the new owner. If a refused writer still managed one append (it passed its deadline
+ * check, then paused), its bytes lie beyond the checkpoint; they are that same continuation of the stream, so the
+ * new owner adopts them in step 4 instead of writing them again. During capture, lines beyond the events buffered
+ * so far fail the flush (retried by the next trigger) until capture has caught up with them: adopting them earlier
+ * would archive them twice.
+ *
  * <p>Not thread-safe: the owning {@link CollectionPipeline} calls it from one flush at a time.
  */
 public final class ExactlyOnceWriter {
@@ -72,6 +87,7 @@ public final class ExactlyOnceWriter {
     private final String collection;
     private final ArchiveStore store;
     private final CheckpointStore checkpoints;
+    private final LeaseHold hold;
     private final ArchiveLayout layout;
     private final SegmentEncoder encoder;
     private final Clock clock;
@@ -81,12 +97,13 @@ public final class ExactlyOnceWriter {
     private Checkpoint checkpoint;
     private boolean mustRecover = true;
 
-    public ExactlyOnceWriter(String collection, ArchiveStore store, CheckpointStore checkpoints, ArchiveLayout layout,
-                             SegmentEncoder encoder, Clock clock, RetryPolicy retry,
+    public ExactlyOnceWriter(String collection, ArchiveStore store, CheckpointStore checkpoints, LeaseHold hold,
+                             ArchiveLayout layout, SegmentEncoder encoder, Clock clock, RetryPolicy retry,
                              ArchiverMetrics.PerCollection metrics) {
         this.collection = collection;
         this.store = store;
         this.checkpoints = checkpoints;
+        this.hold = hold;
         this.layout = layout;
         this.encoder = encoder;
         this.clock = clock;
@@ -94,9 +111,14 @@ public final class ExactlyOnceWriter {
         this.metrics = metrics;
     }
 
-    /** Step 4 at start: adopts whatever the store holds beyond the checkpoint. Returns where capture resumes. */
+    /**
+     * Step 4 at start: claims the collection for this writer's epoch and adopts whatever the store holds beyond the
+     * checkpoint. Returns where capture resumes.
+     *
+     * @throws LeaseLostException the hold is no longer writable, or a newer epoch claimed the collection
+     */
     public Optional<Checkpoint> recover() {
-        adoptBeyondCheckpoint(List.of());
+        adoptBeyondCheckpoint(List.of(), false, adopted -> { });
         mustRecover = false;
         return Optional.ofNullable(checkpoint);
     }
@@ -109,7 +131,8 @@ public final class ExactlyOnceWriter {
      * Makes the buffer's current events durable (steps 1-3), retrying failed attempts with backoff after recovering
      * (step 4). Events leave the buffer only once checkpointed.
      *
-     * @throws FlushFailedException after the last attempt; the unarchived events remain buffered
+     * @throws FlushFailedException after the last attempt, or at once when the lease was lost
+     *                              ({@link FlushFailedException#leaseLost()}); the unarchived events remain buffered
      */
     public FlushResult flush(CollectionBuffer buffer, FlushTrigger trigger) {
         Instant started = clock.instant();
@@ -128,6 +151,10 @@ public final class ExactlyOnceWriter {
                 archived += writeRuns(buffer, buffer.snapshot(), trigger, started, files);
                 metrics.flush(trigger.tag(), true, Duration.between(started, clock.instant()));
                 return new FlushResult(collection, archived, files);
+            } catch (LeaseLostException e) {
+                metrics.flush(trigger.tag(), false, Duration.between(started, clock.instant()));
+                throw new FlushFailedException(collection, archived, false, "flush of " + collection + " stopped: "
+                        + e.getMessage(), e);
             } catch (StoreConflictException e) {
                 mustRecover = true;
                 last = e;
@@ -153,7 +180,11 @@ public final class ExactlyOnceWriter {
         return move(Optional.empty(), operationTime);
     }
 
-    /** Moves an idle collection's checkpoint to a post-batch resume token; nothing is buffered behind it. */
+    /**
+     * Moves an idle collection's checkpoint to a post-batch resume token; nothing is buffered behind it.
+     *
+     * @throws LeaseLostException the hold is no longer writable; nothing moved
+     */
     public void advanceIdle(BsonDocument token, BsonTimestamp clusterTime) {
         if (mustRecover) {
             return; // a failed step is pending: recovery decides the checkpoint first
@@ -166,7 +197,8 @@ public final class ExactlyOnceWriter {
                 checkpoint == null ? Optional.empty() : checkpoint.file(),
                 checkpoint == null ? 0 : checkpoint.fileLength(), checkpoint == null ? 0 : checkpoint.totalEvents(),
                 checkpoint == null ? 0 : checkpoint.totalBytes(), false, clock.instant());
-        checkpoints.advance(next);
+        hold.checkWritable();
+        checkpoints.advance(next, hold.lease());
         checkpoint = next;
         return next;
     }
@@ -186,6 +218,7 @@ public final class ExactlyOnceWriter {
             ArchiveFile file = layout.file(collection, slot);
             SegmentEncoder.Encoded bytes = encoder.encode(run);                          // step 1
             long position = lengthOf(file);
+            hold.checkWritable();
             long newLength = store.append(file, position, bytes.data(), 0, bytes.length()); // step 2
             lengths.put(file, newLength);
             ChangeEvent first = run.get(0);
@@ -213,7 +246,8 @@ public final class ExactlyOnceWriter {
                 fileLength,
                 (checkpoint == null ? 0 : checkpoint.totalEvents()) + events,
                 (checkpoint == null ? 0 : checkpoint.totalBytes()) + bytes, startAfter, clock.instant());
-        checkpoints.commit(entry, next);
+        hold.checkWritable();
+        checkpoints.commit(entry, next, hold.lease());
         checkpoint = next;
         metrics.archived(events, bytes, Instant.ofEpochSecond(clusterTime.getTime() & 0xFFFFFFFFL));
     }
@@ -230,18 +264,19 @@ public final class ExactlyOnceWriter {
     // --- step 4 -------------------------------------------------------------------------------------------------
 
     private int adoptBeyondCheckpoint(CollectionBuffer buffer) {
-        int adopted = adoptBeyondCheckpoint(buffer.snapshot());
-        if (adopted > 0) {
-            buffer.removeDurable(adopted);
-        }
-        return adopted;
+        return adoptBeyondCheckpoint(buffer.snapshot(), true, buffer::removeDurable);
     }
 
     /**
-     * Re-reads the checkpoint and adopts every complete line beyond it. {@code buffered} are the events still held
-     * in memory: adopted lines must be their prefix. Returns how many buffered events were adopted.
+     * Claims the collection, re-reads the checkpoint and adopts every complete line beyond it. {@code buffered} are
+     * the events still held in memory: adopted lines must be their prefix; {@code capturing} is true when capture
+     * runs, so lines beyond {@code buffered} are not yet captured (see Fencing). Each file's adopted buffered events
+     * go to {@code removeAdopted} as soon as its adoption is checkpointed, so a failure at a later file cannot leave
+     * checkpointed events in the buffer. Returns how many buffered events were adopted.
      */
-    private int adoptBeyondCheckpoint(List<ChangeEvent> buffered) {
+    private int adoptBeyondCheckpoint(List<ChangeEvent> buffered, boolean capturing, IntConsumer removeAdopted) {
+        hold.checkWritable();
+        checkpoints.claim(hold.lease());
         lengths.clear();
         checkpoint = checkpoints.load(collection).orElse(null);
         Optional<HourSlot> checkpointSlot = checkpoint == null ? Optional.empty()
@@ -262,12 +297,17 @@ public final class ExactlyOnceWriter {
             } else {
                 from = 0; // an hour after the checkpoint's: everything in it came after the checkpoint
             }
-            matched += adoptFile(file, from, buffered, matched);
+            int adopted = adoptFile(file, from, buffered, matched, capturing);
+            if (adopted > 0) {
+                removeAdopted.accept(adopted);
+            }
+            matched += adopted;
         }
         return matched;
     }
 
-    private int adoptFile(ArchiveFile file, long from, List<ChangeEvent> buffered, int alreadyMatched) {
+    private int adoptFile(ArchiveFile file, long from, List<ChangeEvent> buffered, int alreadyMatched,
+                          boolean capturing) {
         long length = store.length(file);
         if (length < from) {
             throw new StoreConflictException(file + " holds " + length + " bytes but the checkpoint of " + collection
@@ -282,6 +322,7 @@ public final class ExactlyOnceWriter {
         long complete = from + units.completeLength();
         if (complete < length) {
             log.warn("cutting a torn tail of {} bytes off {} (a crash mid-append)", length - complete, file);
+            hold.checkWritable();
             store.truncate(file, complete);
             lengths.put(file, complete);
         }
@@ -310,6 +351,11 @@ public final class ExactlyOnceWriter {
                             + "): another writer?", length, null);
                 }
                 matched++;
+            } else if (capturing) {
+                // Not a conflict: the same stream, only further than capture got so far. The next flush adopts it.
+                throw new IllegalStateException(file + " holds events beyond the checkpoint of " + collection
+                        + " that capture has not delivered yet (token " + event.resumeToken().toJson()
+                        + "): a former lease owner's last append, adopted once capture has caught up");
             }
         }
         int bytes = (int) units.completeLength();

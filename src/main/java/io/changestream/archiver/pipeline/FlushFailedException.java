@@ -25,6 +25,11 @@ public final class FlushFailedException extends RuntimeException {
         return archivedBeforeFailure;
     }
 
+    /** True when this instance lost the collection's lease: it must stop writing; another instance takes over. */
+    public boolean leaseLost() {
+        return getCause() instanceof io.changestream.archiver.checkpoint.LeaseLostException;
+    }
+
     /** True when another writer (or lost state) makes writing unsafe; retrying will not help. */
     public boolean conflict() {
         return conflict;

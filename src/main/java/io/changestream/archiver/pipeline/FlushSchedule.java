@@ -4,6 +4,7 @@ import io.changestream.archiver.checkpoint.FlushTrigger;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.TimeZone;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
@@ -27,12 +28,16 @@ public final class FlushSchedule implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlushSchedule.class);
     private static final String ARCHIVER = "archiver";
     private static final String TIMEOUT = "timeout";
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final Scheduler scheduler;
 
     public FlushSchedule(Archiver archiver, String quartzCron, Duration flushTimeout) {
         Properties props = new Properties();
-        props.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "flush-schedule");
+        // Quartz keeps schedulers in a JVM-wide registry by name: each archiver (tests run several in one JVM)
+        // needs its own.
+        props.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME,
+                "flush-schedule-" + INSTANCES.incrementAndGet());
         props.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         props.setProperty("org.quartz.threadPool.threadCount", "1");
         props.setProperty("org.quartz.threadPool.threadNamePrefix", "flush-schedule");

@@ -13,6 +13,7 @@ import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
+import io.changestream.archiver.testing.InMemoryLeaseStore;
 import io.changestream.archiver.testing.ScriptedSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -61,14 +62,14 @@ class HistoryLostPolicyTest {
     }
 
     private Archiver start(ScriptedSource source, String policy) {
-        tracker.advance(new Checkpoint("orders", Optional.of(OLD_TOKEN), new BsonTimestamp(1_700_000_000, 1),
+        tracker.seed(new Checkpoint("orders", Optional.of(OLD_TOKEN), new BsonTimestamp(1_700_000_000, 1),
                 Optional.empty(), 0, 0, 0, false, Instant.now()));
         ArchiverConfig config = ConfigLoader.load(Map.of("MONGODB_URI", "mongodb://127.0.0.1:1",
                 "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders", "ARCHIVE_LOCAL_DIR", archive.toString(),
                 "HISTORY_LOST_POLICY", policy, "RETRY_DELAY_MS", "10"));
         archiver = new Archiver(config, source.database(), new CursorMonitor("shop"),
-                new LocalArchiveStore(archive), tracker, new ArchiverMetrics(new SimpleMeterRegistry(),
-                Clock.systemUTC()), Clock.systemUTC());
+                new LocalArchiveStore(archive), tracker, new InMemoryLeaseStore(), LeaseTiming.DEFAULT,
+                new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
         archiver.start();
         return archiver;
     }

@@ -11,6 +11,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.ArchiveContents;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
+import io.changestream.archiver.testing.InMemoryLeaseStore;
 import io.changestream.archiver.testing.ScriptedSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -57,7 +58,8 @@ class InvalidateTest {
         archiver = new Archiver(ConfigLoader.load(Map.of("MONGODB_URI", "mongodb://127.0.0.1:1",
                 "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders", "ARCHIVE_LOCAL_DIR", archive.toString(),
                 "RETRY_DELAY_MS", "10")), source.database(), new CursorMonitor("shop"), new LocalArchiveStore(archive),
-                tracker, new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
+                tracker, new InMemoryLeaseStore(), LeaseTiming.DEFAULT,
+                new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
         archiver.start();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> archiver.status().get(0).bufferedEvents() == 4);
@@ -79,7 +81,8 @@ class InvalidateTest {
         archiver = new Archiver(ConfigLoader.load(Map.of("MONGODB_URI", "mongodb://127.0.0.1:1",
                 "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders", "ARCHIVE_LOCAL_DIR", archive.toString(),
                 "RETRY_DELAY_MS", "10")), source.database(), new CursorMonitor("shop"), new LocalArchiveStore(archive),
-                tracker, new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
+                tracker, new InMemoryLeaseStore(), LeaseTiming.DEFAULT,
+                new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
         archiver.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> archiver.status().get(0).bufferedEvents() == 2);
         archiver.flush("orders", FlushTrigger.MANUAL).block(Duration.ofSeconds(10));

@@ -10,6 +10,7 @@ import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
+import io.changestream.archiver.testing.InMemoryLeaseStore;
 import io.changestream.archiver.testing.ScriptedSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -33,8 +34,8 @@ class WatchStateTest {
         Archiver archiver = new Archiver(ConfigLoader.load(Map.of("MONGODB_URI", "mongodb://127.0.0.1:1",
                 "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders", "ARCHIVE_LOCAL_DIR", archive.toString(),
                 "RETRY_DELAY_MS", "2000")), source.database(), new CursorMonitor("shop"),
-                new LocalArchiveStore(archive), new InMemoryCheckpointStore(),
-                new ArchiverMetrics(registry, Clock.systemUTC()), Clock.systemUTC());
+                new LocalArchiveStore(archive), new InMemoryCheckpointStore(), new InMemoryLeaseStore(),
+                LeaseTiming.DEFAULT, new ArchiverMetrics(registry, Clock.systemUTC()), Clock.systemUTC());
         try {
             archiver.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> archiver.status().get(0).state()

@@ -7,10 +7,12 @@ import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.checkpoint.MongoCheckpointStore;
+import io.changestream.archiver.checkpoint.MongoLeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.Archiver;
+import io.changestream.archiver.pipeline.LeaseTiming;
 import io.changestream.archiver.pipeline.CollectionStatus;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -59,6 +61,7 @@ final class ArchivingFixture implements AutoCloseable {
         tracker = new MongoCheckpointStore(client, DATABASE, TRACKER, false);
         store = new LocalArchiveStore(archive);
         archiver = new Archiver(config, reactive.getDatabase(DATABASE), monitor, store, tracker,
+                new MongoLeaseStore(client, DATABASE, TRACKER), LeaseTiming.DEFAULT,
                 new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
         archiver.start();
         awaitReady();

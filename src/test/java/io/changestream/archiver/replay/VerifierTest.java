@@ -7,6 +7,7 @@ import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.checkpoint.Lease;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.replay.verify.CollectionVerdict;
 import io.changestream.archiver.replay.verify.Finding;
@@ -239,13 +240,18 @@ class VerifierTest {
         }
 
         @Override
-        public void commit(FlushRecord range, Checkpoint checkpoint) {
-            real.commit(range, checkpoint);
+        public void claim(Lease lease) {
+            real.claim(lease);
         }
 
         @Override
-        public void advance(Checkpoint checkpoint) {
-            real.advance(checkpoint);
+        public void commit(FlushRecord range, Checkpoint checkpoint, Lease lease) {
+            real.commit(range, checkpoint, lease);
+        }
+
+        @Override
+        public void advance(Checkpoint checkpoint, Lease lease) {
+            real.advance(checkpoint, lease);
         }
 
         @Override

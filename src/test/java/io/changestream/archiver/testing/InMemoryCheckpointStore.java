@@ -4,6 +4,8 @@ import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.LeaseLostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,12 +17,14 @@ import java.util.TreeSet;
 
 /**
  * The tracker in memory, for unit tests. Faults can be armed: the next flush-log write or checkpoint write fails,
- * so tests can stop the protocol between its steps.
+ * so tests can stop the protocol between its steps. Fencing behaves as in the tracker collection: a claim raises
+ * the collection's epoch, and a checkpoint write with another epoch is refused.
  */
 public final class InMemoryCheckpointStore implements CheckpointStore {
     private final Map<String, Checkpoint> checkpoints = new HashMap<>();
     private final Map<String, FlushRecord> log = new TreeMap<>();
     private final List<Gap> gaps = new ArrayList<>();
+    private final Map<String, Long> epochs = new HashMap<>();
     private int failNextLogWrites;
     private int failNextCheckpointWrites;
     private boolean down;
@@ -49,25 +53,50 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
         return Optional.ofNullable(checkpoints.get(collection));
     }
 
+    /** Stores a checkpoint as a run from before leases left it: no epoch, so any claim may fence it. */
+    public synchronized void seed(Checkpoint checkpoint) {
+        checkpoints.put(checkpoint.collection(), checkpoint);
+    }
+
     @Override
-    public synchronized void commit(FlushRecord range, Checkpoint checkpoint) {
+    public synchronized void claim(Lease lease) {
+        checkUp();
+        long current = epochs.getOrDefault(lease.collection(), 0L);
+        if (current > lease.epoch()) {
+            throw fenced(lease);
+        }
+        epochs.put(lease.collection(), lease.epoch());
+    }
+
+    @Override
+    public synchronized void commit(FlushRecord range, Checkpoint checkpoint, Lease lease) {
         checkUp();
         if (failNextLogWrites > 0) {
             failNextLogWrites--;
             throw new IllegalStateException("injected: flush log write failed");
         }
         log.put(range.file() + "@" + String.format("%020d", range.offset()), range);
-        advance(checkpoint);
+        advance(checkpoint, lease);
     }
 
     @Override
-    public synchronized void advance(Checkpoint checkpoint) {
+    public synchronized void advance(Checkpoint checkpoint, Lease lease) {
         checkUp();
+        Long current = epochs.get(checkpoint.collection());
+        if (current != null && current != lease.epoch()) {
+            throw fenced(lease);
+        }
         if (failNextCheckpointWrites > 0) {
             failNextCheckpointWrites--;
             throw new IllegalStateException("injected: checkpoint write failed");
         }
         checkpoints.put(checkpoint.collection(), checkpoint);
+        epochs.put(checkpoint.collection(), lease.epoch());
+    }
+
+    private static LeaseLostException fenced(Lease lease) {
+        return new LeaseLostException(lease.collection(), lease.epoch(), "epoch " + lease.epoch() + " of "
+                + lease.collection() + " was fenced by a newer one");
     }
 
     @Override

@@ -51,6 +51,7 @@ public final class WriterHarness {
     private final List<ChangeEvent> stream;
     private final Instant now;
     private int delivered;
+    private long epoch;
     public CollectionBuffer buffer;
     public ExactlyOnceWriter writer;
 
@@ -64,7 +65,9 @@ public final class WriterHarness {
     /** Starts a new "process" and returns the checkpoint it recovered. */
     public Optional<Checkpoint> restart(int attempts) {
         buffer = new CollectionBuffer(new MemoryBudget(1L << 34), 1_000_000, 1L << 34);
-        writer = new ExactlyOnceWriter(COLLECTION, store, tracker, new ArchiveLayout("", compression),
+        // Each process acquires the lease anew: a new epoch, as after a real restart.
+        writer = new ExactlyOnceWriter(COLLECTION, store, tracker, Leases.hold(COLLECTION, ++epoch),
+                new ArchiveLayout("", compression),
                 new SegmentEncoder(JsonMode.CANONICAL, compression), Clock.fixed(now, ZoneOffset.UTC),
                 new RetryPolicy(attempts, Duration.ZERO, Duration.ZERO),
                 new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()).collection(COLLECTION));

@@ -168,6 +168,16 @@ public final class ArchiverMetrics {
             conflicts.increment();
         }
 
+        /**
+         * This instance no longer holds the collection (lease lost or handed over): nothing is buffered here, and
+         * the lag gauges read 0 instead of growing, so only the owner's series shows the collection's lag.
+         */
+        public void released() {
+            buffered(0, 0);
+            newestCaptured.set(null);
+            newestArchived.set(null);
+        }
+
         public Instant newestCaptured() {
             return newestCaptured.get();
         }
