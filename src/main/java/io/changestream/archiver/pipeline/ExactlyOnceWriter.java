@@ -8,17 +8,12 @@ import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.checkpoint.LeaseLostException;
 import io.changestream.archiver.encode.ArchiveLayout;
-import io.changestream.archiver.encode.ArchiveLines;
-import io.changestream.archiver.encode.ExtendedJsonDecoder;
 import io.changestream.archiver.encode.HourSlot;
 import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.StoreConflictException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -82,7 +77,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExactlyOnceWriter {
     private static final Logger log = LoggerFactory.getLogger(ExactlyOnceWriter.class);
-    private static final ExtendedJsonDecoder DECODER = new ExtendedJsonDecoder();
 
     private final String collection;
     private final ArchiveStore store;
@@ -317,29 +311,16 @@ public final class ExactlyOnceWriter {
         if (length == from) {
             return 0;
         }
-        byte[] tail = readAll(file, from);
-        ArchiveLines.Units units = ArchiveLines.split(tail, layout.compression());
-        long complete = from + units.completeLength();
-        if (complete < length) {
-            log.warn("cutting a torn tail of {} bytes off {} (a crash mid-append)", length - complete, file);
+        StoredTail tail = StoredTail.read(store, file, from, layout.compression());
+        if (tail.torn()) {
+            log.warn("cutting a torn tail of {} bytes off {} (a crash mid-append)", length - tail.completeEnd(), file);
             hold.checkWritable();
-            store.truncate(file, complete);
-            lengths.put(file, complete);
+            store.truncate(file, tail.completeEnd());
+            lengths.put(file, tail.completeEnd());
         }
-        List<byte[]> lines = new ArrayList<>();
-        units.units().forEach(u -> lines.addAll(u.lines()));
-        if (lines.isEmpty()) {
+        List<ChangeEvent> adopted = tail.events();
+        if (adopted.isEmpty()) {
             return 0;
-        }
-        List<ChangeEvent> adopted = new ArrayList<>(lines.size());
-        for (byte[] line : lines) {
-            try {
-                adopted.add(ChangeEvent.of(DECODER.decodeLine(line, 0, line.length)));
-            } catch (RuntimeException notAnEvent) {
-                throw new StoreConflictException(file + " holds a line beyond the checkpoint of " + collection
-                        + " that is not a change event (" + notAnEvent.getClass().getSimpleName() + ")", length,
-                        notAnEvent);
-            }
         }
         int matched = 0;
         for (ChangeEvent event : adopted) {
@@ -358,26 +339,18 @@ public final class ExactlyOnceWriter {
                         + "): a former lease owner's last append, adopted once capture has caught up");
             }
         }
-        int bytes = (int) units.completeLength();
+        int bytes = (int) tail.completeLength();
         ChangeEvent first = adopted.get(0);
         ChangeEvent last = adopted.get(adopted.size() - 1);
         Instant now = clock.instant();
         FlushRecord entry = new FlushRecord(collection, file.path(), from, bytes, adopted.size(), first.resumeToken(),
-                last.resumeToken(), first.clusterTime(), last.clusterTime(), sha256(tail, 0, bytes),
+                last.resumeToken(), first.clusterTime(), last.clusterTime(), sha256(tail.bytes(), 0, bytes),
                 FlushTrigger.RECOVERY, now, Duration.ZERO);
-        commit(entry, last.resumeToken(), last.clusterTime(), "invalidate".equals(last.operationType()), complete,
-                adopted.size(), bytes);
+        commit(entry, last.resumeToken(), last.clusterTime(), "invalidate".equals(last.operationType()),
+                tail.completeEnd(), adopted.size(), bytes);
         log.info("adopted {} events of {} found in {} beyond the checkpoint (offset {}, {} bytes)", adopted.size(),
                 collection, file, from, bytes);
         return matched;
-    }
-
-    private byte[] readAll(ArchiveFile file, long from) {
-        try (InputStream in = store.read(file, from)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + file + " from offset " + from + " failed", e);
-        }
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------
