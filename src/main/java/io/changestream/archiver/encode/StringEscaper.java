@@ -26,7 +26,7 @@ final class StringEscaper {
     private static final byte[][] ASCII_ESCAPES = new byte[128][];
     /** Per byte value: true when it is copied as is; a flat table keeps the copy loop tight. */
     private static final boolean[] PLAIN = new boolean[256];
-    /** One bit per BMP char: set when the driver escapes it as {@code \}{@code uXXXX}. */
+    /** One bit per BMP char: set when the driver escapes it as a backslash-u sequence of four hex digits. */
     private static final long[] BMP_ESCAPED = new long[65536 / 64];
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** Longest output for one input char: an escaped surrogate pair. */

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.app.Service;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
@@ -21,50 +18,26 @@ import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.ArchiveContents;
 import io.changestream.archiver.testing.Events;
 import io.changestream.archiver.testing.FaultyStore;
+import io.changestream.archiver.testing.ServiceFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole service against a real MongoDB-wire server (mongo-java-server in process, real driver, real change
  * streams) and a local archive folder.
  */
-class ArchiverWireTest {
+class ArchiverWireTest extends ServiceFixture {
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @TempDir
-    Path archive;
-
-    private EmbeddedMongo mongo;
-    private MongoClient client;
-    private final List<Service> services = new ArrayList<>();
-
-    @BeforeEach
-    void startMongo() {
-        mongo = new EmbeddedMongo();
-        client = MongoClients.create(mongo.uri());
-    }
-
-    @AfterEach
-    void stopAll() {
-        services.forEach(Service::close);
-        client.close();
-        mongo.close();
-    }
 
     private ArchiverConfig config(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of(
@@ -77,7 +50,7 @@ class ArchiverWireTest {
 
     private Service start(ArchiverConfig config, FaultyStore store) {
         Service service = Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC(), store);
-        services.add(service);
+        track(service);
         await().atMost(WAIT).until(() -> service.archiver.readiness().ready());
         return service;
     }
@@ -87,10 +60,6 @@ class ArchiverWireTest {
         return start(config, new FaultyStore(new LocalArchiveStore(config.store().localDir())));
     }
 
-    private void stop(Service service) {
-        service.close();
-        services.remove(service);
-    }
 
     private static int buffered(Service s) {
         return s.archiver.status().stream().mapToInt(CollectionStatus::bufferedEvents).sum();

@@ -3,9 +3,6 @@ package io.changestream.archiver.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.app.Service;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
@@ -13,50 +10,26 @@ import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.ArchiveContents;
+import io.changestream.archiver.testing.ServiceFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two whole services (different {@code INSTANCE_ID}) on one MongoDB-wire server and one archive folder, with a
  * 3 s lease TTL: they split the collections, and when one dies without releasing anything the other takes its
  * collections over, with every event archived exactly once across the takeover.
  */
-class LeaseTakeoverWireTest {
+class LeaseTakeoverWireTest extends ServiceFixture {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final LeaseTiming TIMING = new LeaseTiming(Duration.ofSeconds(3));
     private static final List<String> COLLECTIONS = List.of("orders", "customers", "payments", "shipments");
-
-    @TempDir
-    Path archive;
-
-    private EmbeddedMongo mongo;
-    private MongoClient client;
-    private final List<Service> services = new ArrayList<>();
-
-    @BeforeEach
-    void startMongo() {
-        mongo = new EmbeddedMongo();
-        client = MongoClients.create(mongo.uri());
-    }
-
-    @AfterEach
-    void stopAll() {
-        services.forEach(Service::close);
-        client.close();
-        mongo.close();
-    }
 
     @Test
     void twoInstancesSplitFourCollectionsAndTheSurvivorTakesOverAKilledOnesWithinTheTtlArchivingEveryEventOnce() {
@@ -130,14 +103,9 @@ class LeaseTakeoverWireTest {
                 "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "3", "HTTP_PORT", "0"));
         Service service = Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC(),
                 new LocalArchiveStore(config.store().localDir()), TIMING);
-        services.add(service);
-        return service;
+        return track(service);
     }
 
-    private void stop(Service service) {
-        service.close();
-        services.remove(service);
-    }
 
     private void insert(int from, int until) {
         for (int i = from; i < until; i++) {

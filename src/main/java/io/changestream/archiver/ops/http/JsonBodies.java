@@ -28,7 +28,7 @@ import org.bson.json.JsonWriterSettings;
 /**
  * The JSON answers of the admin endpoint, built as BSON documents and written by the driver's JSON writer in
  * relaxed mode (numbers as plain JSON numbers; strings escaped per RFC 8259, non-ASCII and control characters as
- * {@code \\uXXXX}), so no JSON library is needed and escaping is not hand-rolled.
+ * {@code \\u} and four hex digits), so no JSON library is needed and escaping is not hand-rolled.
  *
  * <p>Shapes are stable: a value that is not known yet is {@code null}, never a missing key. Times are ISO-8601 UTC
  * strings; lags are seconds with millisecond precision. Every text that comes from an exception passes through
