@@ -155,13 +155,15 @@ public final class ExtendedJsonEncoder {
         boolean first = true;
         while (p < last) {
             int type = b[p++];
-            int nameEnd = cstringEnd(b, p, last);
             if (!first) {
                 out.writePair(',', ' ');
             }
-            if (!array) {
+            int nameEnd;
+            if (array) {
                 // Array indexes are BSON keys too, but the driver never prints them.
-                StringEscaper.writeQuoted(b, p, nameEnd - p, out);
+                nameEnd = cstringEnd(b, p, last);
+            } else {
+                nameEnd = StringEscaper.writeQuotedName(b, p, last, out);
                 out.writePair(':', ' ');
             }
             p = writeValue(type, b, nameEnd + 1, last, depth, out);

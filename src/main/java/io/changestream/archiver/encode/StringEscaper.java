@@ -31,6 +31,8 @@ final class StringEscaper {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** Longest output for one input char: an escaped surrogate pair. */
     private static final int MAX_ESCAPE = 12;
+    /** Field names up to this long take {@link #writeQuotedName}'s word-at-a-time path. */
+    private static final int FAST_NAME_BYTES = 64;
 
     static {
         for (int c = 0; c < 65536; c++) {
@@ -87,7 +89,7 @@ final class StringEscaper {
     /** Writes {@code "..."} for the {@code len} UTF-8 bytes at {@code src[off]}. */
     static void writeQuoted(byte[] src, int off, int len, Utf8Sink out) {
         // Room for the quotes plus one output byte per input byte; escapes ensure their own extra.
-        out.ensure(len + 2);
+        out.ensure(len + 2 + 8);
         byte[] dst = out.buf;
         int d = out.size;
         dst[d++] = '"';
@@ -95,13 +97,23 @@ final class StringEscaper {
         int end = off + len;
         int i = off;
         while (i < end) {
-            if (end - i >= 8) {
+            int left = end - i;
+            if (left >= 8) {
                 long eight = BsonBytes.int64(src, i);
                 if (allPlain(eight)) {
                     BsonBytes.putInt64(dst, d, eight);
                     i += 8;
                     d += 8;
                     continue;
+                }
+            } else if (src.length - i >= 8 && dst.length - d >= 8) {
+                // The last few bytes as one word: the bytes past the string are read, treated as plain and
+                // copied, but the size only moves past the string's own bytes, so they are overwritten later.
+                long eight = BsonBytes.int64(src, i);
+                if (allPlain(padPast(eight, left))) {
+                    BsonBytes.putInt64(dst, d, eight);
+                    d += left;
+                    break;
                 }
             }
             byte b = src[i];
@@ -124,6 +136,51 @@ final class StringEscaper {
         }
         dst[d++] = '"';
         out.size = d;
+    }
+
+    /**
+     * Writes the field name at {@code src[p]}, a C string ending in a zero byte before {@code limit}, as a quoted
+     * JSON string, and returns the index of its zero byte: {@link BsonBytes#cstringEnd} and {@link #writeQuoted} in
+     * one pass. A name of plain ASCII (nearly every name) is found and copied a word at a time: a word without a
+     * zero byte must be all plain; in the word holding the zero byte, the bytes before it must be. Any other name
+     * takes the general path.
+     */
+    static int writeQuotedName(byte[] src, int p, int limit, Utf8Sink out) {
+        out.ensure(FAST_NAME_BYTES + 8 + 2);
+        byte[] dst = out.buf;
+        int quote = out.size;
+        dst[quote] = '"';
+        int d = quote + 1;
+        for (int i = p; limit - i >= 8 && i - p < FAST_NAME_BYTES; i += 8, d += 8) {
+            long eight = BsonBytes.int64(src, i);
+            long zeros = zeroBytes(eight) & 0x8080808080808080L;
+            if (zeros == 0) {
+                if (!allPlain(eight)) {
+                    break;
+                }
+                BsonBytes.putInt64(dst, d, eight);
+                continue;
+            }
+            // The lowest flagged byte is exactly the first zero byte (borrows only run upwards).
+            int before = Long.numberOfTrailingZeros(zeros) >>> 3;
+            if (!allPlain(padPast(eight, before))) {
+                break;
+            }
+            BsonBytes.putInt64(dst, d, eight);
+            d += before;
+            dst[d++] = '"';
+            out.size = d;
+            return i + before;
+        }
+        int end = BsonBytes.cstringEnd(src, p, limit);
+        writeQuoted(src, p, end - p, out);
+        return end;
+    }
+
+    /** {@code x} with every byte from index {@code keep} (0 to 7) on replaced by a plain one ({@code 'A'}). */
+    private static long padPast(long x, int keep) {
+        long past = -1L << (keep << 3);
+        return (x & ~past) | (0x4141414141414141L & past);
     }
 
     /**

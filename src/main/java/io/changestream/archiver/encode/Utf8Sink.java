@@ -26,11 +26,17 @@ public final class Utf8Sink {
     private static final byte[] LONG_MIN_DIGITS = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
     /** "00".."99": two digits per table look-up halves the divisions when printing numbers. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
+    /** 10^i for i from 1 to 18; index 0 holds 0, not 1, so that {@link #digitCount} counts 0 as one digit. */
+    private static final long[] POWERS_OF_TEN = new long[19];
 
     static {
         for (int i = 0; i < 100; i++) {
             DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
             DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+        POWERS_OF_TEN[1] = 10;
+        for (int i = 2; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
         }
     }
 
@@ -167,11 +173,14 @@ public final class Utf8Sink {
     void writeDigits(long v, int end) {
         int p = end;
         while (v > Integer.MAX_VALUE) {
-            // Peel off pairs with long arithmetic only while needed; int division is cheaper.
-            int pair = (int) (v % 100);
-            v /= 100;
-            buf[--p] = DIGIT_PAIRS[2 * pair + 1];
-            buf[--p] = DIGIT_PAIRS[2 * pair];
+            // One long division per eight digits; the eight are then written with int arithmetic, which is cheaper.
+            long high = v / 100_000_000;
+            int low = (int) (v - high * 100_000_000);
+            int upper = low / 10_000;
+            int lower = low - upper * 10_000;
+            p = writeFourDigits(lower, p);
+            p = writeFourDigits(upper, p);
+            v = high;
         }
         int i = (int) v;
         while (i >= 100) {
@@ -186,6 +195,17 @@ public final class Utf8Sink {
         } else {
             buf[--p] = (byte) ('0' + i);
         }
+    }
+
+    /** Writes exactly four digits of {@code v} (0 to 9999) so that the last lands at {@code end - 1}; returns the first. */
+    private int writeFourDigits(int v, int end) {
+        int upper = v / 100;
+        int lower = v - upper * 100;
+        buf[end - 1] = DIGIT_PAIRS[2 * lower + 1];
+        buf[end - 2] = DIGIT_PAIRS[2 * lower];
+        buf[end - 3] = DIGIT_PAIRS[2 * upper + 1];
+        buf[end - 4] = DIGIT_PAIRS[2 * upper];
+        return end - 4;
     }
 
     /** Appends exactly two digits of {@code v} (0 to 99); capacity must be ensured. */
@@ -207,17 +227,10 @@ public final class Utf8Sink {
         size = end;
     }
 
+    /** Decimal digits of non-negative {@code v}: from its bit length, corrected by one comparison. */
     static int digitCount(long v) {
-        if (v < 10_000) {
-            return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
-        }
-        long bound = 100_000;
-        for (int n = 5; n < 19; n++) {
-            if (v < bound) {
-                return n;
-            }
-            bound *= 10;
-        }
-        return 19;
+        // 1233 / 4096 is just above log10(2), so guess is floor(log10(v)) or one more than it.
+        int guess = ((64 - Long.numberOfLeadingZeros(v | 1)) * 1233) >>> 12;
+        return guess + (v >= POWERS_OF_TEN[guess] ? 1 : 0);
     }
 }

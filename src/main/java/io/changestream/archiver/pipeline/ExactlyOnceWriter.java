@@ -204,8 +204,9 @@ public final class ExactlyOnceWriter {
         int done = 0;
         while (done < events.size()) {
             HourSlot slot = HourSlot.of(events.get(done).clusterTime());
+            long hour = hourOf(events.get(done));
             int end = done + 1;
-            while (end < events.size() && HourSlot.of(events.get(end).clusterTime()).equals(slot)) {
+            while (end < events.size() && hourOf(events.get(end)) == hour) {
                 end++;
             }
             List<ChangeEvent> run = events.subList(done, end);
@@ -232,6 +233,11 @@ public final class ExactlyOnceWriter {
             done = end;
         }
         return done;
+    }
+
+    /** Hours since the epoch of the event's cluster time: equal exactly when the events' {@link HourSlot}s are. */
+    private static long hourOf(ChangeEvent event) {
+        return Integer.toUnsignedLong(event.clusterTime().getTime()) / 3600;
     }
 
     private void commit(FlushRecord entry, BsonDocument token, BsonTimestamp clusterTime, boolean startAfter,

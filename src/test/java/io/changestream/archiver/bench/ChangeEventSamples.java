@@ -26,6 +26,10 @@ import org.bson.types.ObjectId;
  * operation type, cluster time, wall time, namespace, document key, an update description for
  * updates, and a full document of mixed types. Deterministic for a given seed, so benchmark runs
  * compare like with like.
+ *
+ * <p>{@link #events} gives independent inserts and updates (the encoder benchmarks' input);
+ * {@link #stream} gives a coherent history of one collection with every operation type, which can
+ * also be replayed.
  */
 public final class ChangeEventSamples {
     private static final String[] WORDS = {"order", "customer", "shipped", "pending", "Zürich", "café", "express",
@@ -45,6 +49,66 @@ public final class ChangeEventSamples {
             events.add(new RawBsonDocument(event(i, lineItems), new BsonDocumentCodec()));
         }
         return events;
+    }
+
+    /**
+     * A coherent history of {@code count} events of one collection, one event per second: about 30%
+     * inserts, 50% updates (with {@code updateDescription} and the looked-up post-image as
+     * {@code fullDocument}, as with {@code fullDocument: updateLookup}), 10% replaces and 10% deletes
+     * (no {@code fullDocument}), each update, replace and delete of a document inserted earlier and
+     * not yet deleted. Applying the events in order to an empty collection gives each document its
+     * last post-image.
+     */
+    public List<RawBsonDocument> stream(int count, int lineItems) {
+        List<RawBsonDocument> events = new ArrayList<>(count);
+        List<BsonDocument> live = new ArrayList<>();
+        for (int sequence = 0; sequence < count; sequence++) {
+            int dice = random.nextInt(100);
+            BsonDocument event;
+            if (live.isEmpty() || dice < 30) {
+                ObjectId id = new ObjectId(new java.util.Date(BASE_MILLIS + sequence * 1000L), random.nextInt(1 << 24));
+                BsonDocument full = fullDocument(id, lineItems);
+                live.add(full);
+                event = header(sequence, "insert", full.get("_id")).append("fullDocument", full);
+            } else {
+                int pick = random.nextInt(live.size());
+                BsonDocument current = live.get(pick);
+                BsonValue id = current.get("_id");
+                if (dice < 80) {
+                    BsonDocument changed = new BsonDocument("status", new BsonString(word()))
+                            .append("updatedAt", new BsonDateTime(millis()));
+                    BsonDocument post = current.clone();
+                    post.putAll(changed);
+                    post.remove("holdReason");
+                    live.set(pick, post);
+                    event = header(sequence, "update", id)
+                            .append("updateDescription", new BsonDocument("updatedFields", changed)
+                                    .append("removedFields", new BsonArray(List.of(new BsonString("holdReason"))))
+                                    .append("truncatedArrays", new BsonArray()))
+                            .append("fullDocument", post);
+                } else if (dice < 90) {
+                    BsonDocument replacement = fullDocument(id.asObjectId().getValue(), lineItems);
+                    live.set(pick, replacement);
+                    event = header(sequence, "replace", id).append("fullDocument", replacement);
+                } else {
+                    live.set(pick, live.get(live.size() - 1));
+                    live.remove(live.size() - 1);
+                    event = header(sequence, "delete", id);
+                }
+            }
+            events.add(new RawBsonDocument(event, new BsonDocumentCodec()));
+        }
+        return events;
+    }
+
+    private BsonDocument header(int sequence, String operationType, BsonValue documentId) {
+        long clusterSeconds = BASE_MILLIS / 1000 + sequence;
+        return new BsonDocument("_id", new BsonDocument("_data", new BsonString(resumeToken())))
+                .append("operationType", new BsonString(operationType))
+                .append("clusterTime", new BsonTimestamp((int) clusterSeconds, 1 + random.nextInt(20)))
+                .append("wallTime", new BsonDateTime(clusterSeconds * 1000 + random.nextInt(1000)))
+                .append("ns", new BsonDocument("db", new BsonString("shop")).append("coll", new BsonString("orders")))
+                .append("documentKey", new BsonDocument("_id", documentId));
     }
 
     private BsonDocument event(int sequence, int lineItems) {

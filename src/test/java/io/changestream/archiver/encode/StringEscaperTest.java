@@ -62,4 +62,74 @@ class StringEscaperTest {
             assertThat(sink.toByteArray()).as("from byte %d", start).isEqualTo(reference.toByteArray());
         }
     }
+
+    /** Every length up to 80, one byte of each kind at every position, the array going on past the text or not. */
+    @Test
+    void writesFieldNamesExactlyAsTheGeneralPathDoes() {
+        byte[][] oddBytes = {{'"'}, {'\\'}, {1}, {(byte) 0xC3, (byte) 0xA9}, {(byte) 0xFF}};
+        for (int length = 0; length <= 80; length++) {
+            for (int odd = -1; odd < oddBytes.length; odd++) {
+                for (int at = 0; at < Math.max(1, length); at++) {
+                    for (int after = 0; after <= 9; after += 9) {
+                        byte[] name = nameWith(length, odd < 0 ? null : oddBytes[odd], at);
+                        byte[] src = new byte[3 + name.length + 1 + after];
+                        System.arraycopy(name, 0, src, 3, name.length);
+                        java.util.Arrays.fill(src, 3 + name.length + 1, src.length, (byte) '"');
+                        int limit = src.length;
+                        Utf8Sink fused = new Utf8Sink(1);
+                        fused.writeByte('x');
+                        int end = StringEscaper.writeQuotedName(src, 3, limit, fused);
+                        Utf8Sink general = new Utf8Sink(1);
+                        general.writeByte('x');
+                        StringEscaper.writeQuoted(src, 3, name.length, general);
+                        assertThat(end).as("end of a %d-byte name", name.length).isEqualTo(3 + name.length);
+                        assertThat(fused.toByteArray()).as("name %s", new String(name, StandardCharsets.UTF_8))
+                                .isEqualTo(general.toByteArray());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsAFieldNameWithoutItsZeroByte() {
+        byte[] src = "abcdefghijklmnopq".getBytes(StandardCharsets.US_ASCII);
+        Utf8Sink sink = new Utf8Sink();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StringEscaper.writeQuotedName(src, 0, src.length, sink))
+                .isInstanceOf(org.bson.BsonSerializationException.class).hasMessageContaining("not null-terminated");
+    }
+
+    /** Strings followed in their array by bytes that would need escaping: the last word must stop at the string. */
+    @Test
+    void writesTheLastBytesOfAStringWithoutWhatFollowsIt() {
+        String[] followers = {"", "\"\\\u0001\u00e9xxxxxxxx", "abcdefghijk"};
+        for (int length = 0; length <= 20; length++) {
+            for (String follower : followers) {
+                for (int odd = -1; odd < length; odd++) {
+                    byte[] text = nameWith(length, odd < 0 ? null : new byte[] {'\n'}, Math.max(odd, 0));
+                    byte[] src = (new String(text, StandardCharsets.UTF_8) + follower).getBytes(StandardCharsets.UTF_8);
+                    Utf8Sink sink = new Utf8Sink(1);
+                    StringEscaper.writeQuoted(src, 0, text.length, sink);
+                    Utf8Sink reference = new Utf8Sink(1);
+                    reference.writeByte('"');
+                    StringEscaper.writeDecoded(new String(text, StandardCharsets.UTF_8), reference);
+                    reference.writeByte('"');
+                    assertThat(sink.toByteArray()).as("%d bytes before %s", text.length, follower)
+                            .isEqualTo(reference.toByteArray());
+                }
+            }
+        }
+    }
+
+    /** {@code length} bytes of letters, with {@code odd} (if any) replacing the bytes from {@code at}. */
+    private static byte[] nameWith(int length, byte[] odd, int at) {
+        byte[] name = new byte[length];
+        for (int i = 0; i < length; i++) {
+            name[i] = (byte) ('a' + i % 26);
+        }
+        if (odd != null && at + odd.length <= length) {
+            System.arraycopy(odd, 0, name, at, odd.length);
+        }
+        return name;
+    }
 }

@@ -44,6 +44,27 @@ class Utf8SinkTest {
     }
 
     @Test
+    void printsEveryDigitCountBoundaryExactly() {
+        for (long power = 1; power > 0 && power <= Long.MAX_VALUE / 10 * 10; power = power * 10) {
+            for (long value : new long[] {power - 1, power, power + 1, -power, -(power - 1)}) {
+                Utf8Sink sink = new Utf8Sink(2);
+                sink.writeLong(value);
+                assertThat(text(sink)).isEqualTo(Long.toString(value));
+            }
+            if (power > Long.MAX_VALUE / 10) {
+                break;
+            }
+        }
+        for (int bits = 0; bits < 63; bits++) {
+            for (long value : new long[] {(1L << bits) - 1, 1L << bits, (1L << bits) + 1}) {
+                Utf8Sink sink = new Utf8Sink(2);
+                sink.writeLong(value);
+                assertThat(text(sink)).isEqualTo(Long.toString(value));
+            }
+        }
+    }
+
+    @Test
     void resetKeepsTheArrayAndTruncateDropsATail() throws IOException {
         Utf8Sink sink = new Utf8Sink(8);
         sink.write("hello world".getBytes(StandardCharsets.US_ASCII));

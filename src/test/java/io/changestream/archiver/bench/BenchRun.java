@@ -1,0 +1,115 @@
+package io.changestream.archiver.bench;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.RawBsonDocumentCodec;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@code bench/run} runs: the archiver's performance figures on this machine, ending with one {@code RESULT}
+ * line. Not a test; nothing asserts on the numbers (docs/benchmarks.md records them).
+ *
+ * <p>Inputs are two coherent change-event histories of one collection with every operation type
+ * ({@link ChangeEventSamples#stream}): {@code 500B} (about 500 bytes of BSON per event, lean documents) and
+ * {@code 10KB} (about 10 KB, orders with a hundred lines). Each figure is measured on both, then combined:
+ * <ul>
+ *   <li>{@code pipeline_mb_s}, {@code driver_writer_mb_s}, {@code naive_mb_s}: {@link PipelineThroughput}, MB of
+ *       BSON per CPU-second on one thread; combined as the harmonic mean of the two sizes, i.e. the rate on a
+ *       workload whose bytes are half small events and half large ones;</li>
+ *   <li>{@code heap_bytes_per_buffered_byte}: {@link BufferHeap}; the larger of the two sizes;</li>
+ *   <li>{@code replay_ratio}: {@link ReplayRatio}; the smaller of the two sizes.</li>
+ * </ul>
+ *
+ * <p>Scratch files go to {@code $BENCH_SCRATCH} (default {@code target/bench-scratch}); the local store there is
+ * on whatever disk that is.
+ */
+public final class BenchRun {
+    private static final RawBsonDocumentCodec RAW = new RawBsonDocumentCodec();
+
+    private BenchRun() {
+    }
+
+    private record Size(String name, int events, int lineItems, int replayEvents) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        quietLogs();
+        Path scratch = Path.of(System.getenv().getOrDefault("BENCH_SCRATCH", "target/bench-scratch"));
+        Files.createDirectories(scratch);
+        List<Size> sizes = List.of(new Size("500B", 20_000, 0, 6_000), new Size("10KB", 2_000, 100, 1_000));
+        printMachine(scratch);
+
+        PipelineThroughput.Result[] throughput = new PipelineThroughput.Result[sizes.size()];
+        double[] heap = new double[sizes.size()];
+        ReplayRatio.Result[] replay = new ReplayRatio.Result[sizes.size()];
+        for (int s = 0; s < sizes.size(); s++) {
+            Size size = sizes.get(s);
+            List<RawBsonDocument> samples = new ChangeEventSamples(42).stream(size.events(), size.lineItems());
+            List<RawBsonDocument> fromDriver = samples.stream().map(e -> e.decode(RAW)).toList();
+            long bytes = fromDriver.stream().mapToLong(e -> e.getByteBuffer().remaining()).sum();
+            System.out.printf(Locale.ROOT, "%n== %s: %d distinct events, %.0f B of BSON on average ==%n", size.name(),
+                    fromDriver.size(), bytes / (double) fromDriver.size());
+
+            throughput[s] = PipelineThroughput.measure(fromDriver, scratch, 3, 7, 500_000_000L);
+            PipelineThroughput.Result t = throughput[s];
+            System.out.printf(Locale.ROOT, "throughput, MB of BSON per CPU-second, median of 7 alternating slices "
+                    + "(process CPU time; the measuring thread's alone in brackets):%n"
+                    + "  pipeline %6.1f (%6.1f)   driver writer %5.1f (%5.1f)   naive %5.1f (%5.1f)   "
+                    + "pipeline/driver %4.1fx (%4.1fx)%n",
+                    t.pipeline().process(), t.pipeline().thread(), t.driver().process(), t.driver().thread(),
+                    t.naive().process(), t.naive().thread(), t.pipeline().process() / t.driver().process(),
+                    t.pipeline().thread() / t.driver().thread());
+
+            heap[s] = BufferHeap.bytesPerBufferedByte(samples, 64L << 20);
+            System.out.printf(Locale.ROOT, "heap per buffered BSON byte (64 MB buffered): %.3f%n", heap[s]);
+
+            replay[s] = ReplayRatio.measure(fromDriver.subList(0, size.replayEvents()), scratch, 2, 5);
+            ReplayRatio.Result r = replay[s];
+            System.out.printf(Locale.ROOT, "replay of %d events vs bare bulk write (median of 5 rounds):%n"
+                    + "  ratio %.3f (CPU time), %.3f (wall clock); replay %.0f events/CPU-s, bare %.0f%n",
+                    size.replayEvents(), r.ratio(), r.wallRatio(), r.replayEventsPerCpuSecond(),
+                    r.bareEventsPerCpuSecond());
+        }
+
+        double pipeline = harmonicMean(throughput[0].pipeline().process(), throughput[1].pipeline().process());
+        double driver = harmonicMean(throughput[0].driver().process(), throughput[1].driver().process());
+        double naive = harmonicMean(throughput[0].naive().process(), throughput[1].naive().process());
+        double heapWorst = Math.max(heap[0], heap[1]);
+        double replayWorst = Math.min(replay[0].ratio(), replay[1].ratio());
+        System.out.printf(Locale.ROOT, "%npipeline/driver %.1fx (target >= 5), heap %.2f (target <= 1.5), "
+                + "replay %.2f (target >= 0.8)%n", pipeline / driver, heapWorst, replayWorst);
+        System.out.printf(Locale.ROOT, "RESULT pipeline_mb_s=%.1f driver_writer_mb_s=%.1f naive_mb_s=%.1f "
+                + "heap_bytes_per_buffered_byte=%.2f replay_ratio=%.2f%n", pipeline, driver, naive, heapWorst,
+                replayWorst);
+    }
+
+    /**
+     * One INFO line per flush would swamp the figures, and mongo-java-server logs the drop of a missing collection
+     * (done before every replay round) as an error.
+     */
+    private static void quietLogs() {
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+        ((Logger) LoggerFactory.getLogger("de.bwaldvogel")).setLevel(Level.OFF);
+    }
+
+    private static double harmonicMean(double a, double b) {
+        return 2 / (1 / a + 1 / b);
+    }
+
+    private static void printMachine(Path scratch) throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        String cpu = !Files.isReadable(cpuinfo) ? System.getProperty("os.arch")
+                : Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("model name")).findFirst()
+                        .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(System.getProperty("os.arch"));
+        System.out.printf(Locale.ROOT, "machine: %d cores (%s), %s %s, max heap %d MB, scratch %s%n",
+                Runtime.getRuntime().availableProcessors(), cpu, System.getProperty("java.vm.name"),
+                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20,
+                scratch.toAbsolutePath());
+    }
+}
