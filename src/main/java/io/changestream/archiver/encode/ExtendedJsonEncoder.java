@@ -155,16 +155,15 @@ public final class ExtendedJsonEncoder {
         boolean first = true;
         while (p < last) {
             int type = b[p++];
-            if (!first) {
-                out.writePair(',', ' ');
-            }
             int nameEnd;
             if (array) {
                 // Array indexes are BSON keys too, but the driver never prints them.
+                if (!first) {
+                    out.writePair(',', ' ');
+                }
                 nameEnd = cstringEnd(b, p, last);
             } else {
-                nameEnd = StringEscaper.writeQuotedName(b, p, last, out);
-                out.writePair(':', ' ');
+                nameEnd = StringEscaper.writeFieldName(b, p, last, first, out);
             }
             p = writeValue(type, b, nameEnd + 1, last, depth, out);
             first = false;

@@ -31,7 +31,7 @@ final class StringEscaper {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** Longest output for one input char: an escaped surrogate pair. */
     private static final int MAX_ESCAPE = 12;
-    /** Field names up to this long take {@link #writeQuotedName}'s word-at-a-time path. */
+    /** Field names up to this long take {@link #writeFieldName}'s word-at-a-time path. */
     private static final int FAST_NAME_BYTES = 64;
 
     static {
@@ -139,18 +139,23 @@ final class StringEscaper {
     }
 
     /**
-     * Writes the field name at {@code src[p]}, a C string ending in a zero byte before {@code limit}, as a quoted
-     * JSON string, and returns the index of its zero byte: {@link BsonBytes#cstringEnd} and {@link #writeQuoted} in
-     * one pass. A name of plain ASCII (nearly every name) is found and copied a word at a time: a word without a
-     * zero byte must be all plain; in the word holding the zero byte, the bytes before it must be. Any other name
-     * takes the general path.
+     * Writes a field's opening: the {@code ", "} separator unless it is the first field, the name at {@code src[p]}
+     * (a C string ending in a zero byte before {@code limit}) as a quoted JSON string, and {@code ": "}. Returns the
+     * index of the name's zero byte. This is {@link BsonBytes#cstringEnd} and {@link #writeQuoted} in one pass: a
+     * name of plain ASCII (nearly every name) is found and copied a word at a time, where a word without a zero byte
+     * must be all plain and, in the word holding the zero byte, the bytes before it must be. Any other name takes the
+     * general path.
      */
-    static int writeQuotedName(byte[] src, int p, int limit, Utf8Sink out) {
-        out.ensure(FAST_NAME_BYTES + 8 + 2);
+    static int writeFieldName(byte[] src, int p, int limit, boolean first, Utf8Sink out) {
+        out.ensure(FAST_NAME_BYTES + 8 + 6);
         byte[] dst = out.buf;
-        int quote = out.size;
-        dst[quote] = '"';
-        int d = quote + 1;
+        int start = out.size;
+        int d = start;
+        if (!first) {
+            dst[d++] = ',';
+            dst[d++] = ' ';
+        }
+        dst[d++] = '"';
         for (int i = p; limit - i >= 8 && i - p < FAST_NAME_BYTES; i += 8, d += 8) {
             long eight = BsonBytes.int64(src, i);
             long zeros = zeroBytes(eight) & 0x8080808080808080L;
@@ -168,12 +173,16 @@ final class StringEscaper {
             }
             BsonBytes.putInt64(dst, d, eight);
             d += before;
-            dst[d++] = '"';
-            out.size = d;
+            dst[d] = '"';
+            dst[d + 1] = ':';
+            dst[d + 2] = ' ';
+            out.size = d + 3;
             return i + before;
         }
         int end = BsonBytes.cstringEnd(src, p, limit);
+        out.size = first ? start : start + 2;
         writeQuoted(src, p, end - p, out);
+        out.writePair(':', ' ');
         return end;
     }
 

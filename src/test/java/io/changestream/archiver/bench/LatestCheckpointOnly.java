@@ -10,12 +10,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A tracker for benchmarks: keeps each collection's latest checkpoint in memory and forgets the flush log and gaps,
- * so a long run neither grows nor pays for bookkeeping that production pays for over the network. Not for tests,
- * which need the log ({@code testing.InMemoryCheckpointStore}).
+ * A tracker for benchmarks: keeps each collection's latest checkpoint, latest flush record and where each file's
+ * logged ranges end, and forgets the rest of the flush log and gaps, so that a long run neither grows nor pays for
+ * bookkeeping that production does over the network. Tests use {@code testing.InMemoryCheckpointStore}, which keeps
+ * everything.
  */
 final class LatestCheckpointOnly implements CheckpointStore {
     private final Map<String, Checkpoint> checkpoints = new HashMap<>();
+    private final Map<String, FlushRecord> lastFlush = new HashMap<>();
+    private final Map<String, Long> loggedEnds = new HashMap<>();
 
     @Override
     public Optional<Checkpoint> load(String collection) {
@@ -24,6 +27,8 @@ final class LatestCheckpointOnly implements CheckpointStore {
 
     @Override
     public void commit(FlushRecord range, Checkpoint checkpoint) {
+        lastFlush.put(range.collection(), range);
+        loggedEnds.merge(range.collection() + "/" + range.file(), range.end(), Math::max);
         advance(checkpoint);
     }
 
@@ -33,17 +38,32 @@ final class LatestCheckpointOnly implements CheckpointStore {
     }
 
     @Override
+    public long loggedEnd(String collection, String file) {
+        return loggedEnds.getOrDefault(collection + "/" + file, 0L);
+    }
+
+    @Override
     public void recordGap(Gap gap) {
     }
 
     @Override
     public List<FlushRecord> flushLog(String collection) {
-        return List.of();
+        return Optional.ofNullable(lastFlush.get(collection)).stream().toList();
+    }
+
+    @Override
+    public Optional<FlushRecord> lastFlush(String collection) {
+        return Optional.ofNullable(lastFlush.get(collection));
     }
 
     @Override
     public List<Gap> gaps(String collection) {
         return List.of();
+    }
+
+    @Override
+    public List<String> collections() {
+        return checkpoints.keySet().stream().sorted().toList();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.changestream.archiver.bench;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
@@ -21,46 +22,69 @@ import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.ExactlyOnceWriter;
 import io.changestream.archiver.pipeline.RetryPolicy;
+import io.changestream.archiver.replay.ArchiveCatalog;
+import io.changestream.archiver.replay.DdlPolicy;
+import io.changestream.archiver.replay.MongoReplayTarget;
+import io.changestream.archiver.replay.ReplayOptions;
+import io.changestream.archiver.replay.ReplaySummary;
+import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.Replayer;
+import io.changestream.archiver.replay.WritePlan;
+import io.changestream.archiver.replay.WritePlanner;
 import io.changestream.archiver.store.LocalArchiveStore;
-import io.changestream.archiver.testing.InMemoryCheckpointStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.RawBsonDocument;
 
 /**
  * Replay's apply rate relative to a bare bulk write of the same documents to the same server.
  *
  * <p>The events are first archived with the archiver's own writer (canonical JSON lines in hour files of a
- * {@link LocalArchiveStore}). Then, on one {@link EmbeddedMongo} server, two contenders each rebuild the collection
- * from empty, in alternating rounds (the order flips every round):
+ * {@link LocalArchiveStore}). Then, on {@link EmbeddedMongo} servers, three contenders each build the
+ * collection, round after round (each round starts with the next contender):
  * <ul>
- *   <li><b>replay</b>: from the archive files: read, split into lines, decode, plan, ordered bulk writes of 1000
- *       ({@link InterimReplayPath}, until the replay engine is on main);</li>
- *   <li><b>bare</b>: the same events' documents already in memory as the driver hands them over, written as
- *       ordered bulk writes of 1000: each insert, update and replace as a replace of its post-image
- *       ({@code fullDocument}) by {@code _id} with upsert, each delete as a delete by {@code documentKey}. No
- *       reading, no decoding, no planning: the server's share alone.</li>
+ *   <li><b>replay</b>: the replay engine itself ({@link Replayer} into a {@link MongoReplayTarget}, window
+ *       {@link ReplayWindow#ALL}, default batch size): it reads the archive files, decodes and plans each event on
+ *       its read-ahead thread, and sends ordered bulk writes;</li>
+ *   <li><b>same writes</b>: the bare bulk write. The writes replay sends for these events, made ahead in memory
+ *       from the events as the driver hands them over ({@link WritePlanner}: each insert and replace a replace of
+ *       its document with upsert, each update its exact diff, each delete by key), in ordered bulk writes of the
+ *       same size. No reading, decoding, planning or accounting: the driver's and the server's share alone. This
+ *       is the denominator of {@code replay_ratio};</li>
+ *   <li><b>replaces</b>: each event's post-image ({@code fullDocument}) as a replace with upsert, each delete by
+ *       key. Reported for comparison only: replacing with the looked-up post-image is not what replay may do (the
+ *       post-image can already hold later changes), and on this server a {@code $set} costs more than a replace,
+ *       so this ratio mostly measures the server's preference.</li>
  * </ul>
- * Both leave the same documents behind (checked). Cost is the process's CPU time (client, embedded server and GC
- * together, all in this JVM), so other work on a shared machine does not count; the ratio of each round is
- * bare CPU time ÷ replay CPU time (the same number of events, so apply rate ÷ bare rate), and the result is the
- * median over rounds. The wall-clock ratio is reported next to it.
+ * Every run gets a new server (an empty database and oplog) and starts after a full collection, so that no run
+ * inherits another's heap or server state. All three leave the same documents behind (checked). Cost is the
+ * process's CPU time (client, read-ahead thread,
+ * embedded server and GC together, all in this JVM), so other work on a shared machine does not count; the ratio of
+ * each round is the other contender's CPU time ÷ replay's (the same events, so replay's rate ÷ the other's), and the
+ * result is the median over rounds. The wall-clock ratio is reported next to it. {@code BENCH_VERBOSE=1} prints
+ * every round with the client thread's and the server threads' share.
  */
 final class ReplayRatio {
     private static final String COLLECTION = "orders";
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final boolean VERBOSE = System.getenv("BENCH_VERBOSE") != null;
     private static final BulkWriteOptions ORDERED = new BulkWriteOptions().ordered(true);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    /** Median CPU-time ratio, median wall-clock ratio, and the replay's events per CPU-second. */
-    record Result(double ratio, double wallRatio, double replayEventsPerCpuSecond, double bareEventsPerCpuSecond) {
+    /**
+     * Medians over rounds: replay ÷ the same writes made ahead, by CPU time and by wall-clock time; replay ÷ the
+     * post-image replaces, by CPU time; and the events per CPU-second of the replay and of the same writes.
+     */
+    record Result(double ratio, double wallRatio, double replacesRatio, double replayEventsPerCpuSecond,
+                  double sameWritesEventsPerCpuSecond) {
     }
 
     private ReplayRatio() {
@@ -72,90 +96,154 @@ final class ReplayRatio {
         PipelineThroughput.deleteTree(folder);
         LocalArchiveStore store = new LocalArchiveStore(folder);
         archive(fromDriver, store, layout);
-        List<List<WriteModel<BsonDocument>>> bare = bareWrites(fromDriver);
-        double[] ratios = new double[rounds];
-        double[] wallRatios = new double[rounds];
-        double[] replayCpu = new double[rounds];
-        double[] bareCpu = new double[rounds];
-        try (EmbeddedMongo server = new EmbeddedMongo(); MongoClient client = MongoClients.create(server.uri())) {
-            MongoCollection<BsonDocument> target = client.getDatabase("bench").getCollection(COLLECTION,
-                    BsonDocument.class);
-            checkSameResult(target, store, layout, bare);
+        List<List<WriteModel<RawBsonDocument>>> sameWrites = sameWrites(fromDriver);
+        List<List<WriteModel<RawBsonDocument>>> replaces = replaces(fromDriver);
+        double[][] cpu = new double[3][rounds];
+        double[][] wall = new double[3][rounds];
+        try {
+            List<java.util.function.Consumer<MongoDatabase>> contenders = List.of(database -> replay(store, database),
+                    database -> writeAll(target(database), sameWrites), database -> writeAll(target(database), replaces));
+            checkSameResult(contenders);
             for (int round = -warmUps; round < rounds; round++) {
-                long[] replay = new long[2];
-                long[] plain = new long[2];
-                if ((round & 1) == 0) {
-                    timed(target, () -> InterimReplayPath.replay(store, layout, COLLECTION, target), replay);
-                    timed(target, () -> writeAll(target, bare), plain);
-                } else {
-                    timed(target, () -> writeAll(target, bare), plain);
-                    timed(target, () -> InterimReplayPath.replay(store, layout, COLLECTION, target), replay);
+                long[][] used = new long[3][];
+                for (int k = 0; k < 3; k++) {
+                    int c = Math.floorMod(k + round, 3); // each round starts with the next contender
+                    used[c] = onFreshServer(contenders.get(c), database -> { });
+                }
+                if (VERBOSE) {
+                    System.out.printf("  round %d, ms of CPU (client thread, server threads) and wall: replay %s; "
+                            + "same writes %s; replaces %s%n", round, describe(used[0]), describe(used[1]),
+                            describe(used[2]));
                 }
                 if (round >= 0) {
-                    ratios[round] = plain[0] / (double) replay[0];
-                    wallRatios[round] = plain[1] / (double) replay[1];
-                    replayCpu[round] = replay[0];
-                    bareCpu[round] = plain[0];
+                    for (int c = 0; c < 3; c++) {
+                        cpu[c][round] = used[c][0];
+                        wall[c][round] = used[c][1];
+                    }
                 }
             }
         } finally {
             PipelineThroughput.deleteTree(folder);
         }
-        return new Result(CpuSlices.median(ratios), CpuSlices.median(wallRatios),
-                fromDriver.size() / (CpuSlices.median(replayCpu) / 1e9),
-                fromDriver.size() / (CpuSlices.median(bareCpu) / 1e9));
+        double[] replayCpu = cpu[0];
+        return new Result(medianRatio(cpu[1], replayCpu), medianRatio(wall[1], wall[0]),
+                medianRatio(cpu[2], replayCpu), fromDriver.size() / (CpuSlices.median(replayCpu) / 1e9),
+                fromDriver.size() / (CpuSlices.median(cpu[1]) / 1e9));
     }
 
-    /** Empties the target, then runs {@code work}; puts its process CPU and wall-clock nanoseconds into {@code into}. */
-    private static void timed(MongoCollection<BsonDocument> target, Runnable work, long[] into) {
-        target.drop();
-        long cpu = OS.getProcessCpuTime();
-        long wall = System.nanoTime();
-        work.run();
-        into[0] = OS.getProcessCpuTime() - cpu;
-        into[1] = System.nanoTime() - wall;
+    /** The median over rounds of {@code a[i] / b[i]}. */
+    private static double medianRatio(double[] a, double[] b) {
+        double[] ratios = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            ratios[i] = a[i] / b[i];
+        }
+        return CpuSlices.median(ratios);
     }
 
-    private static void checkSameResult(MongoCollection<BsonDocument> target, LocalArchiveStore store,
-                                        ArchiveLayout layout, List<List<WriteModel<BsonDocument>>> bare) {
-        target.drop();
-        InterimReplayPath.replay(store, layout, COLLECTION, target);
-        List<BsonDocument> replayed = target.find().sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
-                .into(new ArrayList<>());
-        target.drop();
-        writeAll(target, bare);
-        List<BsonDocument> written = target.find().sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
-                .into(new ArrayList<>());
-        if (!replayed.equals(written)) {
-            throw new IllegalStateException("replay and the bare bulk write left different collections ("
-                    + replayed.size() + " and " + written.size() + " documents)");
+    private static String describe(long[] used) {
+        return String.format(java.util.Locale.ROOT, "%.0f (%.0f, %.0f) %.0f", used[0] / 1e6, used[2] / 1e6,
+                used[3] / 1e6, used[1] / 1e6);
+    }
+
+    private static void replay(LocalArchiveStore store, MongoDatabase database) {
+        ReplaySummary summary = new Replayer(new ArchiveCatalog(store, ""), new MongoReplayTarget(database),
+                Clock.systemUTC(), null).replay(new ReplayOptions(List.of(COLLECTION), ReplayWindow.ALL, Map.of(),
+                DdlPolicy.STOP, ReplayOptions.DEFAULT_BATCH_SIZE));
+        if (!summary.succeeded()) {
+            throw new IllegalStateException("replay failed: " + summary.failures());
         }
     }
 
-    private static void writeAll(MongoCollection<BsonDocument> target, List<List<WriteModel<BsonDocument>>> batches) {
-        for (List<WriteModel<BsonDocument>> batch : batches) {
+    private static MongoCollection<RawBsonDocument> target(MongoDatabase database) {
+        return database.getCollection(COLLECTION, RawBsonDocument.class);
+    }
+
+    /**
+     * Runs {@code work} on a new server with an empty database (and oplog), after a full collection, so that no
+     * contender inherits another's heap or server state; then hands the database to {@code after}. Returns the
+     * process CPU and wall-clock nanoseconds of {@code work}, then the CPU nanoseconds of this thread and of the
+     * server's threads.
+     */
+    private static long[] onFreshServer(java.util.function.Consumer<MongoDatabase> work,
+                                        java.util.function.Consumer<MongoDatabase> after) {
+        try (EmbeddedMongo server = new EmbeddedMongo(); MongoClient client = MongoClients.create(server.uri())) {
+            MongoDatabase database = client.getDatabase("bench");
+            database.runCommand(new BsonDocument("ping", new BsonInt32(1)));
+            System.gc();
+            long serverCpu = serverThreadsCpuNanos();
+            long thread = CpuSlices.threadCpuNanos();
+            long cpu = CpuSlices.processCpuNanos();
+            long wall = System.nanoTime();
+            work.accept(database);
+            long[] used = {CpuSlices.processCpuNanos() - cpu, System.nanoTime() - wall,
+                CpuSlices.threadCpuNanos() - thread, serverThreadsCpuNanos() - serverCpu};
+            after.accept(database);
+            return used;
+        }
+    }
+
+    private static long serverThreadsCpuNanos() {
+        long sum = 0;
+        for (java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith("mongo-server")) {
+                sum += Math.max(0, THREADS.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    /** Every contender leaves the same documents behind. */
+    private static void checkSameResult(List<java.util.function.Consumer<MongoDatabase>> contenders) {
+        List<List<RawBsonDocument>> left = new ArrayList<>();
+        for (java.util.function.Consumer<MongoDatabase> contender : contenders) {
+            onFreshServer(contender, database -> left.add(target(database).find()
+                    .sort(new BsonDocument("_id", new BsonInt32(1))).into(new ArrayList<>())));
+        }
+        for (List<RawBsonDocument> documents : left) {
+            if (documents.isEmpty() || !documents.equals(left.get(0))) {
+                throw new IllegalStateException("replay and the bare bulk writes left different collections ("
+                        + left.get(0).size() + " and " + documents.size() + " documents)");
+            }
+        }
+    }
+
+    private static void writeAll(MongoCollection<RawBsonDocument> target,
+                                 List<List<WriteModel<RawBsonDocument>>> batches) {
+        for (List<WriteModel<RawBsonDocument>> batch : batches) {
             target.bulkWrite(batch, ORDERED);
         }
     }
 
-    private static List<List<WriteModel<BsonDocument>>> bareWrites(List<RawBsonDocument> events) {
-        List<List<WriteModel<BsonDocument>>> batches = new ArrayList<>();
-        List<WriteModel<BsonDocument>> batch = new ArrayList<>();
+    /** The writes the replay engine plans for the events ({@link WritePlanner}), made ahead, in batches. */
+    private static List<List<WriteModel<RawBsonDocument>>> sameWrites(List<RawBsonDocument> events) {
+        List<WriteModel<RawBsonDocument>> writes = new ArrayList<>();
+        for (RawBsonDocument event : events) {
+            if (WritePlanner.plan(ChangeEvent.of(event)) instanceof WritePlan.Writes planned) {
+                writes.addAll(planned.models());
+            }
+        }
+        return batches(writes);
+    }
+
+    /** Each event's post-image as a replace with upsert by {@code _id}, or its delete, made ahead, in batches. */
+    private static List<List<WriteModel<RawBsonDocument>>> replaces(List<RawBsonDocument> events) {
+        List<WriteModel<RawBsonDocument>> writes = new ArrayList<>();
         for (RawBsonDocument event : events) {
             BsonDocument key = event.getDocument("documentKey");
             if (event.getString("operationType").getValue().equals("delete")) {
-                batch.add(new DeleteOneModel<>(key));
+                writes.add(new DeleteOneModel<>(key));
             } else {
-                batch.add(new ReplaceOneModel<>(Filters.eq("_id", key.get("_id")), event.getDocument("fullDocument"),
-                        UPSERT));
-            }
-            if (batch.size() == InterimReplayPath.BATCH_SIZE) {
-                batches.add(batch);
-                batch = new ArrayList<>();
+                writes.add(new ReplaceOneModel<>(Filters.eq("_id", key.get("_id")),
+                        (RawBsonDocument) event.getDocument("fullDocument"), UPSERT));
             }
         }
-        if (!batch.isEmpty()) {
-            batches.add(batch);
+        return batches(writes);
+    }
+
+    private static List<List<WriteModel<RawBsonDocument>>> batches(List<WriteModel<RawBsonDocument>> writes) {
+        List<List<WriteModel<RawBsonDocument>>> batches = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i += ReplayOptions.DEFAULT_BATCH_SIZE) {
+            batches.add(writes.subList(i, Math.min(writes.size(), i + ReplayOptions.DEFAULT_BATCH_SIZE)));
         }
         return batches;
     }
@@ -163,7 +251,7 @@ final class ReplayRatio {
     /** Writes the events to hour files with the archiver's writer, as capture and flush would. */
     private static void archive(List<RawBsonDocument> events, LocalArchiveStore store, ArchiveLayout layout) {
         CollectionBuffer buffer = new CollectionBuffer(new MemoryBudget(Long.MAX_VALUE), 1000, Long.MAX_VALUE);
-        ExactlyOnceWriter writer = new ExactlyOnceWriter(COLLECTION, store, new InMemoryCheckpointStore(), layout,
+        ExactlyOnceWriter writer = new ExactlyOnceWriter(COLLECTION, store, new LatestCheckpointOnly(), layout,
                 new SegmentEncoder(JsonMode.CANONICAL, Compression.NONE), Clock.systemUTC(),
                 new RetryPolicy(1, Duration.ZERO, Duration.ZERO),
                 new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()).collection(COLLECTION));

@@ -76,15 +76,21 @@ class StringEscaperTest {
                         System.arraycopy(name, 0, src, 3, name.length);
                         java.util.Arrays.fill(src, 3 + name.length + 1, src.length, (byte) '"');
                         int limit = src.length;
-                        Utf8Sink fused = new Utf8Sink(1);
-                        fused.writeByte('x');
-                        int end = StringEscaper.writeQuotedName(src, 3, limit, fused);
-                        Utf8Sink general = new Utf8Sink(1);
-                        general.writeByte('x');
-                        StringEscaper.writeQuoted(src, 3, name.length, general);
-                        assertThat(end).as("end of a %d-byte name", name.length).isEqualTo(3 + name.length);
-                        assertThat(fused.toByteArray()).as("name %s", new String(name, StandardCharsets.UTF_8))
-                                .isEqualTo(general.toByteArray());
+                        for (boolean first : new boolean[] {true, false}) {
+                            Utf8Sink fused = new Utf8Sink(1);
+                            fused.writeByte('x');
+                            int end = StringEscaper.writeFieldName(src, 3, limit, first, fused);
+                            Utf8Sink general = new Utf8Sink(1);
+                            general.writeByte('x');
+                            if (!first) {
+                                general.writePair(',', ' ');
+                            }
+                            StringEscaper.writeQuoted(src, 3, name.length, general);
+                            general.writePair(':', ' ');
+                            assertThat(end).as("end of a %d-byte name", name.length).isEqualTo(3 + name.length);
+                            assertThat(fused.toByteArray()).as("name %s", new String(name, StandardCharsets.UTF_8))
+                                    .isEqualTo(general.toByteArray());
+                        }
                     }
                 }
             }
@@ -95,7 +101,7 @@ class StringEscaperTest {
     void rejectsAFieldNameWithoutItsZeroByte() {
         byte[] src = "abcdefghijklmnopq".getBytes(StandardCharsets.US_ASCII);
         Utf8Sink sink = new Utf8Sink();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StringEscaper.writeQuotedName(src, 0, src.length, sink))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StringEscaper.writeFieldName(src, 0, src.length, true, sink))
                 .isInstanceOf(org.bson.BsonSerializationException.class).hasMessageContaining("not null-terminated");
     }
 

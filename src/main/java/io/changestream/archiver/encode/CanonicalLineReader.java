@@ -1,0 +1,580 @@
+package io.changestream.archiver.encode;
+
+import java.util.Arrays;
+
+import org.bson.RawBsonDocument;
+
+/**
+ * The fast path of {@link ExtendedJsonDecoder}: reads a line of canonical Extended JSON of the kinds that change
+ * events are made of straight from its UTF-8 bytes into BSON bytes, with no {@code String}, token or reader object
+ * in between.
+ *
+ * <h2>Contract</h2>
+ * For every line it accepts, the result is byte for byte what the driver's {@code JsonReader} piped into
+ * {@code RawBsonDocumentCodec} gives. It accepts only what it can read exactly that way, and declines (returns
+ * {@code null}) everything else, so the caller falls back to the driver; it never fails. Accepted: documents,
+ * arrays, strings, {@code true}/{@code false}/{@code null}, and the wrappers {@code $oid}, {@code $numberInt},
+ * {@code $numberLong}, {@code $numberDouble}, {@code $date} with {@code $numberLong}, {@code $timestamp} (with
+ * {@code t} before {@code i}, both below 2^31). Declined: any other value (bare numbers of relaxed mode, other
+ * {@code $} wrappers such as binary, regular expressions or Decimal128), any document whose first key starts with
+ * {@code $} but is not one of those wrappers written exactly, ill-formed UTF-8, raw control characters, escapes
+ * other than JSON's own, lone surrogate escapes, a {@code \u0000} in a key, nesting deeper than
+ * {@value #MAX_DEPTH}, and any whitespace but spaces (plus a final {@code \r\n}).
+ *
+ * <p>Strings are copied a word at a time while the bytes are plain ASCII, as {@link StringEscaper} writes them.
+ * Not thread-safe; {@link ExtendedJsonDecoder} makes one per line.
+ */
+final class CanonicalLineReader {
+    static final int MAX_DEPTH = 200;
+
+    private static final byte STRING = 0x02;
+    private static final byte DOCUMENT = 0x03;
+    private static final byte ARRAY = 0x04;
+    private static final byte OBJECT_ID = 0x07;
+    private static final byte BOOLEAN = 0x08;
+    private static final byte DATE = 0x09;
+    private static final byte NULL = 0x0A;
+    private static final byte INT32 = 0x10;
+    private static final byte TIMESTAMP = 0x11;
+    private static final byte INT64 = 0x12;
+    private static final byte DOUBLE = 0x01;
+
+    private static final byte[] OID = ascii("$oid");
+    private static final byte[] NUMBER_INT = ascii("$numberInt");
+    private static final byte[] NUMBER_LONG = ascii("$numberLong");
+    private static final byte[] NUMBER_DOUBLE = ascii("$numberDouble");
+    private static final byte[] DATE_KEY = ascii("$date");
+    private static final byte[] TIMESTAMP_KEY = ascii("$timestamp");
+    private static final byte[] TRUE = ascii("true");
+    private static final byte[] FALSE = ascii("false");
+    private static final byte[] NULL_LITERAL = ascii("null");
+
+    /** Thrown to give up on the line; preallocated and without a stack trace, as declining is control flow. */
+    private static final class Decline extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Decline() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final Decline DECLINE = new Decline();
+
+    private final byte[] in;
+    private final int end;
+    private int p;
+    private byte[] out;
+    private int size;
+    private int depth;
+
+    private CanonicalLineReader(byte[] in, int offset, int end) {
+        this.in = in;
+        this.p = offset;
+        this.end = end;
+        this.out = new byte[Math.max(64, end - offset)];
+    }
+
+    /** The document on the line, or {@code null} when this reader declines the line. */
+    static RawBsonDocument read(byte[] line, int offset, int length) {
+        CanonicalLineReader reader = new CanonicalLineReader(line, offset, offset + length);
+        try {
+            return reader.line();
+        } catch (Decline declined) {
+            return null;
+        }
+    }
+
+    private RawBsonDocument line() {
+        skipSpaces();
+        expect('{');
+        document();
+        skipSpaces();
+        if (p < end && in[p] == '\r') {
+            p++;
+        }
+        if (p < end && in[p] == '\n') {
+            p++;
+        }
+        if (p != end) {
+            throw DECLINE;
+        }
+        byte[] bytes = out.length - size > size / 8 ? Arrays.copyOf(out, size) : out;
+        return new RawBsonDocument(bytes, 0, size);
+    }
+
+    /** After a document's {@code '{'}: its elements and the closing brace, written as a BSON document. */
+    private void document() {
+        if (++depth > MAX_DEPTH) {
+            throw DECLINE;
+        }
+        ensure(8);
+        int start = size;
+        size += 4;
+        skipSpaces();
+        if (peek() == '}') {
+            p++;
+        } else {
+            if (peek() == '"' && p + 1 < end && in[p + 1] == '$') {
+                throw DECLINE; // a wrapper where a document was expected, or an unknown one
+            }
+            while (true) {
+                expect('"');
+                ensure(8);
+                int type = size++;
+                string(true);
+                skipSpaces();
+                expect(':');
+                skipSpaces();
+                out[type] = value();
+                skipSpaces();
+                byte next = take();
+                if (next == '}') {
+                    break;
+                }
+                if (next != ',') {
+                    throw DECLINE;
+                }
+                skipSpaces();
+            }
+        }
+        finish(start);
+    }
+
+    /** After an array's {@code '['}: its values and the closing bracket, written as a BSON array. */
+    private void array() {
+        if (++depth > MAX_DEPTH) {
+            throw DECLINE;
+        }
+        ensure(8);
+        int start = size;
+        size += 4;
+        skipSpaces();
+        if (peek() == ']') {
+            p++;
+        } else {
+            for (int index = 0; ; index++) {
+                ensure(16);
+                int type = size++;
+                writeIndex(index);
+                out[type] = value();
+                skipSpaces();
+                byte next = take();
+                if (next == ']') {
+                    break;
+                }
+                if (next != ',') {
+                    throw DECLINE;
+                }
+                skipSpaces();
+            }
+        }
+        finish(start);
+    }
+
+    private void finish(int start) {
+        ensure(1);
+        out[size++] = 0;
+        putInt32(start, size - start);
+        depth--;
+    }
+
+    /** Reads one value at {@code p}, writes its BSON bytes and returns its BSON type. */
+    private byte value() {
+        ensure(16);
+        switch (peek()) {
+            case '"' -> {
+                p++;
+                int length = size;
+                size += 4;
+                string(false);
+                putInt32(length, size - length - 4);
+                return STRING;
+            }
+            case '{' -> {
+                int afterBrace = ++p;
+                skipSpaces();
+                if (peek() == '"' && p + 1 < end && in[p + 1] == '$') {
+                    return wrapper();
+                }
+                p = afterBrace;
+                document();
+                return DOCUMENT;
+            }
+            case '[' -> {
+                p++;
+                array();
+                return ARRAY;
+            }
+            case 't' -> {
+                literal(TRUE);
+                out[size++] = 1;
+                return BOOLEAN;
+            }
+            case 'f' -> {
+                literal(FALSE);
+                out[size++] = 0;
+                return BOOLEAN;
+            }
+            case 'n' -> {
+                literal(NULL_LITERAL);
+                return NULL;
+            }
+            default -> throw DECLINE;
+        }
+    }
+
+    /** At the {@code "$...} key of a type wrapper: reads the wrapper through its closing brace. */
+    private byte wrapper() {
+        p++;
+        int keyStart = p;
+        while (p < end && in[p] != '"') {
+            p++;
+        }
+        int keyEnd = p;
+        p++;
+        skipSpaces();
+        expect(':');
+        skipSpaces();
+        byte type;
+        if (is(keyStart, keyEnd, OID)) {
+            writeObjectId();
+            type = OBJECT_ID;
+        } else if (is(keyStart, keyEnd, NUMBER_INT)) {
+            long v = quotedInteger();
+            if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                throw DECLINE;
+            }
+            putInt32(size, (int) v);
+            size += 4;
+            type = INT32;
+        } else if (is(keyStart, keyEnd, NUMBER_LONG)) {
+            putInt64(quotedInteger());
+            type = INT64;
+        } else if (is(keyStart, keyEnd, NUMBER_DOUBLE)) {
+            putInt64(Double.doubleToRawLongBits(quotedDouble()));
+            type = DOUBLE;
+        } else if (is(keyStart, keyEnd, DATE_KEY)) {
+            expect('{');
+            skipSpaces();
+            expectKey(NUMBER_LONG);
+            putInt64(quotedInteger());
+            skipSpaces();
+            expect('}');
+            type = DATE;
+        } else if (is(keyStart, keyEnd, TIMESTAMP_KEY)) {
+            expect('{');
+            skipSpaces();
+            expectKey(new byte[] {'t'});
+            long seconds = bareInt();
+            skipSpaces();
+            expect(',');
+            skipSpaces();
+            expectKey(new byte[] {'i'});
+            long increment = bareInt();
+            skipSpaces();
+            expect('}');
+            putInt64(seconds << 32 | increment);
+            type = TIMESTAMP;
+        } else {
+            throw DECLINE;
+        }
+        skipSpaces();
+        expect('}');
+        return type;
+    }
+
+    /** Expects {@code "key"} and its colon, with the spaces after. */
+    private void expectKey(byte[] key) {
+        expect('"');
+        if (end - p < key.length + 1 || !Arrays.equals(in, p, p + key.length, key, 0, key.length)
+                || in[p + key.length] != '"') {
+            throw DECLINE;
+        }
+        p += key.length + 1;
+        skipSpaces();
+        expect(':');
+        skipSpaces();
+    }
+
+    /** A quoted decimal integer: optional minus and 1 to 19 digits, within a long. */
+    private long quotedInteger() {
+        expect('"');
+        long v = digits(true);
+        expect('"');
+        return v;
+    }
+
+    /** An unquoted integer from 0 to 2^31 - 1, as {@code $timestamp} holds, without leading zeros. */
+    private long bareInt() {
+        if (peek() == '0' && p + 1 < end && in[p + 1] >= '0' && in[p + 1] <= '9') {
+            throw DECLINE;
+        }
+        long v = digits(false);
+        if (v > Integer.MAX_VALUE) {
+            throw DECLINE;
+        }
+        return v;
+    }
+
+    private long digits(boolean signed) {
+        boolean negative = signed && peek() == '-';
+        if (negative) {
+            p++;
+        }
+        int start = p;
+        long v = 0;
+        while (p < end && in[p] >= '0' && in[p] <= '9') {
+            if (p - start == 18) {
+                throw DECLINE; // 19 digits or more may overflow: the driver's parse decides
+            }
+            v = v * 10 + (in[p++] - '0');
+        }
+        if (p == start) {
+            throw DECLINE;
+        }
+        return negative ? -v : v;
+    }
+
+    /** A quoted double as the encoder writes it: digits, sign, point and exponent, or NaN and the infinities. */
+    private double quotedDouble() {
+        expect('"');
+        int start = p;
+        while (p < end && in[p] != '"') {
+            byte c = in[p];
+            if (!(c >= '0' && c <= '9' || c == '-' || c == '.' || c == 'E' || c == 'N' || c == 'a'
+                    || c == 'I' || c == 'n' || c == 'f' || c == 'i' || c == 't' || c == 'y')) {
+                throw DECLINE;
+            }
+            p++;
+        }
+        String text = new String(in, start, p - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+        expect('"');
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw DECLINE;
+        }
+    }
+
+    private void writeObjectId() {
+        expect('"');
+        if (end - p < 25 || in[p + 24] != '"') {
+            throw DECLINE;
+        }
+        for (int i = 0; i < 12; i++) {
+            out[size++] = (byte) (hex(in[p + 2 * i]) << 4 | hex(in[p + 2 * i + 1]));
+        }
+        p += 25;
+    }
+
+    private static int hex(byte c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        throw DECLINE;
+    }
+
+    /**
+     * After a string's opening quote: its content as UTF-8 through the closing quote, then a zero byte. Plain ASCII
+     * runs are copied a word at a time; escapes are decoded; other UTF-8 is checked and copied.
+     */
+    private void string(boolean key) {
+        while (true) {
+            ensure(16);
+            if (end - p >= 8) {
+                long eight = BsonBytes.int64(in, p);
+                if (StringEscaper.allPlain(eight)) {
+                    BsonBytes.putInt64(out, size, eight);
+                    p += 8;
+                    size += 8;
+                    continue;
+                }
+            }
+            int b = take() & 0xff;
+            if (b == '"') {
+                out[size++] = 0;
+                return;
+            }
+            if (b == '\\') {
+                escape(key);
+            } else if (b < 0x20) {
+                throw DECLINE;
+            } else if (b < 0x80) {
+                out[size++] = (byte) b;
+            } else {
+                utf8(b);
+            }
+        }
+    }
+
+    private void escape(boolean key) {
+        byte c = take();
+        switch (c) {
+            case '"', '\\', '/' -> out[size++] = c;
+            case 'b' -> out[size++] = '\b';
+            case 'f' -> out[size++] = '\f';
+            case 'n' -> out[size++] = '\n';
+            case 'r' -> out[size++] = '\r';
+            case 't' -> out[size++] = '\t';
+            case 'u' -> {
+                int unit = hex4();
+                int codePoint = unit;
+                if (Character.isHighSurrogate((char) unit)) {
+                    if (end - p < 6 || in[p] != '\\' || in[p + 1] != 'u') {
+                        throw DECLINE;
+                    }
+                    p += 2;
+                    int low = hex4();
+                    if (!Character.isLowSurrogate((char) low)) {
+                        throw DECLINE;
+                    }
+                    codePoint = Character.toCodePoint((char) unit, (char) low);
+                } else if (Character.isLowSurrogate((char) unit) || (key && unit == 0)) {
+                    throw DECLINE;
+                }
+                writeCodePoint(codePoint);
+            }
+            default -> throw DECLINE;
+        }
+    }
+
+    private int hex4() {
+        if (end - p < 4) {
+            throw DECLINE;
+        }
+        int v = hex(in[p]) << 12 | hex(in[p + 1]) << 8 | hex(in[p + 2]) << 4 | hex(in[p + 3]);
+        p += 4;
+        return v;
+    }
+
+    private void writeCodePoint(int cp) {
+        if (cp < 0x80) {
+            out[size++] = (byte) cp;
+        } else if (cp < 0x800) {
+            out[size++] = (byte) (0xC0 | cp >>> 6);
+            out[size++] = (byte) (0x80 | cp & 0x3F);
+        } else if (cp < 0x10000) {
+            out[size++] = (byte) (0xE0 | cp >>> 12);
+            out[size++] = (byte) (0x80 | cp >>> 6 & 0x3F);
+            out[size++] = (byte) (0x80 | cp & 0x3F);
+        } else {
+            out[size++] = (byte) (0xF0 | cp >>> 18);
+            out[size++] = (byte) (0x80 | cp >>> 12 & 0x3F);
+            out[size++] = (byte) (0x80 | cp >>> 6 & 0x3F);
+            out[size++] = (byte) (0x80 | cp & 0x3F);
+        }
+    }
+
+    /** Copies one well-formed multi-byte UTF-8 sequence whose first byte, {@code b0}, was just read. */
+    private void utf8(int b0) {
+        int n;
+        int lo = 0x80;
+        int hi = 0xBF;
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            n = 2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            n = 3;
+            lo = b0 == 0xE0 ? 0xA0 : 0x80;
+            hi = b0 == 0xED ? 0x9F : 0xBF;
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            n = 4;
+            lo = b0 == 0xF0 ? 0x90 : 0x80;
+            hi = b0 == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            throw DECLINE;
+        }
+        if (end - p < n - 1) {
+            throw DECLINE;
+        }
+        int b1 = in[p] & 0xff;
+        if (b1 < lo || b1 > hi) {
+            throw DECLINE;
+        }
+        for (int i = 1; i < n - 1; i++) {
+            if ((in[p + i] & 0xC0) != 0x80) {
+                throw DECLINE;
+            }
+        }
+        out[size++] = (byte) b0;
+        for (int i = 0; i < n - 1; i++) {
+            out[size++] = in[p++];
+        }
+    }
+
+    private void writeIndex(int index) {
+        ensure(12);
+        if (index < 10) {
+            out[size++] = (byte) ('0' + index);
+        } else {
+            int digits = Utf8Sink.digitCount(index);
+            for (int i = digits - 1, v = index; i >= 0; i--, v /= 10) {
+                out[size + i] = (byte) ('0' + v % 10);
+            }
+            size += digits;
+        }
+        out[size++] = 0;
+    }
+
+    private void literal(byte[] word) {
+        if (end - p < word.length || !Arrays.equals(in, p, p + word.length, word, 0, word.length)) {
+            throw DECLINE;
+        }
+        p += word.length;
+    }
+
+    private boolean is(int from, int to, byte[] key) {
+        return Arrays.equals(in, from, to, key, 0, key.length);
+    }
+
+    private void skipSpaces() {
+        while (p < end && in[p] == ' ') {
+            p++;
+        }
+    }
+
+    private int peek() {
+        return p < end ? in[p] : -1;
+    }
+
+    private byte take() {
+        if (p >= end) {
+            throw DECLINE;
+        }
+        return in[p++];
+    }
+
+    private void expect(char c) {
+        if (p >= end || in[p] != c) {
+            throw DECLINE;
+        }
+        p++;
+    }
+
+    private void ensure(int extra) {
+        if (out.length - size < extra) {
+            out = Arrays.copyOf(out, Math.max(out.length * 2, size + extra));
+        }
+    }
+
+    private void putInt32(int at, int v) {
+        out[at] = (byte) v;
+        out[at + 1] = (byte) (v >>> 8);
+        out[at + 2] = (byte) (v >>> 16);
+        out[at + 3] = (byte) (v >>> 24);
+    }
+
+    private void putInt64(long v) {
+        BsonBytes.putInt64(out, size, v);
+        size += 8;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,160 @@
+package io.changestream.archiver.encode;
+
+import static io.changestream.archiver.encode.DriverJson.encoderLine;
+import static io.changestream.archiver.encode.DriverJson.raw;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.changestream.archiver.bench.ChangeEventSamples;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.bson.RawBsonDocument;
+import org.bson.codecs.RawBsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonReader;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fast reader is held to the driver: whatever it accepts must come out byte for byte as the driver's
+ * {@code JsonReader} piped into {@code RawBsonDocumentCodec} reads it, and what the driver rejects it must decline.
+ */
+class CanonicalLineReaderTest {
+    private static final long SEED = ExtendedJsonEncoderRandomizedTest.SEED;
+
+    /** The driver's reading of a line, or null when the driver rejects it. */
+    private static byte[] driver(byte[] line) {
+        try {
+            JsonReader reader = new JsonReader(new String(line, StandardCharsets.UTF_8));
+            RawBsonDocument document = new RawBsonDocumentCodec().decode(reader, DecoderContext.builder().build());
+            if (reader.readBsonType() != org.bson.BsonType.END_OF_DOCUMENT) {
+                return null;
+            }
+            return ExtendedJsonEncoderTest.bytes(document);
+        } catch (RuntimeException rejected) {
+            return null;
+        }
+    }
+
+    private static byte[] fast(byte[] line) {
+        RawBsonDocument document = CanonicalLineReader.read(line, 0, line.length);
+        return document == null ? null : ExtendedJsonEncoderTest.bytes(document);
+    }
+
+    /** Accepted lines read exactly as the driver reads them; returns whether the fast reader accepted the line. */
+    private static boolean assertAgreesWithTheDriver(byte[] line, String context) {
+        byte[] fast = fast(line);
+        if (fast != null) {
+            assertThat(fast).as("%s: %s", context, new String(line, StandardCharsets.UTF_8)).isEqualTo(driver(line));
+        }
+        return fast != null;
+    }
+
+    @Test
+    void readsEveryChangeEventOfTheBenchmarksExactlyAsTheDriverDoes() {
+        for (int lineItems : new int[] {0, 100}) {
+            for (RawBsonDocument event : new ChangeEventSamples(7).stream(300, lineItems)) {
+                byte[] line = encoderLine(event, JsonMode.EXTENDED);
+                assertThat(assertAgreesWithTheDriver(line, "change event")).as("accepted").isTrue();
+                assertThat(fast(line)).isEqualTo(ExtendedJsonEncoderTest.bytes(event));
+            }
+        }
+    }
+
+    @Test
+    void readsRandomCanonicalDocumentsExactlyAsTheDriverDoesOrDeclines() {
+        RandomBsonGenerator generator = new RandomBsonGenerator(SEED, false);
+        int accepted = 0;
+        for (int i = 0; i < 3000; i++) {
+            RawBsonDocument document = raw(generator.document());
+            for (JsonMode mode : new JsonMode[] {JsonMode.EXTENDED, JsonMode.RELAXED}) {
+                if (assertAgreesWithTheDriver(encoderLine(document, mode), "seed " + SEED + " #" + i + " " + mode)) {
+                    accepted++;
+                }
+            }
+        }
+        assertThat(accepted).as("lines the fast reader took").isPositive();
+    }
+
+    @Test
+    void readsOrDeclinesDamagedLinesButNeverDiffersFromTheDriver() {
+        Random random = new Random(SEED);
+        RandomBsonGenerator generator = new RandomBsonGenerator(SEED + 1, true);
+        byte[] junk = " \t\r\n\"\\{}[]:,$0123456789-.eEtfnu\u00e9\ud83d\ude00aAzZ\u0000\u0001"
+                .getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 4000; i++) {
+            byte[] line = encoderLine(raw(generator.document()), JsonMode.EXTENDED);
+            byte[] damaged = Arrays.copyOf(line, line.length);
+            for (int edits = 1 + random.nextInt(3); edits > 0; edits--) {
+                int at = random.nextInt(damaged.length);
+                byte b = random.nextInt(4) == 0 ? (byte) random.nextInt(256) : junk[random.nextInt(junk.length)];
+                damaged = switch (random.nextInt(3)) {
+                    case 0 -> replace(damaged, at, b);
+                    case 1 -> insert(damaged, at, b);
+                    default -> delete(damaged, at);
+                };
+            }
+            assertAgreesWithTheDriver(damaged, "damaged line #" + i);
+            if (driver(damaged) == null) {
+                assertThat(fast(damaged)).as("a line the driver rejects: %s",
+                        new String(damaged, StandardCharsets.UTF_8)).isNull();
+            }
+        }
+    }
+
+    @Test
+    void declinesWhatItDoesNotReadItselfAndTheDecoderStillReadsIt() {
+        String[] lines = {
+            "{\"a\": 1}",
+            "{\"a\": 1.5}",
+            "{\"d\": {\"$date\": \"2024-01-02T03:04:05Z\"}}",
+            "{\"b\": {\"$binary\": {\"base64\": \"AQI=\", \"subType\": \"00\"}}}",
+            "{\"r\": {\"$regularExpression\": {\"pattern\": \"a\", \"options\": \"i\"}}}",
+            "{\"t\": {\"$timestamp\": {\"i\": 1, \"t\": 2}}}",
+            "{\"s\": \"lone \\ud800 surrogate\"}",
+            "{\"s\":\t\"tab before the value\"}",
+            "{\"$oid\": \"0123456789abcdef01234567\"}",
+            "{\"x\": {\"$numberLong\": \"12345678901234567890\"}}",
+        };
+        ExtendedJsonDecoder decoder = new ExtendedJsonDecoder();
+        for (String text : lines) {
+            byte[] line = text.getBytes(StandardCharsets.UTF_8);
+            assertThat(fast(line)).as(text).isNull();
+            if (driver(line) != null) {
+                assertThat(ExtendedJsonEncoderTest.bytes(decoder.decodeLine(line, 0, line.length))).as(text)
+                        .isEqualTo(driver(line));
+            }
+        }
+    }
+
+    @Test
+    void readsEscapesSurrogatePairsAndEmptyContainers() {
+        String text = "{\"k\\\"ey\\u00e9\": \"\\b\\f\\n\\r\\t\\/\\\\ \\ud83d\\ude00 \u4e2d\", \"e\": {}, \"a\": [], "
+                + "\"n\": [null, true, false, {\"x\": []}], \"t\": {\"$timestamp\": {\"t\": 0, \"i\": 2147483647}}, "
+                + "\"d\": {\"$numberDouble\": \"-0.0\"}, \"i\": {\"$numberInt\": \"-2147483648\"}}\r\n";
+        byte[] line = text.getBytes(StandardCharsets.UTF_8);
+        assertThat(assertAgreesWithTheDriver(line, "escapes")).isTrue();
+    }
+
+    private static byte[] replace(byte[] b, int at, byte value) {
+        byte[] copy = b.clone();
+        copy[at] = value;
+        return copy;
+    }
+
+    private static byte[] insert(byte[] b, int at, byte value) {
+        byte[] copy = new byte[b.length + 1];
+        System.arraycopy(b, 0, copy, 0, at);
+        copy[at] = value;
+        System.arraycopy(b, at, copy, at + 1, b.length - at);
+        return copy;
+    }
+
+    private static byte[] delete(byte[] b, int at) {
+        byte[] copy = new byte[b.length - 1];
+        System.arraycopy(b, 0, copy, 0, at);
+        System.arraycopy(b, at + 1, copy, at, b.length - at - 1);
+        return copy;
+    }
+}
