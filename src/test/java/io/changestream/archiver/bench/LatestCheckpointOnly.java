@@ -4,13 +4,14 @@ import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.checkpoint.Lease;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A tracker for benchmarks: keeps each collection's latest checkpoint, latest flush record and where each file's
+ * A tracker for benchmarks: accepts every lease, keeps each collection's latest checkpoint, latest flush record and where each file's
  * logged ranges end, and forgets the rest of the flush log and gaps, so that a long run neither grows nor pays for
  * bookkeeping that production does over the network. Tests use {@code testing.InMemoryCheckpointStore}, which keeps
  * everything.
@@ -26,14 +27,18 @@ final class LatestCheckpointOnly implements CheckpointStore {
     }
 
     @Override
-    public void commit(FlushRecord range, Checkpoint checkpoint) {
-        lastFlush.put(range.collection(), range);
-        loggedEnds.merge(range.collection() + "/" + range.file(), range.end(), Math::max);
-        advance(checkpoint);
+    public void claim(Lease lease) {
     }
 
     @Override
-    public void advance(Checkpoint checkpoint) {
+    public void commit(FlushRecord range, Checkpoint checkpoint, Lease lease) {
+        lastFlush.put(range.collection(), range);
+        loggedEnds.merge(range.collection() + "/" + range.file(), range.end(), Math::max);
+        advance(checkpoint, lease);
+    }
+
+    @Override
+    public void advance(Checkpoint checkpoint, Lease lease) {
         checkpoints.put(checkpoint.collection(), checkpoint);
     }
 

@@ -13,6 +13,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.ExactlyOnceWriter;
 import io.changestream.archiver.pipeline.RetryPolicy;
 import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.testing.Leases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -130,6 +131,7 @@ final class PipelineThroughput {
             budget = new MemoryBudget(BUFFER_MAX_BYTES);
             buffer = new CollectionBuffer(budget, FLUSH_MAX_EVENTS, FLUSH_MAX_BYTES);
             writer = new ExactlyOnceWriter(COLLECTION, new LocalArchiveStore(folder), new LatestCheckpointOnly(),
+                    Leases.hold(COLLECTION, 1),
                     new ArchiveLayout("", Compression.NONE), new SegmentEncoder(JsonMode.CANONICAL, Compression.NONE),
                     Clock.systemUTC(), new RetryPolicy(1, Duration.ZERO, Duration.ZERO), metrics);
             writer.recover();

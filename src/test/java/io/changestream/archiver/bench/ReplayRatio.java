@@ -32,6 +32,7 @@ import io.changestream.archiver.replay.Replayer;
 import io.changestream.archiver.replay.WritePlan;
 import io.changestream.archiver.replay.WritePlanner;
 import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.testing.Leases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -251,7 +252,8 @@ final class ReplayRatio {
     /** Writes the events to hour files with the archiver's writer, as capture and flush would. */
     private static void archive(List<RawBsonDocument> events, LocalArchiveStore store, ArchiveLayout layout) {
         CollectionBuffer buffer = new CollectionBuffer(new MemoryBudget(Long.MAX_VALUE), 1000, Long.MAX_VALUE);
-        ExactlyOnceWriter writer = new ExactlyOnceWriter(COLLECTION, store, new LatestCheckpointOnly(), layout,
+        ExactlyOnceWriter writer = new ExactlyOnceWriter(COLLECTION, store, new LatestCheckpointOnly(),
+                Leases.hold(COLLECTION, 1), layout,
                 new SegmentEncoder(JsonMode.CANONICAL, Compression.NONE), Clock.systemUTC(),
                 new RetryPolicy(1, Duration.ZERO, Duration.ZERO),
                 new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()).collection(COLLECTION));
