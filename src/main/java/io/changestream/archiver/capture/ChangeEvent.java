@@ -105,13 +105,18 @@ public final class ChangeEvent {
             p++;
             int value = p;
             p = skipValue(type, b, p, end);
-            if (idType < 0 && named(b, nameStart, nameLength, ID)) {
-                idType = type;
-                idAt = value;
-            } else if (timeType < 0 && named(b, nameStart, nameLength, CLUSTER_TIME)) {
-                timeType = type;
-                timeAt = value;
-            } else if (opType < 0 && named(b, nameStart, nameLength, OPERATION_TYPE)) {
+            // The three names differ in length, so the length picks the one name to compare with.
+            if (nameLength == ID.length) {
+                if (idType < 0 && named(b, nameStart, ID)) {
+                    idType = type;
+                    idAt = value;
+                }
+            } else if (nameLength == CLUSTER_TIME.length) {
+                if (timeType < 0 && named(b, nameStart, CLUSTER_TIME)) {
+                    timeType = type;
+                    timeAt = value;
+                }
+            } else if (nameLength == OPERATION_TYPE.length && opType < 0 && named(b, nameStart, OPERATION_TYPE)) {
                 opType = type;
                 opAt = value;
             }
@@ -129,15 +134,21 @@ public final class ChangeEvent {
         int start = p + 4;
         int textLength = size - 1;
         for (int i = 0; i < KNOWN_TYPE_BYTES.length; i++) {
-            if (Arrays.equals(b, start, start + textLength, KNOWN_TYPE_BYTES[i], 0, KNOWN_TYPE_BYTES[i].length)) {
+            if (KNOWN_TYPE_BYTES[i].length == textLength && named(b, start, KNOWN_TYPE_BYTES[i])) {
                 return KNOWN_TYPES[i];
             }
         }
         return new String(b, start, textLength, StandardCharsets.UTF_8);
     }
 
-    private static boolean named(byte[] b, int start, int length, byte[] name) {
-        return length == name.length && Arrays.equals(b, start, start + length, name, 0, length);
+    /** True when the {@code name.length} bytes at {@code b[start]} are {@code name}. */
+    private static boolean named(byte[] b, int start, byte[] name) {
+        for (int i = 0; i < name.length; i++) {
+            if (b[start + i] != name[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The position after the value of BSON type {@code type} starting at {@code p}; it must end by {@code end}. */

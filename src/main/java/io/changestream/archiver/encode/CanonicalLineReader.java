@@ -45,6 +45,8 @@ final class CanonicalLineReader {
     private static final byte[] NUMBER_DOUBLE = ascii("$numberDouble");
     private static final byte[] DATE_KEY = ascii("$date");
     private static final byte[] TIMESTAMP_KEY = ascii("$timestamp");
+    private static final byte[] T = ascii("t");
+    private static final byte[] I = ascii("i");
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
     private static final byte[] NULL_LITERAL = ascii("null");
@@ -59,6 +61,15 @@ final class CanonicalLineReader {
     }
 
     private static final Decline DECLINE = new Decline();
+    /** 10^0 to 10^22: the powers of ten that are exact doubles. */
+    private static final double[] POWERS_OF_TEN = new double[23];
+
+    static {
+        POWERS_OF_TEN[0] = 1;
+        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+        }
+    }
 
     private final byte[] in;
     private final int end;
@@ -236,10 +247,11 @@ final class CanonicalLineReader {
         expect(':');
         skipSpaces();
         byte type;
-        if (is(keyStart, keyEnd, OID)) {
+        byte[] key = wrapperKey(keyStart, keyEnd - keyStart);
+        if (key == OID) {
             writeObjectId();
             type = OBJECT_ID;
-        } else if (is(keyStart, keyEnd, NUMBER_INT)) {
+        } else if (key == NUMBER_INT) {
             long v = quotedInteger();
             if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
                 throw DECLINE;
@@ -247,13 +259,13 @@ final class CanonicalLineReader {
             putInt32(size, (int) v);
             size += 4;
             type = INT32;
-        } else if (is(keyStart, keyEnd, NUMBER_LONG)) {
+        } else if (key == NUMBER_LONG) {
             putInt64(quotedInteger());
             type = INT64;
-        } else if (is(keyStart, keyEnd, NUMBER_DOUBLE)) {
+        } else if (key == NUMBER_DOUBLE) {
             putInt64(Double.doubleToRawLongBits(quotedDouble()));
             type = DOUBLE;
-        } else if (is(keyStart, keyEnd, DATE_KEY)) {
+        } else if (key == DATE_KEY) {
             expect('{');
             skipSpaces();
             expectKey(NUMBER_LONG);
@@ -261,15 +273,15 @@ final class CanonicalLineReader {
             skipSpaces();
             expect('}');
             type = DATE;
-        } else if (is(keyStart, keyEnd, TIMESTAMP_KEY)) {
+        } else if (key == TIMESTAMP_KEY) {
             expect('{');
             skipSpaces();
-            expectKey(new byte[] {'t'});
+            expectKey(T);
             long seconds = bareInt();
             skipSpaces();
             expect(',');
             skipSpaces();
-            expectKey(new byte[] {'i'});
+            expectKey(I);
             long increment = bareInt();
             skipSpaces();
             expect('}');
@@ -286,8 +298,7 @@ final class CanonicalLineReader {
     /** Expects {@code "key"} and its colon, with the spaces after. */
     private void expectKey(byte[] key) {
         expect('"');
-        if (end - p < key.length + 1 || !Arrays.equals(in, p, p + key.length, key, 0, key.length)
-                || in[p + key.length] != '"') {
+        if (!same(p, key) || end - p < key.length + 1 || in[p + key.length] != '"') {
             throw DECLINE;
         }
         p += key.length + 1;
@@ -335,10 +346,40 @@ final class CanonicalLineReader {
         return negative ? -v : v;
     }
 
-    /** A quoted double as the encoder writes it: digits, sign, point and exponent, or NaN and the infinities. */
+    /**
+     * A quoted double as the encoder writes it: digits, sign, point and exponent, or NaN and the infinities. Plain
+     * decimals of at most 15 significant digits and 22 fraction digits, the common case, are computed as
+     * {@code digits / 10^fractionDigits}: both operands are exact doubles, so the one correctly rounded division
+     * gives the correctly rounded value, which is what {@link Double#parseDouble} returns. Everything else is
+     * parsed by {@link Double#parseDouble}, as the driver does.
+     */
     private double quotedDouble() {
         expect('"');
         int start = p;
+        boolean negative = peek() == '-';
+        int q = negative ? p + 1 : p;
+        long digits = 0;
+        int count = 0;
+        int fraction = -1;
+        for (; q < end && count <= 15; q++) {
+            byte c = in[q];
+            if (c >= '0' && c <= '9') {
+                digits = digits * 10 + (c - '0');
+                count++;
+                if (fraction >= 0) {
+                    fraction++;
+                }
+            } else if (c == '.' && fraction < 0 && count > 0) {
+                fraction = 0;
+            } else {
+                break;
+            }
+        }
+        if (q < end && in[q] == '"' && count > 0 && count <= 15 && fraction > 0 && fraction <= 22) {
+            p = q + 1;
+            double value = digits / POWERS_OF_TEN[fraction];
+            return negative ? -value : value;
+        }
         while (p < end && in[p] != '"') {
             byte c = in[p];
             if (!(c >= '0' && c <= '9' || c == '-' || c == '.' || c == 'E' || c == 'N' || c == 'a'
@@ -385,31 +426,49 @@ final class CanonicalLineReader {
      * runs are copied a word at a time; escapes are decoded; other UTF-8 is checked and copied.
      */
     private void string(boolean key) {
+        // Output never outruns input here (escapes and UTF-8 shrink or keep their size), so one check serves the
+        // whole string, the word copies' overhang included; the loop works on locals, written back at the end.
+        ensure(end - p + 16);
+        byte[] src = in;
+        byte[] dst = out;
+        int limit = end;
+        int i = p;
+        int d = size;
         while (true) {
-            ensure(16);
-            if (end - p >= 8) {
-                long eight = BsonBytes.int64(in, p);
+            if (limit - i >= 8) {
+                long eight = BsonBytes.int64(src, i);
                 if (StringEscaper.allPlain(eight)) {
-                    BsonBytes.putInt64(out, size, eight);
-                    p += 8;
-                    size += 8;
+                    BsonBytes.putInt64(dst, d, eight);
+                    i += 8;
+                    d += 8;
                     continue;
                 }
             }
-            int b = take() & 0xff;
+            if (i >= limit) {
+                throw DECLINE;
+            }
+            int b = src[i++] & 0xff;
             if (b == '"') {
-                out[size++] = 0;
+                dst[d++] = 0;
+                p = i;
+                size = d;
                 return;
             }
+            if (b >= 0x20 && b < 0x80 && b != '\\') {
+                dst[d++] = (byte) b;
+                continue;
+            }
+            p = i;
+            size = d;
             if (b == '\\') {
                 escape(key);
             } else if (b < 0x20) {
                 throw DECLINE;
-            } else if (b < 0x80) {
-                out[size++] = (byte) b;
             } else {
                 utf8(b);
             }
+            i = p;
+            d = size;
         }
     }
 
@@ -522,20 +581,44 @@ final class CanonicalLineReader {
     }
 
     private void literal(byte[] word) {
-        if (end - p < word.length || !Arrays.equals(in, p, p + word.length, word, 0, word.length)) {
+        if (!same(p, word)) {
             throw DECLINE;
         }
         p += word.length;
     }
 
-    private boolean is(int from, int to, byte[] key) {
-        return Arrays.equals(in, from, to, key, 0, key.length);
+    /** The wrapper key of {@code length} bytes at {@code in[from]}, picked by its length, or null for no wrapper. */
+    private byte[] wrapperKey(int from, int length) {
+        byte[] candidate = switch (length) {
+            case 4 -> OID;
+            case 5 -> DATE_KEY;
+            case 10 -> length > 1 && in[from + 1] == 't' ? TIMESTAMP_KEY : NUMBER_INT;
+            case 11 -> NUMBER_LONG;
+            case 13 -> NUMBER_DOUBLE;
+            default -> null;
+        };
+        return candidate != null && same(from, candidate) ? candidate : null;
+    }
+
+    /** True when the bytes at {@code in[from]} are {@code word} (and there are enough of them). */
+    private boolean same(int from, byte[] word) {
+        if (end - from < word.length) {
+            return false;
+        }
+        for (int i = 0; i < word.length; i++) {
+            if (in[from + i] != word[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void skipSpaces() {
-        while (p < end && in[p] == ' ') {
-            p++;
+        int i = p;
+        while (i < end && in[i] == ' ') {
+            i++;
         }
+        p = i;
     }
 
     private int peek() {

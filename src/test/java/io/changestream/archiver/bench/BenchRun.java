@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.bson.RawBsonDocument;
@@ -56,38 +57,45 @@ public final class BenchRun {
         PipelineThroughput.Result[] throughput = new PipelineThroughput.Result[sizes.size()];
         double[] heap = new double[sizes.size()];
         ReplayRatio.Result[] replay = new ReplayRatio.Result[sizes.size()];
+        List<List<RawBsonDocument>> histories = new ArrayList<>();
+        for (Size size : sizes) {
+            histories.add(new ChangeEventSamples(42).stream(Math.max(size.distinct(), size.replayEvents()),
+                    size.lineItems()));
+        }
+        // Throughput first, for both sizes, before anything starts servers or fills the heap.
         for (int s = 0; s < sizes.size(); s++) {
             Size size = sizes.get(s);
-            List<RawBsonDocument> history = new ChangeEventSamples(42).stream(
-                    Math.max(size.distinct(), size.replayEvents()), size.lineItems());
-            List<RawBsonDocument> samples = history.subList(0, size.distinct());
-            List<RawBsonDocument> fromDriver = samples.stream().map(e -> e.decode(RAW)).toList();
+            List<RawBsonDocument> fromDriver = histories.get(s).subList(0, size.distinct()).stream()
+                    .map(e -> e.decode(RAW)).toList();
             long bytes = fromDriver.stream().mapToLong(e -> e.getByteBuffer().remaining()).sum();
-            System.out.printf(Locale.ROOT, "%n== %s: %d distinct events, %.0f B of BSON on average ==%n", size.name(),
-                    fromDriver.size(), bytes / (double) fromDriver.size());
-
             throughput[s] = PipelineThroughput.measure(fromDriver, scratch, 3, 7, 500_000_000L);
             PipelineThroughput.Result t = throughput[s];
-            System.out.printf(Locale.ROOT, "throughput, MB of BSON per CPU-second, median of 7 alternating slices "
-                    + "(process CPU time; the measuring thread's alone in brackets):%n"
+            System.out.printf(Locale.ROOT, "%n%s (%d distinct events, %.0f B of BSON on average): throughput, MB of "
+                    + "BSON per CPU-second, median of 7 alternating slices (process CPU time; the measuring thread's "
+                    + "alone in brackets):%n"
                     + "  pipeline %6.1f (%6.1f)   driver writer %5.1f (%5.1f)   naive %5.1f (%5.1f)   "
-                    + "pipeline/driver %4.1fx (%4.1fx)%n",
+                    + "pipeline/driver %4.1fx (%4.1fx)%n", size.name(), fromDriver.size(),
+                    bytes / (double) fromDriver.size(),
                     t.pipeline().process(), t.pipeline().thread(), t.driver().process(), t.driver().thread(),
                     t.naive().process(), t.naive().thread(), t.pipeline().process() / t.driver().process(),
                     t.pipeline().thread() / t.driver().thread());
-
-            heap[s] = BufferHeap.bytesPerBufferedByte(samples, 64L << 20);
-            System.out.printf(Locale.ROOT, "heap per buffered BSON byte (64 MB buffered): %.3f%n", heap[s]);
-
-            List<RawBsonDocument> replayed = history.subList(0, size.replayEvents()).stream().map(e -> e.decode(RAW))
-                    .toList();
+        }
+        for (int s = 0; s < sizes.size(); s++) {
+            heap[s] = BufferHeap.bytesPerBufferedByte(histories.get(s).subList(0, sizes.get(s).distinct()), 64L << 20);
+            System.out.printf(Locale.ROOT, "%n%s: heap per buffered BSON byte (64 MB buffered): %.3f%n",
+                    sizes.get(s).name(), heap[s]);
+        }
+        for (int s = 0; s < sizes.size(); s++) {
+            Size size = sizes.get(s);
+            List<RawBsonDocument> replayed = histories.get(s).subList(0, size.replayEvents()).stream()
+                    .map(e -> e.decode(RAW)).toList();
             replay[s] = ReplayRatio.measure(replayed, scratch, 4, REPLAY_ROUNDS);
             ReplayRatio.Result r = replay[s];
-            System.out.printf(Locale.ROOT, "replay of %d events, median of %d rounds (process CPU time):%n"
+            System.out.printf(Locale.ROOT, "%n%s: replay of %d events, median of %d rounds (process CPU time):%n"
                     + "  replay / the same writes made ahead %.3f (wall clock %.3f); "
                     + "replay / post-image replaces %.3f%n"
                     + "  replay %.0f events per CPU-second, the same writes made ahead %.0f%n",
-                    size.replayEvents(), REPLAY_ROUNDS, r.ratio(), r.wallRatio(), r.replacesRatio(),
+                    size.name(), size.replayEvents(), REPLAY_ROUNDS, r.ratio(), r.wallRatio(), r.replacesRatio(),
                     r.replayEventsPerCpuSecond(), r.sameWritesEventsPerCpuSecond());
         }
 

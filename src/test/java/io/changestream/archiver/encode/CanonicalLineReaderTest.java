@@ -137,6 +137,25 @@ class CanonicalLineReaderTest {
         assertThat(assertAgreesWithTheDriver(line, "escapes")).isTrue();
     }
 
+    /** Plain decimals take a shortcut; it must round exactly as {@code Double.parseDouble} does. */
+    @Test
+    void readsDecimalDoublesExactlyAsTheDriverDoes() {
+        Random random = new Random(SEED);
+        for (int i = 0; i < 200_000; i++) {
+            int digits = 1 + random.nextInt(17);
+            StringBuilder text = new StringBuilder(random.nextBoolean() ? "-" : "");
+            for (int d = 0; d < digits; d++) {
+                text.append((char) ('0' + random.nextInt(10)));
+            }
+            text.insert(text.length() - random.nextInt(Math.min(digits, 23) + 1), '.');
+            byte[] line = ("{\"d\": {\"$numberDouble\": \"" + text + "\"}}").getBytes(StandardCharsets.UTF_8);
+            byte[] fast = fast(line);
+            if (fast != null) {
+                assertThat(fast).as(text.toString()).isEqualTo(driver(line));
+            }
+        }
+    }
+
     private static byte[] replace(byte[] b, int at, byte value) {
         byte[] copy = b.clone();
         copy[at] = value;
