@@ -51,7 +51,7 @@ public final class BenchRun {
         quietLogs();
         Path scratch = Path.of(System.getenv().getOrDefault("BENCH_SCRATCH", "target/bench-scratch"));
         Files.createDirectories(scratch);
-        List<Size> sizes = List.of(new Size("500B", 2_000, 0, 6_000), new Size("10KB", 200, 100, 800));
+        List<Size> sizes = List.of(new Size("500B", 2_000, 0, 6_000), new Size("10KB", 200, 100, 1_500));
         printMachine(scratch);
 
         PipelineThroughput.Result[] throughput = new PipelineThroughput.Result[sizes.size()];
@@ -68,10 +68,10 @@ public final class BenchRun {
             List<RawBsonDocument> fromDriver = histories.get(s).subList(0, size.distinct()).stream()
                     .map(e -> e.decode(RAW)).toList();
             long bytes = fromDriver.stream().mapToLong(e -> e.getByteBuffer().remaining()).sum();
-            throughput[s] = PipelineThroughput.measure(fromDriver, scratch, 3, 7, 500_000_000L);
+            throughput[s] = PipelineThroughput.measure(fromDriver, scratch, 3, 11, 400_000_000L);
             PipelineThroughput.Result t = throughput[s];
             System.out.printf(Locale.ROOT, "%n%s (%d distinct events, %.0f B of BSON on average): throughput, MB of "
-                    + "BSON per CPU-second, median of 7 alternating slices (process CPU time; the measuring thread's "
+                    + "BSON per CPU-second, median of 11 alternating slices (process CPU time; the measuring thread's "
                     + "alone in brackets):%n"
                     + "  pipeline %6.1f (%6.1f)   driver writer %5.1f (%5.1f)   naive %5.1f (%5.1f)   "
                     + "pipeline/driver %4.1fx (%4.1fx)%n", size.name(), fromDriver.size(),

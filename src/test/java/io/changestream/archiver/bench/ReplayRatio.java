@@ -66,11 +66,11 @@ import org.bson.RawBsonDocument;
  * </ul>
  * Every run gets a new server (an empty database and oplog) and starts after a full collection, so that no run
  * inherits another's heap or server state. All three leave the same documents behind (checked). Cost is the
- * process's CPU time (client, read-ahead thread,
- * embedded server and GC together, all in this JVM), so other work on a shared machine does not count; the ratio of
- * each round is the other contender's CPU time ÷ replay's (the same events, so replay's rate ÷ the other's), and the
- * result is the median over rounds. The wall-clock ratio is reported next to it. {@code BENCH_VERBOSE=1} prints
- * every round with the client thread's and the server threads' share.
+ * process's CPU time (client, read-ahead thread, embedded server and GC together, all in this JVM), so other work on
+ * a shared machine does not count. Each contender's cost is its median over rounds, and a ratio is the other
+ * contender's median ÷ replay's (the same events, so replay's rate ÷ the other's): runs are independent (a fresh
+ * server each), so medians per contender are steadier than per-round ratios. The wall-clock ratio is reported next
+ * to it. {@code BENCH_VERBOSE=1} prints every round with the client thread's and the server threads' share.
  */
 final class ReplayRatio {
     private static final String COLLECTION = "orders";
