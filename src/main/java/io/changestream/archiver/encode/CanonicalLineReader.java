@@ -137,15 +137,9 @@ final class CanonicalLineReader {
                 expect(':');
                 skipSpaces();
                 out[type] = value();
-                skipSpaces();
-                byte next = take();
-                if (next == '}') {
+                if (closedAfterValue('}')) {
                     break;
                 }
-                if (next != ',') {
-                    throw DECLINE;
-                }
-                skipSpaces();
             }
         }
         finish(start);
@@ -168,18 +162,26 @@ final class CanonicalLineReader {
                 int type = size++;
                 writeIndex(index);
                 out[type] = value();
-                skipSpaces();
-                byte next = take();
-                if (next == ']') {
+                if (closedAfterValue(']')) {
                     break;
                 }
-                if (next != ',') {
-                    throw DECLINE;
-                }
-                skipSpaces();
             }
         }
         finish(start);
+    }
+
+    /** After a value: true at {@code close}; false after a comma and the spaces behind it; anything else declines. */
+    private boolean closedAfterValue(char close) {
+        skipSpaces();
+        byte next = take();
+        if (next == close) {
+            return true;
+        }
+        if (next != ',') {
+            throw DECLINE;
+        }
+        skipSpaces();
+        return false;
     }
 
     private void finish(int start) {
