@@ -28,14 +28,16 @@ public final class CollectionBuffer {
     }
 
     /**
-     * Appends an event; returns true when the buffer has reached FLUSH_MAX_EVENTS or FLUSH_MAX_BYTES. After
-     * {@link #discard} it takes nothing: an event still in flight from a stopped capture is left to the next owner.
+     * Appends an event; returns true when the buffer has reached FLUSH_MAX_EVENTS or FLUSH_MAX_BYTES. An event that
+     * arrives while the buffer is already that full waits for more than one flush (the store is slow or down), so it
+     * is kept {@linkplain ChangeEvent#compact compact}. After {@link #discard} it takes nothing: an event still in
+     * flight from a stopped capture is left to the next owner.
      */
     public synchronized boolean add(ChangeEvent event) {
         if (discarded) {
             return false;
         }
-        events.addLast(event);
+        events.addLast(isFull() ? event.compact() : event);
         bytes += event.byteSize();
         budget.take(event.byteSize());
         return isFull();

@@ -20,14 +20,16 @@ import org.bson.RawBsonDocument;
  *       the cluster time as its 64-bit value, the resume token as the offset of its sub-document (a
  *       {@link RawBsonDocument} view over the event's own bytes is made when asked for, as the driver's
  *       {@code get("_id")} does), the operation type as a shared constant for the types the server sends. Beside its
- *       bytes an event holds this object, the {@link RawBsonDocument} and the array header, about 80 bytes.</li>
- *   <li>The driver hands an event over in the array it grew while piping the event out of the reply (its output
- *       buffer doubles, so up to twice the event's size). An array with more than an eighth of slack is copied to
- *       the event's exact size, once, here: a copy of a few hundred bytes per event, in exchange for buffered heap
- *       that tracks the buffered bytes.</li>
+ *       bytes an event holds this object and the array header, about 56 bytes.</li>
+ *   <li>The driver hands an event over in the array it grew while piping the event out of the reply: its output
+ *       buffer grows by doubling or by 128 bytes past the need, so a small event can sit in an array a quarter or
+ *       more larger than itself. {@link #of} keeps that array: in steady state an event lives for one flush, and
+ *       copying every event to save that slack would cost more than it saves. Only events that stay buffered
+ *       longer, because their buffer is already due for a flush that cannot keep up, are {@link #compact}ed by the
+ *       buffer to their exact size, so a backlog's heap tracks its bytes.</li>
  * </ul>
  *
- * <p>Immutable. Two events are equal when their raw documents are.
+ * <p>Immutable. Two events are equal when their BSON bytes are.
  */
 public final class ChangeEvent {
     /** Operation types the server sends, shared instead of one decoded string per buffered event. */
@@ -44,17 +46,17 @@ public final class ChangeEvent {
     private static final byte STRING = 0x02;
     private static final byte TIMESTAMP = 0x11;
 
-    private final RawBsonDocument raw;
     private final byte[] bytes;
+    private final int offset;
     private final int tokenOffset;
     private final int byteSize;
     private final long clusterTime;
     private final String operationType;
 
-    private ChangeEvent(RawBsonDocument raw, byte[] bytes, int tokenOffset, int byteSize, long clusterTime,
+    private ChangeEvent(byte[] bytes, int offset, int tokenOffset, int byteSize, long clusterTime,
                         String operationType) {
-        this.raw = raw;
         this.bytes = bytes;
+        this.offset = offset;
         this.tokenOffset = tokenOffset;
         this.byteSize = byteSize;
         this.clusterTime = clusterTime;
@@ -71,20 +73,23 @@ public final class ChangeEvent {
      */
     public static ChangeEvent of(RawBsonDocument raw) {
         ByteBuf buffer = raw.getByteBuffer();
-        byte[] array = buffer.array();
-        int offset = buffer.position();
-        int length = buffer.remaining();
-        RawBsonDocument kept = raw;
-        if (array.length - length > length / 8) {
-            array = Arrays.copyOfRange(array, offset, offset + length);
-            offset = 0;
-            kept = new RawBsonDocument(array, 0, length);
+        return scan(buffer.array(), buffer.position(), buffer.remaining());
+    }
+
+    /**
+     * This event in an array of its exact size when the array it sits in has more than an eighth of slack; else
+     * this event. For events that will stay buffered a while.
+     */
+    public ChangeEvent compact() {
+        if (bytes.length - byteSize <= byteSize / 8) {
+            return this;
         }
-        return scan(kept, array, offset, length);
+        return new ChangeEvent(Arrays.copyOfRange(bytes, offset, offset + byteSize), 0, tokenOffset - offset, byteSize,
+                clusterTime, operationType);
     }
 
     /** One pass over the top-level fields, stopping once the three routing fields have been seen. */
-    private static ChangeEvent scan(RawBsonDocument raw, byte[] b, int offset, int length) {
+    private static ChangeEvent scan(byte[] b, int offset, int length) {
         if (length < 5 || int32(b, offset) != length || b[offset + length - 1] != 0) {
             throw new BsonSerializationException("not a BSON document: its size field does not match its "
                     + length + " bytes");
@@ -123,9 +128,9 @@ public final class ChangeEvent {
         }
         if (idType != DOCUMENT || timeType != TIMESTAMP || opType != STRING) {
             throw new IllegalArgumentException("not a change event (needs _id document, clusterTime timestamp and "
-                    + "operationType string): fields " + raw.keySet());
+                    + "operationType string): fields " + new RawBsonDocument(b, offset, length).keySet());
         }
-        return new ChangeEvent(raw, b, idAt, length, int64(b, timeAt), operationType(b, opAt));
+        return new ChangeEvent(b, offset, idAt, length, int64(b, timeAt), operationType(b, opAt));
     }
 
     /** The string at {@code p} (a BSON string: int32 size, UTF-8 bytes, zero), shared when it is a known type. */
@@ -216,9 +221,22 @@ public final class ChangeEvent {
         return (int32(b, p) & 0xFFFFFFFFL) | (long) int32(b, p + 4) << 32;
     }
 
-    /** The whole event, byte for byte. */
+    /** The whole event, byte for byte: a view over the event's own bytes. */
     public RawBsonDocument raw() {
-        return raw;
+        return new RawBsonDocument(bytes, offset, byteSize);
+    }
+
+    /**
+     * The array holding the event's BSON at {@link #arrayOffset()}, {@link #byteSize()} bytes long, for encoders
+     * that read the bytes in place. Shared, not copied: it must not be modified.
+     */
+    public byte[] array() {
+        return bytes;
+    }
+
+    /** Where the event's BSON starts in {@link #array()}. */
+    public int arrayOffset() {
+        return offset;
     }
 
     /** The event's {@code _id}: a view over the event's own bytes. */
@@ -243,12 +261,17 @@ public final class ChangeEvent {
 
     @Override
     public boolean equals(Object o) {
-        return o == this || o instanceof ChangeEvent other && raw.equals(other.raw);
+        return o == this || o instanceof ChangeEvent other
+                && Arrays.equals(bytes, offset, offset + byteSize, other.bytes, other.offset, other.offset + byteSize);
     }
 
     @Override
     public int hashCode() {
-        return raw.hashCode();
+        int hash = 1;
+        for (int i = offset; i < offset + byteSize; i++) {
+            hash = 31 * hash + bytes[i];
+        }
+        return hash;
     }
 
     @Override

@@ -58,7 +58,6 @@ public final class ExtendedJsonEncoder {
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
     private static final byte[] NULL = ascii("null");
-    private static final byte[] QUOTE_BRACE = ascii("\"}");
     private static final byte[] QUOTE_BRACES = ascii("\"}}");
     private static final byte[] NUMBER_INT = ascii("{\"$numberInt\": \"");
     private static final byte[] NUMBER_LONG = ascii("{\"$numberLong\": \"");
@@ -287,7 +286,7 @@ public final class ExtendedJsonEncoder {
                 Decimal128 value = Decimal128.fromIEEE754BIDEncoding(int64(b, p + 8), int64(b, p));
                 out.write(NUMBER_DECIMAL);
                 out.writeAscii(value.toString());
-                out.write(QUOTE_BRACE);
+                out.writePair('"', '}');
                 return p + 16;
             }
             case -1 -> {
@@ -309,7 +308,7 @@ public final class ExtendedJsonEncoder {
         } else {
             out.write(canonicalPrefix);
             out.writeLong(value);
-            out.write(QUOTE_BRACE);
+            out.writePair('"', '}');
         }
     }
 
@@ -319,7 +318,7 @@ public final class ExtendedJsonEncoder {
         } else {
             out.write(NUMBER_DOUBLE);
             DoubleFormatter.write(value, out);
-            out.write(QUOTE_BRACE);
+            out.writePair('"', '}');
         }
     }
 
@@ -327,7 +326,7 @@ public final class ExtendedJsonEncoder {
         if (relaxed && IsoDateFormatter.inRange(millis)) {
             out.write(DATE_RELAXED);
             IsoDateFormatter.write(millis, out);
-            out.write(QUOTE_BRACE);
+            out.writePair('"', '}');
         } else {
             out.write(DATE_CANONICAL);
             out.writeLong(millis);
@@ -363,7 +362,7 @@ public final class ExtendedJsonEncoder {
             dst[d++] = HEX[v & 0xf];
         }
         out.size = d;
-        out.write(QUOTE_BRACE);
+        out.writePair('"', '}');
     }
 
     private static int writeBinary(byte[] b, int p, int limit, Utf8Sink out) {

@@ -6,26 +6,34 @@ import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Turns a run of events bound for one file into the bytes appended to it: one Extended JSON line per event, in
- * order, each ending in {@code \n}; with gzip, the whole run as one complete gzip member, so the file stays a valid
- * multi-member gzip stream after every flush.
+ * Turns a run of events bound for one file into the bytes appended to it, and their SHA-256 for the flush log: one
+ * Extended JSON line per event, in order, each ending in {@code \n}; with gzip, the whole run as one complete gzip
+ * member, so the file stays a valid multi-member gzip stream after every flush.
  *
  * <p>Lines are written straight from each event's raw BSON into one reused buffer by {@link ExtendedJsonEncoder}
- * (byte-identical to the driver's writer), so encoding allocates nothing per event. Not thread-safe: each
- * collection's writer owns one, and its flushes never overlap.
+ * (byte-identical to the driver's writer), so encoding allocates nothing per event. The output is hashed (and, with
+ * gzip, compressed) a {@value #CHUNK}-byte chunk at a time as it is written, while the chunk is still in the CPU's
+ * caches: hashing a flush of many megabytes after the fact would read it all back from memory. Not thread-safe:
+ * each collection's writer owns one, and its flushes never overlap.
  */
 public final class SegmentEncoder {
+    /** Bytes of output hashed or compressed at a time: well inside a core's L2 cache. */
+    static final int CHUNK = 32 * 1024;
     private final ExtendedJsonEncoder lines;
     private final Compression compression;
     private final Utf8Sink plain = new Utf8Sink(64 * 1024);
     private final Buffer gzipped = new Buffer();
+    private final MessageDigest sha256 = sha256();
 
-    /** Bytes ready to append: {@code data[0, length)}. Valid until the next {@link #encode} call. */
-    public record Encoded(byte[] data, int length) {
+    /** Bytes ready to append, {@code data[0, length)}, valid until the next {@link #encode} call, and their SHA-256. */
+    public record Encoded(byte[] data, int length, String sha256) {
     }
 
     public SegmentEncoder(JsonMode mode, Compression compression) {
@@ -36,19 +44,42 @@ public final class SegmentEncoder {
 
     public Encoded encode(List<ChangeEvent> events) {
         plain.reset();
-        for (ChangeEvent e : events) {
-            lines.encodeLine(e.raw(), plain);
-        }
+        sha256.reset();
         if (compression == Compression.NONE) {
-            return new Encoded(plain.array(), plain.size());
+            int hashed = 0;
+            for (ChangeEvent e : events) {
+                lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain);
+                if (plain.size() - hashed >= CHUNK) {
+                    sha256.update(plain.array(), hashed, plain.size() - hashed);
+                    hashed = plain.size();
+                }
+            }
+            sha256.update(plain.array(), hashed, plain.size() - hashed);
+            return new Encoded(plain.array(), plain.size(), HexFormat.of().formatHex(sha256.digest()));
         }
         gzipped.reset();
-        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped, 64 * 1024)) {
-            gz.write(plain.array(), 0, plain.size());
+        try (GZIPOutputStream gz = new GZIPOutputStream(gzipped, CHUNK)) {
+            for (ChangeEvent e : events) {
+                lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain);
+                if (plain.size() >= CHUNK) {
+                    plain.writeTo(gz);
+                    plain.reset();
+                }
+            }
+            plain.writeTo(gz);
         } catch (IOException e) {
             throw new UncheckedIOException("gzip of an in-memory buffer failed", e);
         }
-        return new Encoded(gzipped.array(), gzipped.size());
+        sha256.update(gzipped.array(), 0, gzipped.size());
+        return new Encoded(gzipped.array(), gzipped.size(), HexFormat.of().formatHex(sha256.digest()));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
     }
 
     /** A reusable output buffer whose array can be handed out without a copy. */

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * pointer into it, and may lag behind it but never run ahead of it.
  * <ol>
  *   <li><b>Encode.</b> The buffered events are split into runs by the UTC hour of their {@code clusterTime}; each
- *       run becomes the bytes of one append (JSON lines; one gzip member with gzip).</li>
+ *       run becomes the bytes of one append (JSON lines; one gzip member with gzip) and their SHA-256.</li>
  *   <li><b>Append.</b> The run's bytes are appended to its hour file at the file's committed length. The store
  *       never overwrites: a length that differs from the one expected is a conflict. When the append returns, the
  *       bytes are durable.</li>
@@ -220,7 +220,7 @@ public final class ExactlyOnceWriter {
             ChangeEvent lastEvent = run.get(run.size() - 1);
             FlushRecord entry = new FlushRecord(collection, file.path(), position, bytes.length(), run.size(),
                     first.resumeToken(), lastEvent.resumeToken(), first.clusterTime(), lastEvent.clusterTime(),
-                    sha256(bytes.data(), 0, bytes.length()), trigger, started,
+                    bytes.sha256(), trigger, started,
                     Duration.between(started, clock.instant()));
             commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), "invalidate".equals(lastEvent.operationType()),
                     newLength, run.size(), bytes.length());                               // step 3

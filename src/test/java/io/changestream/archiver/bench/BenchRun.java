@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
 public final class BenchRun {
     private static final RawBsonDocumentCodec RAW = new RawBsonDocumentCodec();
     private static final int REPLAY_ROUNDS = 7;
+    /**
+     * Rounds discarded before the throughput slices count: on two cores the JIT is still compiling (and the process
+     * CPU time of every slice pays for it) for the first ten seconds or so of alternating contenders.
+     */
+    private static final int THROUGHPUT_WARM_UPS = 8;
 
     private BenchRun() {
     }
@@ -68,7 +73,7 @@ public final class BenchRun {
             List<RawBsonDocument> fromDriver = histories.get(s).subList(0, size.distinct()).stream()
                     .map(e -> e.decode(RAW)).toList();
             long bytes = fromDriver.stream().mapToLong(e -> e.getByteBuffer().remaining()).sum();
-            throughput[s] = PipelineThroughput.measure(fromDriver, scratch, 3, 11, 400_000_000L);
+            throughput[s] = PipelineThroughput.measure(fromDriver, scratch, THROUGHPUT_WARM_UPS, 11, 400_000_000L);
             PipelineThroughput.Result t = throughput[s];
             System.out.printf(Locale.ROOT, "%n%s (%d distinct events, %.0f B of BSON on average): throughput, MB of "
                     + "BSON per CPU-second, median of 11 alternating slices (process CPU time; the measuring thread's "

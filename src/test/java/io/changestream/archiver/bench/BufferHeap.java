@@ -17,7 +17,9 @@ import org.bson.codecs.RawBsonDocumentCodec;
  * exactly as the driver's change stream cursor hands it over: {@code RawBsonDocument.decode(new
  * RawBsonDocumentCodec())} of the event, which pipes it into a fresh growing output buffer and
  * wraps that buffer's array, slack included. Each goes through {@link ChangeEvent#of} and
- * {@link CollectionBuffer#add}, as capture does. The heap in use is read after forcing full
+ * {@link CollectionBuffer#add}, as capture does, into a buffer with the default flush thresholds
+ * ({@code FLUSH_MAX_EVENTS}, {@code FLUSH_MAX_BYTES}) that is never flushed: a buffer only grows past
+ * them while its store is down or slow, which is when its heap matters. The heap in use is read after forcing full
  * collections ({@code System.gc()} until the figure settles) before and after the fill; the
  * difference, over the buffered BSON bytes ({@link CollectionBuffer#bytes()}), is the result.
  * Everything the buffer holds counts: event bytes and their arrays' slack, the objects around them,
@@ -32,8 +34,8 @@ final class BufferHeap {
 
     static double bytesPerBufferedByte(List<RawBsonDocument> samples, long targetBytes) {
         long before = settledHeapUsed();
-        CollectionBuffer buffer = new CollectionBuffer(new MemoryBudget(Long.MAX_VALUE), Integer.MAX_VALUE,
-                Long.MAX_VALUE);
+        CollectionBuffer buffer = new CollectionBuffer(new MemoryBudget(Long.MAX_VALUE),
+                PipelineThroughput.FLUSH_MAX_EVENTS, PipelineThroughput.FLUSH_MAX_BYTES);
         for (int i = 0; buffer.bytes() < targetBytes; i = i + 1 == samples.size() ? 0 : i + 1) {
             buffer.add(ChangeEvent.of(samples.get(i).decode(RAW)));
         }

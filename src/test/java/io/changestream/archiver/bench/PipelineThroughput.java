@@ -60,8 +60,8 @@ import org.bson.json.JsonWriterSettings;
  */
 final class PipelineThroughput {
     private static final int EVENTS_PER_STEP = 64;
-    private static final int FLUSH_MAX_EVENTS = Integer.parseInt(Setting.FLUSH_MAX_EVENTS.defaultValue().orElseThrow());
-    private static final long FLUSH_MAX_BYTES = Long.parseLong(Setting.FLUSH_MAX_BYTES.defaultValue().orElseThrow());
+    static final int FLUSH_MAX_EVENTS = Integer.parseInt(Setting.FLUSH_MAX_EVENTS.defaultValue().orElseThrow());
+    static final long FLUSH_MAX_BYTES = Long.parseLong(Setting.FLUSH_MAX_BYTES.defaultValue().orElseThrow());
     private static final long BUFFER_MAX_BYTES = Long.parseLong(Setting.BUFFER_MAX_BYTES.defaultValue().orElseThrow());
 
     /** Median MB/s of each contender. */

@@ -66,18 +66,28 @@ class ChangeEventTest {
     }
 
     @Test
-    void copiesAnEventOutOfAnArrayWithMoreThanAnEighthOfSlackOnly() {
+    void keepsTheDriversArrayAndCompactsOnlyAnArrayWithMoreThanAnEighthOfSlack() {
         RawBsonDocument sample = new ChangeEventSamples(5).stream(1, 0).get(0);
         RawBsonDocument fromDriver = sample.decode(new RawBsonDocumentCodec()); // as the change stream cursor does
         int size = fromDriver.getByteBuffer().remaining();
-        byte[] padded = Arrays.copyOf(fromDriver.getByteBuffer().array(), size * 2);
-        ChangeEvent event = ChangeEvent.of(new RawBsonDocument(padded, 0, size));
-        assertThat(event.raw().getByteBuffer().array()).hasSize(size);
-        assertThat(event.raw()).isEqualTo(sample);
+        byte[] padded = new byte[size * 2 + 7];
+        System.arraycopy(fromDriver.getByteBuffer().array(), 0, padded, 7, size);
+        ChangeEvent event = ChangeEvent.of(new RawBsonDocument(padded, 7, size));
+        assertThat(event.array()).isSameAs(padded);
+        assertThat(event.arrayOffset()).isEqualTo(7);
 
-        byte[] tight = Arrays.copyOf(padded, size + size / 8);
-        ChangeEvent kept = ChangeEvent.of(new RawBsonDocument(tight, 0, size));
-        assertThat(kept.raw().getByteBuffer().array()).isSameAs(tight);
+        ChangeEvent compact = event.compact();
+        assertThat(compact.array()).hasSize(size);
+        assertThat(compact.arrayOffset()).isZero();
+        assertThat(compact.raw()).isEqualTo(sample);
+        assertThat(compact).isEqualTo(event).hasSameHashCodeAs(event);
+        assertThat(compact.resumeToken()).isEqualTo(event.resumeToken()).isEqualTo(sample.get("_id"));
+        assertThat(compact.clusterTime()).isEqualTo(event.clusterTime());
+        assertThat(compact.operationType()).isSameAs(event.operationType());
+
+        byte[] tight = Arrays.copyOf(padded, 7 + size + size / 8 - 7);
+        ChangeEvent kept = ChangeEvent.of(new RawBsonDocument(tight, 7, size));
+        assertThat(kept.compact()).isSameAs(kept);
     }
 
     @Test

@@ -9,8 +9,10 @@ import io.changestream.archiver.testing.Events;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.bson.json.JsonWriterSettings;
@@ -44,6 +46,21 @@ class SegmentEncoderTest {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(driverLines(JsonMode.CANONICAL));
         }
         assertThat(ArchiveLines.split(file, Compression.GZIP).units()).hasSize(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void theDigestIsTheSha256OfExactlyTheBytesReturnedAcrossManyChunks(Compression compression) throws Exception {
+        List<ChangeEvent> many = Events.inserts(2_000, Instant.parse("2026-11-22T10:00:00Z"));
+        SegmentEncoder encoder = new SegmentEncoder(JsonMode.CANONICAL, compression);
+        for (List<ChangeEvent> run : List.of(many, many.subList(0, 1), many.subList(7, 1_500))) {
+            SegmentEncoder.Encoded encoded = encoder.encode(run);
+            if (run.size() > 1_000) {
+                assertThat(run.stream().mapToLong(ChangeEvent::byteSize).sum()).isGreaterThan(3L * SegmentEncoder.CHUNK);
+            }
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(encoded.data(), encoded.length()));
+            assertThat(encoded.sha256()).isEqualTo(HexFormat.of().formatHex(sha));
+        }
     }
 
     private String driverLines(JsonMode mode) {

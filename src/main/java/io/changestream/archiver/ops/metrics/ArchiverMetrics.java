@@ -110,9 +110,13 @@ public final class ArchiverMetrics {
             KNOWN_RESTART_REASONS.forEach(this::restartCounter);
         }
 
+        /** Runs once per event: an update of the newest time only when it moves (many events share a second). */
         public void captured(String operationType, Instant clusterTime) {
             capturedCounter(operationType).increment();
-            newestCaptured.accumulateAndGet(clusterTime, ArchiverMetrics::later);
+            Instant newest = newestCaptured.get();
+            if (newest == null || clusterTime.isAfter(newest)) {
+                newestCaptured.accumulateAndGet(clusterTime, ArchiverMetrics::later);
+            }
         }
 
         private Counter capturedCounter(String operationType) {
@@ -121,9 +125,10 @@ public final class ArchiverMetrics {
                     .description("Change events received from the change stream").register(registry));
         }
 
+        /** Runs once per event; a scrape may see the previous value, so no full fence is paid for. */
         public void buffered(long events, long bytes) {
-            bufferedEvents.set(events);
-            bufferedBytes.set(bytes);
+            bufferedEvents.lazySet(events);
+            bufferedBytes.lazySet(bytes);
         }
 
         public void archived(int events, long bytes, Instant newestClusterTime) {
