@@ -74,6 +74,16 @@ public final class SegmentEncoder {
         return new Encoded(gzipped.array(), gzipped.size(), HexFormat.of().formatHex(sha256.digest()));
     }
 
+    /**
+     * The flush log's SHA-256, in lower-case hex, of {@code length} bytes at {@code data[offset]}: what
+     * {@link Encoded#sha256()} holds for encoded bytes, for bytes found in the store.
+     */
+    public static String sha256Hex(byte[] data, int offset, int length) {
+        MessageDigest digest = sha256();
+        digest.update(data, offset, length);
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -14,14 +14,11 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.StoreConflictException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -350,7 +347,8 @@ public final class ExactlyOnceWriter {
         ChangeEvent last = adopted.get(adopted.size() - 1);
         Instant now = clock.instant();
         FlushRecord entry = new FlushRecord(collection, file.path(), from, bytes, adopted.size(), first.resumeToken(),
-                last.resumeToken(), first.clusterTime(), last.clusterTime(), sha256(tail.bytes(), 0, bytes),
+                last.resumeToken(), first.clusterTime(), last.clusterTime(),
+                SegmentEncoder.sha256Hex(tail.bytes(), 0, bytes),
                 FlushTrigger.RECOVERY, now, Duration.ZERO);
         commit(entry, last.resumeToken(), last.clusterTime(), "invalidate".equals(last.operationType()),
                 tail.completeEnd(), adopted.size(), bytes);
@@ -360,16 +358,6 @@ public final class ExactlyOnceWriter {
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------
-
-    static String sha256(byte[] data, int offset, int length) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(data, offset, length);
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
-    }
 
     private static String describe(Throwable e) {
         return e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage();
