@@ -5,7 +5,6 @@ import java.util.Arrays;
 import org.bson.BsonDocument;
 import org.bson.BsonSerializationException;
 import org.bson.BsonTimestamp;
-import org.bson.ByteBuf;
 import org.bson.RawBsonDocument;
 
 /**
@@ -38,9 +37,10 @@ public final class ChangeEvent {
         "refineCollectionShardKey", "reshardCollection"};
     private static final byte[][] KNOWN_TYPE_BYTES = Arrays.stream(KNOWN_TYPES)
             .map(t -> t.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
-    private static final byte[] ID = {'_', 'i', 'd'};
-    private static final byte[] CLUSTER_TIME = "clusterTime".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] OPERATION_TYPE = "operationType".getBytes(StandardCharsets.UTF_8);
+    /** The routing fields' names as BSON writes them, with their terminating zero byte. */
+    private static final byte[] ID = {'_', 'i', 'd', 0};
+    private static final byte[] CLUSTER_TIME = "clusterTime\0".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OPERATION_TYPE = "operationType\0".getBytes(StandardCharsets.UTF_8);
 
     private static final byte DOCUMENT = 0x03;
     private static final byte STRING = 0x02;
@@ -72,8 +72,7 @@ public final class ChangeEvent {
      * @throws BsonSerializationException when the top level of the document is not well-formed BSON
      */
     public static ChangeEvent of(RawBsonDocument raw) {
-        ByteBuf buffer = raw.getByteBuffer();
-        return scan(buffer.array(), buffer.position(), buffer.remaining());
+        return DriverBytes.read(raw, ChangeEvent::scan);
     }
 
     /**
@@ -104,24 +103,32 @@ public final class ChangeEvent {
         int opAt = -1;
         while (p < end && (idType < 0 || timeType < 0 || opType < 0)) {
             byte type = b[p++];
-            int nameStart = p;
-            p = cstringEnd(b, p, end);
-            int nameLength = p - nameStart;
-            p++;
+            // The three names differ in their first byte, which picks the one name (zero byte included) to compare.
+            byte[] routing = switch (b[p]) {
+                case '_' -> ID;
+                case 'c' -> CLUSTER_TIME;
+                case 'o' -> OPERATION_TYPE;
+                default -> null;
+            };
+            boolean routed = routing != null && end - p >= routing.length
+                    && Arrays.equals(b, p, p + routing.length, routing, 0, routing.length);
+            p = routed ? p + routing.length : cstringEnd(b, p, end) + 1;
             int value = p;
             p = skipValue(type, b, p, end);
-            // The three names differ in length, so the length picks the one name to compare with.
-            if (nameLength == ID.length) {
-                if (idType < 0 && named(b, nameStart, ID)) {
+            if (!routed) {
+                continue;
+            }
+            if (routing == ID) {
+                if (idType < 0) {
                     idType = type;
                     idAt = value;
                 }
-            } else if (nameLength == CLUSTER_TIME.length) {
-                if (timeType < 0 && named(b, nameStart, CLUSTER_TIME)) {
+            } else if (routing == CLUSTER_TIME) {
+                if (timeType < 0) {
                     timeType = type;
                     timeAt = value;
                 }
-            } else if (nameLength == OPERATION_TYPE.length && opType < 0 && named(b, nameStart, OPERATION_TYPE)) {
+            } else if (opType < 0) {
                 opType = type;
                 opAt = value;
             }

@@ -155,10 +155,12 @@ public final class ExtendedJsonEncoder {
         while (p < last) {
             int type = b[p++];
             int nameEnd;
+            // Either way, the room for a value of fixed size is then there (StringEscaper.ROOM_AFTER_NAME).
             if (array) {
                 // Array indexes are BSON keys too, but the driver never prints them.
+                out.ensure(2 + StringEscaper.ROOM_AFTER_NAME);
                 if (!first) {
-                    out.writePair(',', ' ');
+                    out.putPair(',', ' ');
                 }
                 nameEnd = cstringEnd(b, p, last);
             } else {
@@ -174,7 +176,11 @@ public final class ExtendedJsonEncoder {
         return last + 1;
     }
 
-    /** Writes the value of BSON type {@code type} at {@code p}; returns the index after it. */
+    /**
+     * Writes the value of BSON type {@code type} at {@code p}; returns the index after it. On entry there is room for
+     * {@link StringEscaper#ROOM_AFTER_NAME} bytes, so values of fixed size {@code put} without a capacity check;
+     * values of variable size (strings, binary, regular expressions, code, documents) make their own room.
+     */
     private int writeValue(int type, byte[] b, int p, int limit, int depth, Utf8Sink out) {
         switch (type) {
             case 0x01 -> {
@@ -195,7 +201,7 @@ public final class ExtendedJsonEncoder {
                 return writeBinary(b, p, limit, out);
             }
             case 0x06 -> {
-                out.write(UNDEFINED);
+                out.put(UNDEFINED);
                 return p;
             }
             case 0x07 -> {
@@ -208,7 +214,7 @@ public final class ExtendedJsonEncoder {
                 if (b[p] != 0 && b[p] != 1) {
                     throw new BsonSerializationException("Expected a boolean value but found " + b[p]);
                 }
-                out.write(b[p] == 1 ? TRUE : FALSE);
+                out.put(b[p] == 1 ? TRUE : FALSE);
                 return p + 1;
             }
             case 0x09 -> {
@@ -217,7 +223,7 @@ public final class ExtendedJsonEncoder {
                 return p + 8;
             }
             case 0x0A -> {
-                out.write(NULL);
+                out.put(NULL);
                 return p;
             }
             case 0x0B -> {
@@ -231,6 +237,7 @@ public final class ExtendedJsonEncoder {
                 int q = writeString(b, p, limit, out);
                 need(q, 12, limit);
                 out.write(REF_ID);
+                out.ensure(StringEscaper.ROOM_AFTER_NAME);
                 writeObjectId(b, q, out);
                 out.writeByte('}');
                 if (!relaxed) {
@@ -267,12 +274,11 @@ public final class ExtendedJsonEncoder {
             }
             case 0x11 -> {
                 need(p, 8, limit);
-                out.write(TIMESTAMP);
-                out.writeLong(int32(b, p + 4) & 0xFFFF_FFFFL);
-                out.write(TIMESTAMP_INC);
-                out.writeLong(int32(b, p) & 0xFFFF_FFFFL);
-                out.writeByte('}');
-                out.writeByte('}');
+                out.put(TIMESTAMP);
+                out.putLong(int32(b, p + 4) & 0xFFFF_FFFFL);
+                out.put(TIMESTAMP_INC);
+                out.putLong(int32(b, p) & 0xFFFF_FFFFL);
+                out.putPair('}', '}');
                 return p + 8;
             }
             case 0x12 -> {
@@ -290,11 +296,11 @@ public final class ExtendedJsonEncoder {
                 return p + 16;
             }
             case -1 -> {
-                out.write(MIN_KEY);
+                out.put(MIN_KEY);
                 return p;
             }
             case 0x7F -> {
-                out.write(MAX_KEY);
+                out.put(MAX_KEY);
                 return p;
             }
             default -> throw new BsonSerializationException(
@@ -304,11 +310,11 @@ public final class ExtendedJsonEncoder {
 
     private void writeNumber(byte[] canonicalPrefix, long value, Utf8Sink out) {
         if (relaxed) {
-            out.writeLong(value);
+            out.putLong(value);
         } else {
-            out.write(canonicalPrefix);
-            out.writeLong(value);
-            out.writePair('"', '}');
+            out.put(canonicalPrefix);
+            out.putLong(value);
+            out.putPair('"', '}');
         }
     }
 
@@ -316,21 +322,21 @@ public final class ExtendedJsonEncoder {
         if (relaxed && !Double.isNaN(value) && !Double.isInfinite(value)) {
             DoubleFormatter.write(value, out);
         } else {
-            out.write(NUMBER_DOUBLE);
+            out.put(NUMBER_DOUBLE);
             DoubleFormatter.write(value, out);
-            out.writePair('"', '}');
+            out.putPair('"', '}');
         }
     }
 
     private void writeDate(long millis, Utf8Sink out) {
         if (relaxed && IsoDateFormatter.inRange(millis)) {
-            out.write(DATE_RELAXED);
+            out.put(DATE_RELAXED);
             IsoDateFormatter.write(millis, out);
-            out.writePair('"', '}');
+            out.putPair('"', '}');
         } else {
-            out.write(DATE_CANONICAL);
-            out.writeLong(millis);
-            out.write(QUOTE_BRACES);
+            out.put(DATE_CANONICAL);
+            out.putLong(millis);
+            out.put(QUOTE_BRACES);
         }
     }
 
@@ -351,9 +357,9 @@ public final class ExtendedJsonEncoder {
         return zero + 1;
     }
 
+    /** An object id in a value's room (see {@link #writeValue}); the DBPointer's own id makes room first. */
     private static void writeObjectId(byte[] b, int p, Utf8Sink out) {
-        out.write(OID);
-        out.ensure(24);
+        out.put(OID);
         byte[] dst = out.buf;
         int d = out.size;
         for (int i = 0; i < 12; i++) {
@@ -361,8 +367,9 @@ public final class ExtendedJsonEncoder {
             dst[d++] = HEX[v >>> 4];
             dst[d++] = HEX[v & 0xf];
         }
-        out.size = d;
-        out.writePair('"', '}');
+        dst[d] = '"';
+        dst[d + 1] = '}';
+        out.size = d + 2;
     }
 
     private static int writeBinary(byte[] b, int p, int limit, Utf8Sink out) {

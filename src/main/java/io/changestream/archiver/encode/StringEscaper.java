@@ -33,6 +33,11 @@ final class StringEscaper {
     private static final int MAX_ESCAPE = 12;
     /** Field names up to this long take {@link #writeFieldName}'s word-at-a-time path. */
     private static final int FAST_NAME_BYTES = 64;
+    /**
+     * Room {@link #writeFieldName} leaves after the name: enough for any value of fixed size (a canonical date or
+     * timestamp, the longest, takes 50 bytes), which the encoder then writes without a capacity check.
+     */
+    static final int ROOM_AFTER_NAME = 64;
 
     static {
         for (int c = 0; c < 65536; c++) {
@@ -144,10 +149,10 @@ final class StringEscaper {
      * index of the name's zero byte. This is {@link BsonBytes#cstringEnd} and {@link #writeQuoted} in one pass: a
      * name of plain ASCII (nearly every name) is found and copied a word at a time, where a word without a zero byte
      * must be all plain and, in the word holding the zero byte, the bytes before it must be. Any other name takes the
-     * general path.
+     * general path. Either way at least {@link #ROOM_AFTER_NAME} bytes of room are left after the name.
      */
     static int writeFieldName(byte[] src, int p, int limit, boolean first, Utf8Sink out) {
-        out.ensure(FAST_NAME_BYTES + 8 + 6);
+        out.ensure(FAST_NAME_BYTES + 8 + 6 + ROOM_AFTER_NAME);
         byte[] dst = out.buf;
         int start = out.size;
         int d = start;
@@ -182,7 +187,8 @@ final class StringEscaper {
         int end = BsonBytes.cstringEnd(src, p, limit);
         out.size = first ? start : start + 2;
         writeQuoted(src, p, end - p, out);
-        out.writePair(':', ' ');
+        out.ensure(2 + ROOM_AFTER_NAME);
+        out.putPair(':', ' ');
         return end;
     }
 
@@ -194,18 +200,18 @@ final class StringEscaper {
 
     /**
      * True when each of the eight bytes of {@code x} is printable ASCII other than {@code "} and
-     * {@code \}, that is, copied as is. Bit tricks on the whole word: a byte's high bit marks
-     * non-ASCII, {@code (x - 0x20..) & ~x} marks a byte below 0x20, and {@code (v - 0x01..) & ~v}
-     * marks a zero byte of {@code v = x ^ c}, a byte equal to {@code c}. Borrows can only spread from
-     * a byte that is already a hit, so "any hit" is exact.
+     * {@code \}, that is, copied as is. Bit tricks on the whole word, on the low seven bits {@code v} of each
+     * byte, where adding a constant below 0x80 to a byte can never carry into the next one: {@code v + 0x60} sets
+     * the high bit exactly when {@code v >= 0x20}, {@code v + 0x01} exactly when {@code v == 0x7F}, and
+     * {@code (v ^ c) + 0x7F} exactly when {@code v != c}. A byte is plain when the first and last two are set, the
+     * second is not, and its own high bit (non-ASCII) is clear.
      */
     static boolean allPlain(long x) {
-        long controls = (x - 0x2020202020202020L) & ~x;
-        long quote = x ^ 0x2222222222222222L;
-        long backslash = x ^ 0x5C5C5C5C5C5C5C5CL;
-        long delete = x ^ 0x7F7F7F7F7F7F7F7FL;
-        long hits = x | controls | zeroBytes(quote) | zeroBytes(backslash) | zeroBytes(delete);
-        return (hits & 0x8080808080808080L) == 0;
+        long v = x & 0x7F7F7F7F7F7F7F7FL;
+        long printable = (v + 0x6060606060606060L) & ~(v + 0x0101010101010101L);
+        long notQuote = (v ^ 0x2222222222222222L) + 0x7F7F7F7F7F7F7F7FL;
+        long notBackslash = (v ^ 0x5C5C5C5C5C5C5C5CL) + 0x7F7F7F7F7F7F7F7FL;
+        return (printable & notQuote & notBackslash & ~x & 0x8080808080808080L) == 0x8080808080808080L;
     }
 
     private static long zeroBytes(long v) {

@@ -14,9 +14,10 @@ import java.util.Arrays;
  * {@code size()} is meaningful.
  *
  * <p>Invariants: {@code 0 <= size <= buf.length}; the buffer only grows (doubling, so appends are
- * amortised O(1)); the content is always what was written, in order. The package-private write
- * helpers assume the caller has already called {@link #ensure(int)} for the bytes they write where
- * that is stated, which keeps the per-byte hot loops free of capacity checks.
+ * amortised O(1)); the content is always what was written, in order. The package-private
+ * {@code write} helpers make room for what they write; the {@code put} helpers (and the others where
+ * that is stated) assume the caller has already called {@link #ensure(int)} for it, which keeps the
+ * hot paths free of a capacity check per write.
  *
  * <p>Not thread-safe.
  */
@@ -24,6 +25,8 @@ public final class Utf8Sink {
     /** Largest array the JVM reliably allocates; growth stops here with a clear error. */
     private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
     private static final byte[] LONG_MIN_DIGITS = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
+    /** The longest decimal form of a {@code long}: {@code Long.MIN_VALUE}'s. */
+    static final int MAX_LONG_LENGTH = 20;
     /** "00".."99": two digits per table look-up halves the divisions when printing numbers. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
     /** 10^i for i from 1 to 18; index 0 holds 0, not 1, so that {@link #digitCount} counts 0 as one digit. */
@@ -124,6 +127,11 @@ public final class Utf8Sink {
     /** Appends two ASCII chars, the {@code ", "} and {@code ": "} separators, without an array copy. */
     void writePair(char first, char second) {
         ensure(2);
+        putPair(first, second);
+    }
+
+    /** {@link #writePair} where the caller has already ensured the room. */
+    void putPair(char first, char second) {
         buf[size] = (byte) first;
         buf[size + 1] = (byte) second;
         size += 2;
@@ -140,6 +148,12 @@ public final class Utf8Sink {
         size += len;
     }
 
+    /** {@link #write(byte[])} where the caller has already ensured the room. */
+    void put(byte[] src) {
+        System.arraycopy(src, 0, buf, size, src.length);
+        size += src.length;
+    }
+
     /** Appends an ASCII-only string, used only off the hot path (fallback number formats). */
     void writeAscii(String ascii) {
         int len = ascii.length();
@@ -152,11 +166,16 @@ public final class Utf8Sink {
 
     /** Appends the decimal form of {@code v}, exactly as {@link Long#toString(long)} prints it. */
     void writeLong(long v) {
+        ensure(MAX_LONG_LENGTH);
+        putLong(v);
+    }
+
+    /** {@link #writeLong} where the caller has already ensured {@value #MAX_LONG_LENGTH} bytes of room. */
+    void putLong(long v) {
         if (v == Long.MIN_VALUE) {
-            write(LONG_MIN_DIGITS);
+            put(LONG_MIN_DIGITS);
             return;
         }
-        ensure(20);
         if (v < 0) {
             buf[size++] = '-';
             v = -v;

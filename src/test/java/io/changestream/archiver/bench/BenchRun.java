@@ -32,7 +32,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class BenchRun {
     private static final RawBsonDocumentCodec RAW = new RawBsonDocumentCodec();
-    private static final int REPLAY_ROUNDS = 7;
+    private static final int REPLAY_ROUNDS = 11;
+    /**
+     * Replay rounds discarded first. Each round starts fresh servers, and the JIT is still compiling the server's,
+     * the driver's and replay's code for about six rounds (replay's CPU per round fell from 1.7 to 1.0 s over them on
+     * 10 KB events), which charged the first measured rounds to whichever contender ran then.
+     */
+    private static final int REPLAY_WARM_UPS = 7;
     /**
      * Rounds discarded before the throughput slices count: on two cores the JIT is still compiling (and the process
      * CPU time of every slice pays for it) for the first ten seconds or so of alternating contenders.
@@ -94,7 +100,7 @@ public final class BenchRun {
             Size size = sizes.get(s);
             List<RawBsonDocument> replayed = histories.get(s).subList(0, size.replayEvents()).stream()
                     .map(e -> e.decode(RAW)).toList();
-            replay[s] = ReplayRatio.measure(replayed, scratch, 4, REPLAY_ROUNDS);
+            replay[s] = ReplayRatio.measure(replayed, scratch, REPLAY_WARM_UPS, REPLAY_ROUNDS);
             ReplayRatio.Result r = replay[s];
             System.out.printf(Locale.ROOT, "%n%s: replay of %d events, median of %d rounds (process CPU time):%n"
                     + "  replay / the same writes made ahead %.3f (wall clock %.3f); "

@@ -246,6 +246,33 @@ class ExtendedJsonEncoderTest {
         assertThat(new String(sink.toByteArray(), StandardCharsets.UTF_8)).isEqualTo("{\"a\": 1}\n{\"b\": \"x\"}\n");
     }
 
+    /**
+     * Values of fixed size are written without a capacity check, in room made before their field name. A sink whose
+     * array ends at each byte of the line in turn proves that room is always there (it would fail with an index
+     * error, or write past the content, otherwise).
+     */
+    @ParameterizedTest
+    @EnumSource(value = JsonMode.class, names = {"EXTENDED", "RELAXED"})
+    void writesTheSameLineWhereverTheSinksArrayRunsOut(JsonMode mode) {
+        RandomBsonGenerator generator = new RandomBsonGenerator(11, true);
+        List<RawBsonDocument> documents = new java.util.ArrayList<>(List.of(raw(everyType()),
+                raw(new BsonDocument("a", new BsonArray(List.of(new BsonTimestamp(-1, -1), new BsonDateTime(Long.MIN_VALUE),
+                        new BsonInt64(Long.MIN_VALUE), new BsonDouble(-Double.MIN_NORMAL), new BsonUndefined(),
+                        new BsonObjectId(new ObjectId()), new BsonMinKey())))
+                        .append("d", new BsonDbPointer("x", new ObjectId())))));
+        for (int i = 0; i < 40; i++) {
+            documents.add(raw(generator.document()));
+        }
+        for (RawBsonDocument document : documents) {
+            byte[] expected = DriverJson.driverLine(document, mode);
+            for (int capacity = 1; capacity <= expected.length + 1; capacity++) {
+                Utf8Sink sink = new Utf8Sink(capacity);
+                new ExtendedJsonEncoder(mode).encodeLine(document, sink);
+                assertThat(sink.toByteArray()).as("sink of %d bytes", capacity).isEqualTo(expected);
+            }
+        }
+    }
+
     @Test
     void encodesADocumentInsideALargerArrayAtItsOffset() {
         byte[] bson = bytes(raw(everyType()));
