@@ -76,6 +76,8 @@ final class ReplayRatio {
     private static final String COLLECTION = "orders";
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.CompilationMXBean JIT =
+            java.lang.management.ManagementFactory.getCompilationMXBean();
     private static final boolean VERBOSE = System.getenv("BENCH_VERBOSE") != null;
     private static final BulkWriteOptions ORDERED = new BulkWriteOptions().ordered(true);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
@@ -112,7 +114,8 @@ final class ReplayRatio {
                     used[c] = onFreshServer(contenders.get(c), database -> { });
                 }
                 if (VERBOSE) {
-                    System.out.printf("  round %d, ms of CPU (client thread, server threads) and wall: replay %s; "
+                    System.out.printf("  round %d, ms of CPU (client thread, server threads, JIT compiling) and wall: "
+                            + "replay %s; "
                             + "same writes %s; replaces %s%n", round, describe(used[0]), describe(used[1]),
                             describe(used[2]));
                 }
@@ -142,8 +145,8 @@ final class ReplayRatio {
     }
 
     private static String describe(long[] used) {
-        return String.format(java.util.Locale.ROOT, "%.0f (%.0f, %.0f) %.0f", used[0] / 1e6, used[2] / 1e6,
-                used[3] / 1e6, used[1] / 1e6);
+        return String.format(java.util.Locale.ROOT, "%.0f (%.0f, %.0f, jit %.0f) %.0f", used[0] / 1e6,
+                used[2] / 1e6, used[3] / 1e6, used[4] / 1e6, used[1] / 1e6);
     }
 
     private static void replay(LocalArchiveStore store, MongoDatabase database) {
@@ -171,15 +174,43 @@ final class ReplayRatio {
             MongoDatabase database = client.getDatabase("bench");
             database.runCommand(new BsonDocument("ping", new BsonInt32(1)));
             System.gc();
+            waitForTheJitToSettle();
+            long compiling = JIT.getTotalCompilationTime();
             long serverCpu = serverThreadsCpuNanos();
             long thread = CpuSlices.threadCpuNanos();
             long cpu = CpuSlices.processCpuNanos();
             long wall = System.nanoTime();
             work.accept(database);
             long[] used = {CpuSlices.processCpuNanos() - cpu, System.nanoTime() - wall,
-                CpuSlices.threadCpuNanos() - thread, serverThreadsCpuNanos() - serverCpu};
+                CpuSlices.threadCpuNanos() - thread, serverThreadsCpuNanos() - serverCpu,
+                (JIT.getTotalCompilationTime() - compiling) * 1_000_000};
             after.accept(database);
             return used;
+        }
+    }
+
+    /**
+     * Waits (up to five seconds) until the JIT compilers have been idle for a quarter of a second. A new server and
+     * client per run keep the compilers busy for many rounds (C2 took a tenth of the process's CPU time even in the
+     * eleventh to twentieth rounds), and whatever they still had queued from the previous run would be charged to
+     * the next contender. What a run's own code sends them while it runs stays its own.
+     */
+    private static void waitForTheJitToSettle() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long seen = JIT.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < 250_000_000L && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = JIT.getTotalCompilationTime();
+            if (now != seen) {
+                seen = now;
+                quietSince = System.nanoTime();
+            }
         }
     }
 
