@@ -115,13 +115,7 @@ final class CanonicalLineReader {
 
     /** After a document's {@code '{'}: its elements and the closing brace, written as a BSON document. */
     private void document() {
-        if (++depth > MAX_DEPTH) {
-            throw DECLINE;
-        }
-        ensure(8);
-        int start = size;
-        size += 4;
-        skipSpaces();
+        int start = open();
         if (peek() == '}') {
             p++;
         } else {
@@ -147,13 +141,7 @@ final class CanonicalLineReader {
 
     /** After an array's {@code '['}: its values and the closing bracket, written as a BSON array. */
     private void array() {
-        if (++depth > MAX_DEPTH) {
-            throw DECLINE;
-        }
-        ensure(8);
-        int start = size;
-        size += 4;
-        skipSpaces();
+        int start = open();
         if (peek() == ']') {
             p++;
         } else {
@@ -168,6 +156,21 @@ final class CanonicalLineReader {
             }
         }
         finish(start);
+    }
+
+    /**
+     * Opens a document or array after its bracket: one level deeper (declining past {@value #MAX_DEPTH}), room for
+     * its size field, which {@link #finish} fills in, and the spaces after the bracket skipped. Returns where it starts.
+     */
+    private int open() {
+        if (++depth > MAX_DEPTH) {
+            throw DECLINE;
+        }
+        ensure(8);
+        int start = size;
+        size += 4;
+        skipSpaces();
+        return start;
     }
 
     /** After a value: true at {@code close}; false after a comma and the spaces behind it; anything else declines. */
