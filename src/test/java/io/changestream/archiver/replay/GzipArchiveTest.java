@@ -45,12 +45,14 @@ class GzipArchiveTest {
     }
 
     @Test
-    void aGzipArchiveReplaysIntoACopyOfTheSource() {
+    void aGzipArchiveReplaysIntoACopyOfTheSourceVerifiedMemberByMemberAgainstTheFlushLog() {
         ReplaySummary summary = new Replayer(fixture.catalog(), new MongoReplayTarget(fixture.database("fromGzip")),
-                Clock.systemUTC(), null).replay(new ReplayOptions(TypedWorkload.COLLECTIONS, ReplayWindow.ALL,
-                Map.of(), DdlPolicy.STOP, ReplayOptions.DEFAULT_BATCH_SIZE));
+                Clock.systemUTC(), null, Verification.against(fixture.tracker, false)).replay(new ReplayOptions(
+                TypedWorkload.COLLECTIONS, ReplayWindow.ALL, Map.of(), DdlPolicy.STOP,
+                ReplayOptions.DEFAULT_BATCH_SIZE));
 
-        assertThat(summary.succeeded()).isTrue();
+        assertThat(summary.succeeded()).as(ReplaySummaryText.render(summary)).isTrue();
+        assertThat(summary.verified()).as(ReplaySummaryText.render(summary)).isTrue();
         assertThat(fixture.catalog().files("people")).allSatisfy(f -> assertThat(f.path()).endsWith(".json.gz"));
         Map<String, String> pairs = new LinkedHashMap<>();
         TypedWorkload.COLLECTIONS.forEach(c -> pairs.put(c, c));
