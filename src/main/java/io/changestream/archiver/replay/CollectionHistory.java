@@ -7,7 +7,6 @@ import io.changestream.archiver.replay.verify.LoggedRanges;
 import io.changestream.archiver.store.ArchiveStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +27,9 @@ import java.util.zip.ZipException;
  * <p>Given the collection's {@link ArchiveLedger} (the tracker's flush log), each file is also held against it as it
  * streams by ({@link LoggedRanges}): the bytes are hashed per logged range on their way to the line reader, lines are
  * counted per range, and lines after the last logged range (a pending tail) are passed on only when the service's
- * next start would adopt them. A file left before its end (the window ends inside it) is drained through the hashes
- * when closed, so every range of a file the replay touched is checked whole; differences go to the listener.
+ * next start would adopt them. Only the ranges that hold events of the window are checked (a restore to before a
+ * damaged range stays possible); a file left inside such a range (the window ends there) is read on through the
+ * hashes when closed, so each of them is checked whole. Differences go to the listener.
  */
 final class CollectionHistory implements AutoCloseable {
 
@@ -238,8 +238,12 @@ final class CollectionHistory implements AutoCloseable {
             try {
                 if (logged != null) {
                     long linesEnd = reader.linesEnd();
-                    stream.transferTo(OutputStream.nullOutputStream()); // completes the hashes of the ranges
-                    logged.findings(linesEnd).forEach(listener::mismatch);
+                    long needed = logged.end(r -> ArchiveLedger.reaches(window, r));
+                    byte[] sink = new byte[64 * 1024];
+                    while (logged.streamed() < needed && stream.read(sink) >= 0) {
+                        // completes the hashes of the ranges the window reaches
+                    }
+                    logged.findings(linesEnd, r -> ArchiveLedger.reaches(window, r)).forEach(listener::mismatch);
                     if (pendingEvents > 0) {
                         listener.pendingTail(file, pendingFrom, pendingEvents);
                     }

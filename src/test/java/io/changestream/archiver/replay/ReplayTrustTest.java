@@ -231,6 +231,26 @@ class ReplayTrustTest {
                 "replay: OK (verified against the flush log)");
     }
 
+    @Test
+    void aWindowEndingBeforeADamagedRangeIsReplayedVerifiedAndOneReachingItFails() throws IOException {
+        List<FlushRecord> log = fixture.tracker.flushLog("people");
+        FlushRecord last = log.get(log.size() - 1);
+        Path file = copyArchive().resolve(last.file());
+        byte[] bytes = Files.readAllBytes(file);
+        int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("payload-aaaa", (int) last.offset()) + 8;
+        bytes[at] = 'b';
+        Files.write(file, bytes);
+        String beforeIt = log.get(0).lastClusterTime().getTime() + ":" + log.get(0).lastClusterTime().getInc();
+
+        Run before = replay(copy, true, true, "--until", beforeIt);
+        Run whole = replay(copy, true, true);
+
+        assertThat(before.exit).as(before.out).isZero();
+        assertThat(before.out).contains("replay: OK (verified against the flush log)");
+        assertThat(whole.exit).as(whole.out).isEqualTo(Main.CHECK_FAILED);
+        assertThat(whole.out).contains("checksum", last.file() + " @" + last.offset());
+    }
+
     /** Appends the first flush's bytes (the inserts with v: 1) to the newest file; returns its first copied line. */
     private long appendFirstRangeAgainToTheCheckpointFile() throws IOException {
         FlushRecord first = firstRange();

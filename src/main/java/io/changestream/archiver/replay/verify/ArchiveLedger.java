@@ -99,7 +99,7 @@ public final class ArchiveLedger {
         for (StoredFile file : inStore) {
             long size = length.applyAsLong(file);
             LoggedRanges logged = ranges(file);
-            found.addAll(logged.layout(size));
+            found.addAll(logged.layout(size, r -> reaches(window, r)));
             long end = logged.end();
             if (end < size && !beyondCheckpoint(file, end)) {
                 found.add(new Finding(Severity.PROBLEM, Kind.UNLOGGED_BYTES, file.path(), end, (size - end)
@@ -108,6 +108,11 @@ public final class ArchiveLedger {
             }
         }
         return found;
+    }
+
+    /** True when the window holds events of the range: the ranges a replay of the window depends on. */
+    public static boolean reaches(ReplayWindow window, FlushRecord range) {
+        return !window.after(range.firstClusterTime()) && !window.before(range.lastClusterTime());
     }
 
     /** True when bytes at {@code offset} of {@code file} are after the checkpoint: where a pending tail may be. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * One archive file's flush-log ranges held against the file's bytes, for a reader that streams the file once from
@@ -76,6 +77,14 @@ public final class LoggedRanges {
 
     /** Holes, overlaps and ranges beyond the file's end, knowing only the file's length. */
     public List<Finding> layout(long length) {
+        return layout(length, r -> true);
+    }
+
+    /**
+     * Holes, overlaps, and the ranges for which {@code checked} holds that end beyond the file's end: a replay
+     * checks only the ranges its window reaches, so a restore to before a damaged range is possible.
+     */
+    public List<Finding> layout(long length, Predicate<FlushRecord> checked) {
         List<Finding> found = new ArrayList<>();
         long pos = 0;
         for (FlushRecord r : ranges) {
@@ -86,7 +95,7 @@ public final class LoggedRanges {
                 found.add(problem(Kind.OVERLAP, r.offset(), "the range [" + r.offset() + ", " + r.end()
                         + ") overlaps the range before it, which ends at " + pos));
             }
-            if (r.end() > length) {
+            if (r.end() > length && checked.test(r)) {
                 found.add(problem(Kind.TRUNCATED, r.offset(), "the range [" + r.offset() + ", " + r.end()
                         + ") ends beyond the end of the file, which has " + length + " bytes"));
             }
@@ -128,6 +137,16 @@ public final class LoggedRanges {
         };
     }
 
+    /** Stored bytes that have passed through {@link #hashing} so far. */
+    public long streamed() {
+        return streamed;
+    }
+
+    /** Where the last range for which {@code checked} holds ends: how far the file must be hashed to check them. */
+    public long end(Predicate<FlushRecord> checked) {
+        return ranges.stream().filter(checked).mapToLong(FlushRecord::end).max().orElse(0);
+    }
+
     /** True when a line starting here lies in a logged range (or a hole between two): not in the unlogged tail. */
     public boolean logged(long lineStart) {
         return lineStart < end();
@@ -161,9 +180,17 @@ public final class LoggedRanges {
      *                 seen line by line (a replay window that ends inside the file) and are checked by hash only
      */
     public List<Finding> findings(long linesEnd) {
+        return findings(linesEnd, r -> true);
+    }
+
+    /** {@link #findings(long)} of the ranges for which {@code checked} holds. */
+    public List<Finding> findings(long linesEnd, Predicate<FlushRecord> checked) {
         List<Finding> found = new ArrayList<>();
         for (int i = 0; i < ranges.size(); i++) {
             FlushRecord r = ranges.get(i);
+            if (!checked.test(r)) {
+                continue;
+            }
             if (hashes[i] != null && !hashes[i].equalsIgnoreCase(r.sha256())) {
                 found.add(problem(Kind.CHECKSUM, r.offset(), checksumMessage(r, hashes[i])));
             }
