@@ -79,10 +79,14 @@ public final class ExtendedJsonEncoder {
     private static final byte[] MIN_KEY = ascii("{\"$minKey\": 1}");
     private static final byte[] MAX_KEY = ascii("{\"$maxKey\": 1}");
     private static final byte[] UNDEFINED = ascii("{\"$undefined\": true}");
+    private static final byte[] ESCAPE_FIELD = ascii("\"" + EscapedLine.FIELD + "\": ");
+    private static final byte[] ESCAPE_END = ascii("\", \"subType\": \"00\"}}}");
 
     private final JsonMode mode;
     private final boolean relaxed;
     private final RegexWriter regexWriter = new RegexWriter();
+    /** Set while writing when the output cannot be read back as what was written (see {@link EscapedLine}). */
+    private boolean ambiguous;
 
     /**
      * @param mode {@link JsonMode#EXTENDED} for canonical Extended JSON (lossless) or
@@ -102,30 +106,42 @@ public final class ExtendedJsonEncoder {
         return mode;
     }
 
-    /** Appends the JSON line for {@code doc}, newline included, to {@code out}. */
-    public void encodeLine(RawBsonDocument doc, Utf8Sink out) {
+    /**
+     * Appends the JSON line for {@code doc}, newline included, to {@code out}.
+     *
+     * @return true when the line is an {@link EscapedLine escape}, as Extended JSON cannot spell {@code doc}
+     */
+    public boolean encodeLine(RawBsonDocument doc, Utf8Sink out) {
         ByteBuf bytes = doc.getByteBuffer();
-        encodeLine(bytes.array(), bytes.position(), bytes.remaining(), out);
+        return encodeLine(bytes.array(), bytes.position(), bytes.remaining(), out);
     }
 
     /**
      * Appends the JSON line, newline included, for the BSON document of {@code length} bytes at
      * {@code bson[offset]}.
      *
+     * @return true when the line is an {@link EscapedLine escape}, as Extended JSON cannot spell the document
      * @throws BsonSerializationException when the bytes are not one well-formed BSON document; the
      *                                    sink is then left as it was
      */
-    public void encodeLine(byte[] bson, int offset, int length, Utf8Sink out) {
+    public boolean encodeLine(byte[] bson, int offset, int length, Utf8Sink out) {
         if (offset < 0 || length < 0 || offset > bson.length - length) {
             throw new IndexOutOfBoundsException("offset " + offset + " and length " + length + " outside array of " + bson.length);
         }
         int mark = out.size;
+        ambiguous = false;
         try {
             if (length < 5 || int32(bson, offset) != length) {
                 throw new BsonSerializationException("BSON document length does not match the " + length + " bytes given");
             }
             writeDocument(bson, offset, offset + length, false, 1, out);
+            boolean escaped = ambiguous;
+            if (escaped) {
+                out.size = mark;
+                writeEscaped(bson, offset, length, out);
+            }
             out.writeByte('\n');
+            return escaped;
         } catch (RuntimeException e) {
             out.size = mark;
             throw e;
@@ -164,6 +180,9 @@ public final class ExtendedJsonEncoder {
                 }
                 nameEnd = cstringEnd(b, p, last);
             } else {
+                if (b[p] == '$' && (first || depth == 1)) {
+                    checkDollarName(b, p, last, first, depth);
+                }
                 nameEnd = StringEscaper.writeFieldName(b, p, last, first, out);
             }
             p = writeValue(type, b, nameEnd + 1, last, depth, out);
@@ -174,6 +193,48 @@ public final class ExtendedJsonEncoder {
         }
         out.writeByte(array ? ']' : '}');
         return last + 1;
+    }
+
+    /**
+     * A field name starting with {@code $} that the driver's reader would take for something else: a wrapper keyword
+     * as a document's first key, or the escape's reserved name at top level. Either makes the line an escape.
+     */
+    private void checkDollarName(byte[] b, int p, int last, boolean first, int depth) {
+        if (first && EscapedLine.isWrapperKeyword(b, p, last) || depth == 1 && EscapedLine.isReservedField(b, p, last)) {
+            ambiguous = true;
+        }
+    }
+
+    /**
+     * Writes the {@link EscapedLine escape} of the document of {@code length} bytes at {@code b[offset]}, without
+     * the newline: each routing field whose own JSON is unambiguous, then the whole document as binary.
+     */
+    private void writeEscaped(byte[] b, int offset, int length, Utf8Sink out) {
+        int last = offset + length - 1;
+        out.writeByte('{');
+        boolean first = true;
+        int p = offset + 4;
+        while (p < last) {
+            int type = b[p++];
+            int fieldStart = out.size;
+            boolean routing = EscapedLine.isRoutingField(b, p, last);
+            ambiguous = false;
+            int nameEnd = StringEscaper.writeFieldName(b, p, last, first, out);
+            p = writeValue(type, b, nameEnd + 1, last, 1, out);
+            if (routing && !ambiguous) {
+                first = false;
+            } else {
+                out.size = fieldStart;
+            }
+        }
+        ambiguous = false;
+        if (!first) {
+            out.writePair(',', ' ');
+        }
+        out.write(ESCAPE_FIELD);
+        out.write(BINARY);
+        Base64Writer.write(b, offset, length, out);
+        out.write(ESCAPE_END);
     }
 
     /**
