@@ -223,6 +223,79 @@ class WrapperKeyEscapeTest {
         return new String(DriverJson.encoderLine(document, mode), StandardCharsets.UTF_8);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = JsonMode.class, names = {"EXTENDED", "RELAXED"})
+    void anEscapedLineKeepsItsUnambiguousRoutingFieldsReadableAndTheEventAsBinaryLast(JsonMode mode) {
+        BsonDocument event = event("insert", new BsonDocument("_id", new BsonInt32(1))
+                .append("v", new BsonDocument("$oid", new BsonString("not-an-oid"))), null);
+        event.put("documentKey", new BsonDocument("_id", new org.bson.BsonInt64(7)));
+        event.put("wallTime", new org.bson.BsonDateTime(1_732_241_047_123L));
+        RawBsonDocument original = raw(event);
+
+        String line = line(original, mode);
+
+        BsonDocument routing = new BsonDocument();
+        for (String name : List.of("_id", "operationType", "clusterTime", "ns", "documentKey", "wallTime")) {
+            routing.put(name, event.get(name));
+        }
+        String routingJson = new String(DriverJson.encoderLine(raw(routing), mode), StandardCharsets.UTF_8).trim();
+        String base64 = java.util.Base64.getEncoder().encodeToString(ExtendedJsonEncoderTest.bytes(original));
+        assertThat(line).isEqualTo(routingJson.substring(0, routingJson.length() - 1)
+                + ", \"$escapedEvent\": {\"$binary\": {\"base64\": \"" + base64 + "\", \"subType\": \"00\"}}}\n");
+        assertThat(ExtendedJsonEncoderTest.bytes(decoder.decodeLine(line))).isEqualTo(ExtendedJsonEncoderTest.bytes(original));
+    }
+
+    @Test
+    void routingFieldsThatAreThemselvesAmbiguousAreLeftOutOfTheEscapedLine() {
+        BsonDocument event = event("delete", null, null);
+        event.put("documentKey", new BsonDocument("_id", new BsonDocument("$numberLong", new BsonString("5"))));
+        RawBsonDocument original = raw(event);
+
+        String line = line(original, JsonMode.EXTENDED);
+
+        assertThat(line).startsWith("{\"_id\": {\"_data\": \"8267AB\"}, \"operationType\": \"delete\", ")
+                .doesNotContain("documentKey").contains(", \"$escapedEvent\": {\"$binary\": {\"base64\": \"");
+        assertThat(decoder.decodeLine(line)).isEqualTo(original);
+    }
+
+    @Test
+    void anEventWhoseTopLevelHoldsTheReservedFieldIsEscapedToo() {
+        BsonDocument event = event("insert", new BsonDocument("_id", new BsonInt32(1)), null);
+        event.put("$escapedEvent", new org.bson.BsonBinary(new byte[] {5, 0, 0, 0, 0}));
+        RawBsonDocument original = raw(event);
+
+        String line = line(original, JsonMode.EXTENDED);
+
+        assertThat(line).doesNotContain("\"fullDocument\"");
+        assertThat(ExtendedJsonEncoderTest.bytes(decoder.decodeLine(line))).isEqualTo(ExtendedJsonEncoderTest.bytes(original));
+    }
+
+    @Test
+    void aLineWithTheReservedFieldThatDoesNotCheckOutIsRejectedNamingTheProblem() {
+        RawBsonDocument original = raw(event("insert", new BsonDocument("$oid", new BsonString("x")), null));
+        String good = line(original, JsonMode.EXTENDED);
+        String base64 = java.util.Base64.getEncoder().encodeToString(ExtendedJsonEncoderTest.bytes(original));
+
+        assertRejected(good.replace("\"subType\": \"00\"", "\"subType\": \"80\""), "subtype 00");
+        assertRejected("{\"$escapedEvent\": \"" + base64 + "\"}", "not binary");
+        assertRejected(good.replace("\"operationType\": \"insert\"", "\"operationType\": \"delete\""),
+                "routing field 'operationType' differs");
+        assertRejected(good.replace("{\"_id\": {\"_data\"", "{\"extra\": 1, \"_id\": {\"_data\""), "'extra'");
+        assertRejected("{\"$escapedEvent\": {\"$binary\": {\"base64\": \"AQIDBA==\", \"subType\": \"00\"}}}",
+                "not one BSON document");
+        String truncated = java.util.Base64.getEncoder().encodeToString(
+                java.util.Arrays.copyOf(ExtendedJsonEncoderTest.bytes(original), 20));
+        assertRejected("{\"$escapedEvent\": {\"$binary\": {\"base64\": \"" + truncated + "\", \"subType\": \"00\"}}}",
+                "not one BSON document");
+        assertRejected("{\"_id\": 1, \"$escapedEvent\": \"x\", \"$escapedEvent\": \"y\"}", "not binary");
+    }
+
+    private void assertRejected(String line, String reason) {
+        byte[] utf8 = line.getBytes(StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.decodeLine(utf8, 0, utf8.length))
+                .as(line).isInstanceOf(org.bson.json.JsonParseException.class).hasMessageContaining(reason);
+    }
+
     @Test
     void theDriversReaderStillTreatsExactlyTheseKeywordsAsTypeWrappers() {
         // Pins the keyword set to the driver: a keyword-led document of junk is rejected or changed by the driver's
