@@ -29,6 +29,12 @@ import org.bson.types.Decimal128;
  * subtype 2 written without its inner length;
  * every surrogate, and so every supplementary character, escaped (see {@link StringEscaper}).
  *
+ * <p>The one exception: an event that Extended JSON cannot spell, because a document in it starts with a key the
+ * driver's reader takes for a type wrapper ({@code {"$oid": "not-an-oid"}}), is written as an {@link EscapedLine}
+ * instead, which every reader of ours turns back into the exact event. The check rides on the name writing (one
+ * byte compared per field name); when it fires, the line written so far is rewound and the escape written in its
+ * place. {@link #encodeLine} returns whether it did.
+ *
  * <h2>Design</h2>
  * A single forward pass over the BSON bytes with no intermediate {@code String},
  * {@code BsonDocument} or reader object. Numbers, object ids, dates, timestamps and base64 are
