@@ -3,10 +3,15 @@ package io.changestream.archiver.encode;
 import static io.changestream.archiver.encode.DriverJson.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -20,6 +25,7 @@ import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
+import org.bson.json.JsonReader;
 import org.bson.types.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -294,6 +300,49 @@ class WrapperKeyEscapeTest {
         byte[] utf8 = line.getBytes(StandardCharsets.UTF_8);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.decodeLine(utf8, 0, utf8.length))
                 .as(line).isInstanceOf(org.bson.json.JsonParseException.class).hasMessageContaining(reason);
+    }
+
+    @Test
+    void theDriversReaderNamesNoDollarKeyBeyondTheEscapedKeywordsAndTheThreeItReadsInsideThem() throws Exception {
+        // A driver upgrade that teaches JsonReader a new wrapper must fail here, not lose events: every "$name"
+        // string constant of the class is an escaped keyword, or one it reads only inside a wrapper.
+        Set<String> dollarNames = new TreeSet<>();
+        try (InputStream in = JsonReader.class.getResourceAsStream("JsonReader.class")) {
+            for (String constant : utf8Constants(new DataInputStream(in))) {
+                if (constant.matches("\\$[a-z][A-Za-z]*")) {
+                    dollarNames.add(constant);
+                }
+            }
+        }
+        Set<String> expected = new TreeSet<>(EscapedLine.KEYWORDS);
+        expected.addAll(List.of("$ref", "$id", "$scope"));
+
+        assertThat(dollarNames).isEqualTo(expected);
+        assertThat(EscapedLine.KEYWORDS).containsExactlyInAnyOrderElementsOf(KEYWORDS);
+    }
+
+    /** The UTF-8 entries of a class file's constant pool (JVMS 4.4). */
+    private static List<String> utf8Constants(DataInputStream in) throws IOException {
+        in.readInt(); // magic
+        in.readUnsignedShort(); // minor
+        in.readUnsignedShort(); // major
+        int count = in.readUnsignedShort();
+        List<String> strings = new ArrayList<>();
+        for (int i = 1; i < count; i++) {
+            int tag = in.readUnsignedByte();
+            switch (tag) {
+                case 1 -> strings.add(in.readUTF());
+                case 3, 4, 9, 10, 11, 12, 17, 18 -> in.skipNBytes(4);
+                case 5, 6 -> {
+                    in.skipNBytes(8);
+                    i++;
+                }
+                case 7, 8, 16, 19, 20 -> in.skipNBytes(2);
+                case 15 -> in.skipNBytes(3);
+                default -> throw new IOException("unknown constant pool tag " + tag + " at entry " + i);
+            }
+        }
+        return strings;
     }
 
     @Test
