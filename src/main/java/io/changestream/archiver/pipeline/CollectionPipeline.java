@@ -5,6 +5,7 @@ import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ClusterClock;
+import io.changestream.archiver.capture.ChangeStreamWatcher.EventTooLargeException;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.capture.ResumePoint;
@@ -70,6 +71,8 @@ public final class CollectionPipeline {
     private volatile LastFlush lastFlush;
     private volatile boolean backingOff;
     private volatile Capture capture;
+    /** Why capture stopped for good, when the cause is one an operator fixes outside (shown as status detail). */
+    private volatile String stoppedBecause;
     private boolean captureStopped;
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
@@ -257,7 +260,7 @@ public final class CollectionPipeline {
         }
         return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
-                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner());
+                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner(), Optional.ofNullable(stoppedBecause));
     }
 
     /** True while the change stream is open (its aggregate or latest getMore succeeded). */
@@ -363,6 +366,13 @@ public final class CollectionPipeline {
             LogContext.run(name, () -> {
                 if (error instanceof HistoryLostException lost) {
                     historyLost(lost);
+                } else if (error instanceof EventTooLargeException tooLarge) {
+                    // Buffered events stay for the next flush; the stream cannot get past the large event.
+                    monitor.closed(name);
+                    stoppedBecause = tooLarge.getMessage();
+                    state = State.FAILED;
+                    metrics.watchRestart("event_too_large");
+                    log.error("{}", tooLarge.getMessage());
                 } else {
                     state = State.FAILED;
                     log.error("capture of {} stopped: {}", name, error.toString());

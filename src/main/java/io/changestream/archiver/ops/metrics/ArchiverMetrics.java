@@ -34,7 +34,7 @@ public final class ArchiverMetrics {
     private static final List<String> OUTCOMES = List.of("success", "failure");
     private static final List<String> DML_OPERATIONS = List.of("insert", "update", "replace", "delete");
     /** Restart reasons named by the pipeline itself; error-code reasons appear as they happen. */
-    private static final List<String> KNOWN_RESTART_REASONS = List.of("invalidate", "history_lost");
+    private static final List<String> KNOWN_RESTART_REASONS = List.of("invalidate", "history_lost", "event_too_large");
 
     private final MeterRegistry registry;
     private final Clock clock;
@@ -171,7 +171,8 @@ public final class ArchiverMetrics {
         private Counter restartCounter(String reason) {
             return watchRestarts.computeIfAbsent(reason, r -> Counter.builder("archiver.watch.restarts")
                     .tag("collection", collection).tag("reason", r)
-                    .description("Change stream re-subscriptions by reason").register(registry));
+                    .description("Change stream re-subscriptions by reason; event_too_large counts a stream stopped for "
+                            + "good by an event over 16 MB the server cannot send").register(registry));
         }
 
         public void historyGap() {
