@@ -84,7 +84,7 @@ public final class ChangeStreamWatcher {
                     failuresInARow.set(0);
                     BsonValue op = raw.get("operationType");
                     position.set(ResumePoint.after(raw.getDocument("_id"),
-                            op != null && op.isString() && "invalidate".equals(op.asString().getValue())));
+                            op != null && op.isString() && ChangeEvent.INVALIDATE.equals(op.asString().getValue())));
                 })
                 // An invalidate ends the server's stream; open the next one after it, with a pause so a
                 // collection that stays dropped does not cause a busy loop.

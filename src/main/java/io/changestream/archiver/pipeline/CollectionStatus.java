@@ -1,5 +1,6 @@
 package io.changestream.archiver.pipeline;
 
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import java.time.Instant;
 import java.util.List;
@@ -79,7 +80,7 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
 
         static CheckpointView of(Checkpoint c) {
             return new CheckpointView(c.resumeToken().map(BsonDocument::toJson).orElse(null),
-                    Instant.ofEpochSecond(c.clusterTime().getTime() & 0xFFFFFFFFL), c.file(), c.fileLength(),
+                    ClusterTimes.instant(c.clusterTime()), c.file(), c.fileLength(),
                     c.totalEvents(), c.totalBytes(), c.updatedAt());
         }
     }
