@@ -7,13 +7,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The Prometheus series names SPEC.md promises, and a reader of the names a PromQL expression uses. Alerts and
+ * The archiver's Prometheus series names (docs/operations.md, "Metrics reference"), and a reader of the names a
+ * PromQL expression uses. Alerts and
  * the dashboard may only query these (plus JVM series and the standard {@code up} / kube-state-metrics ones), so
  * a renamed metric breaks a test rather than a dashboard nobody looks at until the night it matters.
  */
 final class SpecMetrics {
 
-    /** SPEC.md "Metrics", as exposed: counters end in _total, the flush timer adds _bucket/_sum/_count/_max. */
+    /** As exposed: counters end in _total, the flush timer adds _bucket/_sum/_count/_max. */
     static final Set<String> ARCHIVER = Set.of(
             "archiver_events_captured_total",
             "archiver_events_archived_total",
@@ -26,7 +27,10 @@ final class SpecMetrics {
             "archiver_archive_lag_seconds",
             "archiver_watch_restarts_total",
             "archiver_history_gaps_total",
-            "archiver_backpressure_active");
+            "archiver_backpressure_active",
+            "archiver_collection_state",
+            "archiver_checkpoint_timestamp_seconds",
+            "archiver_build_info");
 
     private static final Pattern SERIES = Pattern.compile("\\b([a-z_][a-z0-9_]*)\\s*\\{");
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code promtool check metrics}: always by {@link ExpositionLint}, and by promtool itself where it is installed
  * (Debian's {@code prometheus} package has it; CI installs only Java and Maven, so there it is skipped).
  */
-class ExpositionLintTest {
+public class ExpositionLintTest {
     @TempDir
     Path dir;
 
@@ -76,7 +76,7 @@ class ExpositionLintTest {
         assertThat(p.exitValue()).isZero();
     }
 
-    static Path onPath(String tool) {
+    public static Path onPath(String tool) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             Path candidate = Path.of(d, tool);
             if (Files.isExecutable(candidate)) {
