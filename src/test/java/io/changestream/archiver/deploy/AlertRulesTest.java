@@ -57,11 +57,11 @@ class AlertRulesTest {
     }
 
     @Test
-    void archiverExpressionsUseOnlySpecMetricsOfThisRelease() {
+    void archiverExpressionsUseOnlyDocumentedMetricsOfThisRelease() {
         alerts.forEach((name, alert) -> {
             String expr = (String) alert.get("expr");
-            for (String series : SpecMetrics.seriesIn(expr)) {
-                assertThat(SpecMetrics.isSpecSeries(series) || Set.of("up", "kube_pod_status_ready").contains(series))
+            for (String series : DocumentedMetrics.seriesIn(expr)) {
+                assertThat(DocumentedMetrics.isArchiverSeries(series) || Set.of("up", "kube_pod_status_ready").contains(series))
                         .as("%s uses %s", name, series).isTrue();
             }
             assertThat(expr).as(name).contains("namespace=\"" + HelmChart.NAMESPACE + "\"");

@@ -65,10 +65,10 @@ class GrafanaDashboardTest {
     void queriesUseOnlySpecAndJvmSeriesAndTheDashboardsVariables() {
         Set<String> used = new TreeSet<>();
         panels.forEach((title, exprs) -> exprs.forEach(e -> {
-            used.addAll(SpecMetrics.seriesIn(e));
+            used.addAll(DocumentedMetrics.seriesIn(e));
             assertThat(e).as(title).contains("namespace=~\"$namespace\"").contains("pod=~\"$pod\"");
         }));
-        assertThat(used).allMatch(s -> SpecMetrics.isSpecSeries(s) || s.startsWith("jvm_"), "a SPEC or JVM series");
+        assertThat(used).allMatch(s -> DocumentedMetrics.isArchiverSeries(s) || s.startsWith("jvm_"), "an archiver or JVM series");
         List<String> variables = Tree.list(dashboard, "templating.list").stream()
                 .map(v -> (String) Tree.map(v).get("name")).toList();
         assertThat(variables).containsExactly("datasource", "namespace", "pod", "collection");

@@ -39,7 +39,7 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.LoopResources;
 
 /**
- * The admin and metrics endpoint on {@code HTTP_PORT} (SPEC.md, "HTTP"): flush on demand, status, liveness,
+ * The admin and metrics endpoint on {@code HTTP_PORT} (docs/operations.md, "HTTP endpoints"): flush on demand, status, liveness,
  * readiness and Prometheus metrics, on reactor-netty with no web framework.
  *
  * <p>Invariants:

@@ -36,7 +36,7 @@ import java.util.function.Function;
  *
  * <p>Naming: the Prometheus convention appends the base unit to a name that does not end with it and
  * {@code _total} to counters, so a counter whose name already says "bytes" gets no base unit (it would render as
- * {@code ..._bytes_written_bytes_total}). {@code ArchiverMetricsNamesTest} pins every rendered name to SPEC.md.
+ * {@code ..._bytes_written_bytes_total}). {@code ArchiverMetricsNamesTest} pins every rendered name.
  *
  * <p>Labelled series whose label values are a known vocabulary (flush trigger and outcome, the DML operation types,
  * the watcher's own restart reasons) are registered at zero up front: a series that appears only with its first

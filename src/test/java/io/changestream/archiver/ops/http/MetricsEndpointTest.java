@@ -15,10 +15,10 @@ import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code GET /metrics} after a workload: every series SPEC.md names, with counts that match the archive. */
+/** {@code GET /metrics} after a workload: every documented series, with counts that match the archive. */
 class MetricsEndpointTest {
-    /** SPEC.md, "Metrics": each name with the labels it must carry. */
-    private static final Map<String, List<String>> SPEC_SERIES = Map.ofEntries(
+    /** docs/operations.md, "Metrics": each name with the labels it must carry. */
+    private static final Map<String, List<String>> DOCUMENTED_SERIES = Map.ofEntries(
             Map.entry("archiver_events_captured_total", List.of("collection", "operation")),
             Map.entry("archiver_events_archived_total", List.of("collection")),
             Map.entry("archiver_buffered_events", List.of("collection")),
@@ -64,7 +64,7 @@ class MetricsEndpointTest {
             assertThat(metrics.headers().firstValue("Content-Type"))
                     .hasValue("text/plain; version=0.0.4; charset=utf-8");
             List<Sample> samples = parse(metrics.body());
-            SPEC_SERIES.forEach((name, labels) -> assertThat(samples)
+            DOCUMENTED_SERIES.forEach((name, labels) -> assertThat(samples)
                     .as(name).anySatisfy(s -> {
                         assertThat(s.name()).isEqualTo(name);
                         assertThat(s.labels().keySet()).containsExactlyInAnyOrderElementsOf(labels);

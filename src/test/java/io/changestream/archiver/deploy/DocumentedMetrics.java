@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  * the dashboard may only query these (plus JVM series and the standard {@code up} / kube-state-metrics ones), so
  * a renamed metric breaks a test rather than a dashboard nobody looks at until the night it matters.
  */
-final class SpecMetrics {
+final class DocumentedMetrics {
 
     /** As exposed: counters end in _total, the flush timer adds _bucket/_sum/_count/_max. */
     static final Set<String> ARCHIVER = Set.of(
@@ -34,7 +34,7 @@ final class SpecMetrics {
 
     private static final Pattern SERIES = Pattern.compile("\\b([a-z_][a-z0-9_]*)\\s*\\{");
 
-    private SpecMetrics() {
+    private DocumentedMetrics() {
     }
 
     /** Names of the series an expression selects with a label matcher ({@code name{...}}). */
@@ -43,8 +43,8 @@ final class SpecMetrics {
         return m.results().map(r -> r.group(1)).collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** True when the name is a SPEC series, or a histogram part of one. */
-    static boolean isSpecSeries(String name) {
+    /** True when the name is a documented archiver series, or a histogram part of one. */
+    static boolean isArchiverSeries(String name) {
         return ARCHIVER.contains(name) || ARCHIVER.contains(name.replaceFirst("_(bucket|sum|count|max)$", ""));
     }
 }
