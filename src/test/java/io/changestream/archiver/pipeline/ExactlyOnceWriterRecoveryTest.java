@@ -14,6 +14,10 @@ import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.replay.ArchiveCatalog;
+import io.changestream.archiver.replay.verify.CollectionVerdict;
+import io.changestream.archiver.replay.verify.Finding;
+import io.changestream.archiver.replay.verify.Verifier;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.LocalArchiveStore;
@@ -54,7 +58,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 2 and 3): only lines that provably continue the stream are adopted; a duplicated range, a forged or backwards
  * token, another collection's event, a missing checkpoint file or an empty volume are conflicts that name file and
  * offset, and nothing is cut, adopted or written. The stream here is shaped like MongoDB's: KeyString tokens, and
- * a transaction whose ten events share one clusterTime and differ in {@code txnOpIndex}.
+ * a transaction whose ten events share one clusterTime and differ in {@code txnOpIndex}. {@code verify} (finding
+ * 5) is held against recovery on the same archives: what it calls pending is what recovery adopts, and every line
+ * recovery refuses is a problem at the same file and offset.
  */
 class ExactlyOnceWriterRecoveryTest {
     private static final String COLLECTION = WriterHarness.COLLECTION;
@@ -250,7 +256,90 @@ class ExactlyOnceWriterRecoveryTest {
         }
     }
 
+    // --- finding 5: verify calls pending exactly what recovery adopts -----------------------------------------
+
+    /** Lines after the checkpoint that recovery must refuse. */
+    enum NotAContinuation {
+        DUPLICATED_RANGE, FORGED_TOKEN, TOKEN_BACKWARDS, FOREIGN_COLLECTION, TIME_BACKWARDS_IN_A_LATER_HOUR
+    }
+
+    @ParameterizedTest
+    @EnumSource(NotAContinuation.class)
+    void finding5_verifyFindsEveryLineRecoveryRefusesAsAProblemAtTheSameFileAndOffset(NotAContinuation tamper) {
+        ArchiveFile file = archiveEverything(Backend.LOCAL, Compression.NONE);
+        long offset = h.store.length(file);
+        switch (tamper) {
+            case DUPLICATED_RANGE -> {
+                byte[] whole = h.readAll(file);
+                h.store.append(file, offset, whole, 0, whole.length);
+            }
+            case FORGED_TOKEN -> append(file, Compression.NONE, event(COLLECTION, 50, 3600, 1, 0, "82DEADBEEF00000001"));
+            case TOKEN_BACKWARDS -> append(file, Compression.NONE, event(COLLECTION, 77, 10, 1, 3, null));
+            case FOREIGN_COLLECTION -> append(file, Compression.NONE, event("users", 1, 3600, 1, 0, null));
+            case TIME_BACKWARDS_IN_A_LATER_HOUR -> {
+                file = new ArchiveFile("orders/2026-11-22-02.json");
+                offset = 0;
+                append(file, Compression.NONE, event(COLLECTION, 5, 5, 1, 0, null));
+            }
+            default -> throw new AssertionError(tamper);
+        }
+
+        CollectionVerdict verdict = verify();
+        assertThat(verdict.consistent()).as("verify: %s", verdict).isFalse();
+        assertThat(verdict.findings()).as("verify: %s", verdict)
+                .noneMatch(f -> f.kind() == Finding.Kind.PENDING_TAIL)
+                .filteredOn(f -> f.kind() == Finding.Kind.NOT_A_CONTINUATION).singleElement()
+                .isEqualTo(new Finding(Finding.Severity.PROBLEM, Finding.Kind.NOT_A_CONTINUATION, file.path(), offset,
+                        verdict.findings().stream().filter(f -> f.kind() == Finding.Kind.NOT_A_CONTINUATION)
+                                .findFirst().orElseThrow().message()));
+        assertConflictAt(file, offset, "");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void finding5_whatVerifyCallsPendingIsWhatRecoveryAdopts(Compression c) {
+        h = new WriterHarness(new LocalArchiveStore(dir), c, stream, START);
+        h.restart(1);
+        h.deliver(10);
+        h.writer.flush(h.buffer, FlushTrigger.MANUAL);
+        h.deliver(10);
+        h.tracker.failNextLogWrite(); // the transaction is appended, not logged: beyond the checkpoint
+        assertThatThrownBy(() -> h.writer.flush(h.buffer, FlushTrigger.MANUAL))
+                .isInstanceOf(FlushFailedException.class);
+
+        CollectionVerdict verdict = verify();
+        assertThat(verdict.consistent()).as("verify: %s", verdict).isTrue();
+        assertThat(verdict.findings()).extracting(Finding::kind).containsExactly(Finding.Kind.PENDING_TAIL);
+
+        h.restart(1);
+        h.assertArchiveHoldsExactlyOnce(20);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void finding5_verifyFindsAMissingCheckpointFileAndAnEmptyVolume(boolean emptied) throws IOException {
+        ArchiveFile file = archiveEverything(Backend.LOCAL, Compression.NONE);
+        ArchiveStore store = h.store;
+        if (emptied) {
+            store = new LocalArchiveStore(emptyVolume);
+        } else {
+            Files.delete(dir.resolve(file.path()));
+        }
+
+        CollectionVerdict verdict = new Verifier(new ArchiveCatalog(store, ""), h.tracker).verify(COLLECTION);
+
+        assertThat(verdict.consistent()).isFalse();
+        assertThat(verdict.findings()).anySatisfy(f -> {
+            assertThat(f.kind()).isEqualTo(Finding.Kind.MISSING_FILE);
+            assertThat(f.file()).isEqualTo(file.path());
+        });
+    }
+
     // --- helpers ------------------------------------------------------------------------------------------------
+
+    private CollectionVerdict verify() {
+        return new Verifier(new ArchiveCatalog(h.store, ""), h.tracker).verify(COLLECTION);
+    }
 
     /** Recovery refuses: the conflict names the file and the offset, and nothing moved in store or tracker. */
     private void assertConflictAt(ArchiveFile file, long offset, String reason) {
