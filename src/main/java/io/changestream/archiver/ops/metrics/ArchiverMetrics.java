@@ -86,7 +86,7 @@ public final class ArchiverMetrics {
             bytesWritten = Counter.builder("archiver.store.bytes.written").tag("collection", collection)
                     .description("Bytes appended to archive files").register(registry);
             conflicts = Counter.builder("archiver.store.conflicts").tag("collection", collection)
-                    .description("Times another writer's bytes in an archive file stopped this collection's writer")
+                    .description("Times the archive was not what this collection's writer could build on, stopping it")
                     .register(registry);
             gaps = Counter.builder("archiver.history.gaps").tag("collection", collection)
                     .description("Times history was lost and capture resumed from now").register(registry);
