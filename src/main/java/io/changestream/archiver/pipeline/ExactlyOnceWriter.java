@@ -60,8 +60,11 @@ import org.slf4j.LoggerFactory;
  *             line: of this collection ({@code ns.coll} when present), with a resume token that agrees with its
  *             {@code clusterTime}, and strictly after the line before it, by {@code clusterTime} and, for MongoDB's
  *             KeyString tokens, by token order. The rule is {@link StreamContinuation}'s, which {@code verify}
- *             applies too. A duplicated range, a token going backwards, a forged token, another collection's event:
- *             each is a conflict that names the file and the offset of the line.</li>
+ *             applies too, so what verify calls pending is exactly what this step adopts; how tokens are ordered
+ *             (KeyString byte order, the events of a transaction by {@code txnOpIndex}, what a token of unknown shape
+ *             can prove) is written there. A duplicated range, a token going backwards, a forged token, another
+ *             collection's event: each is a conflict that names the file and the offset of the line (of its gzip
+ *             member, with gzip).</li>
  *       </ul>
  *       When all of it passes, the lines are <i>adopted</i>: logged with trigger {@code recovery}, and the checkpoint
  *       moves to the last one's token. Adopted events still in the buffer are removed (they must be the buffer's
