@@ -246,6 +246,7 @@ public final class ExactlyOnceWriter {
             commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), "invalidate".equals(lastEvent.operationType()),
                     newLength, run.size(), bytes.length());                               // step 3
             buffer.removeDurable(run.size());
+            metrics.escaped(bytes.escaped());
             if (!files.contains(file.path())) {
                 files.add(file.path());
             }

@@ -53,7 +53,8 @@ import java.util.zip.ZipException;
  *   <li>The checkpoint points at the end of a logged range that the store holds.</li>
  * </ol>
  * Gaps recorded under {@code HISTORY_LOST_POLICY=resume-from-now} are reported as such, never as failures. The
- * archive is streamed; memory does not grow with its size.
+ * archive is streamed; memory does not grow with its size. The layout checks of item 2 are {@link LoggedRanges}'s,
+ * which {@code replay} also holds each file it reads against.
  */
 public final class Verifier {
     private static final int PROBLEMS_KEPT = 50;
@@ -131,26 +132,16 @@ public final class Verifier {
 
         private void checkFile(StoredFile file, List<FlushRecord> ranges) {
             long length = catalog.store().length(file.file());
-            long pos = 0;
+            LoggedRanges logged = new LoggedRanges(file, ranges);
+            logged.layout(length).forEach(f -> problem(f.kind(), f.file(), f.offset(), f.message()));
             try (FileCursor cursor = new FileCursor(catalog.store(), file.file())) {
-                for (FlushRecord r : ranges) {
-                    if (r.offset() > pos) {
-                        problem(Kind.HOLE, file.path(), pos, (r.offset() - pos) + " bytes [" + pos + ", " + r.offset()
-                                + ") are in no logged range");
-                    } else if (r.offset() < pos) {
-                        problem(Kind.OVERLAP, file.path(), r.offset(), "the range [" + r.offset() + ", " + r.end()
-                                + ") overlaps the range before it, which ends at " + pos);
-                    }
-                    if (r.end() > length) {
-                        problem(Kind.TRUNCATED, file.path(), r.offset(), "the range [" + r.offset() + ", " + r.end()
-                                + ") ends beyond the end of the file, which has " + length + " bytes");
-                    } else {
+                for (FlushRecord r : logged.ranges()) {
+                    if (r.end() <= length) {
                         checkRange(file, r, cursor);
                     }
-                    pos = Math.max(pos, r.end());
                 }
-                if (pos < length) {
-                    checkTail(file, pos, length, cursor);
+                if (logged.end() < length) {
+                    checkTail(file, logged.end(), length, cursor);
                 }
             }
         }
@@ -187,8 +178,7 @@ public final class Verifier {
             }
             String actual = HexFormat.of().formatHex(sha.digest());
             if (!actual.equalsIgnoreCase(r.sha256())) {
-                problem(Kind.CHECKSUM, file.path(), r.offset(), "the " + r.length() + " bytes of the range have "
-                        + "SHA-256 " + actual + ", the flush log says " + r.sha256());
+                problem(Kind.CHECKSUM, file.path(), r.offset(), LoggedRanges.checksumMessage(r, actual));
             }
             if (!damaged && lines != r.events()) {
                 problem(Kind.EVENT_COUNT, file.path(), r.offset(), "the range holds " + lines + " lines, the flush "
