@@ -87,7 +87,7 @@ public final class ArchiverMetrics {
             bytesWritten = Counter.builder("archiver.store.bytes.written").tag("collection", collection)
                     .description("Bytes appended to archive files").register(registry);
             conflicts = Counter.builder("archiver.store.conflicts").tag("collection", collection)
-                    .description("Times another writer's bytes in an archive file stopped this collection's writer")
+                    .description("Times the archive was not what this collection's writer could build on, stopping it")
                     .register(registry);
             escaped = Counter.builder("archiver.events.escaped").tag("collection", collection)
                     .description("Change events archived as escaped lines (their BSON as binary) because Extended JSON "
