@@ -59,6 +59,7 @@ class GrafanaDashboardTest {
         assertThat(expr("Flush outcomes")).contains("archiver_flushes_total{").contains("outcome");
         assertThat(expr("Store errors (failed flushes)")).contains("outcome=\"failure\"");
         assertThat(expr("JVM heap")).contains("jvm_memory_used_bytes{").contains("area=\"heap\"");
+        assertThat(expr("Collections by state")).contains("archiver_collection_state{").contains("by (state)");
     }
 
     @Test
