@@ -24,10 +24,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -133,6 +135,16 @@ public final class Archiver {
         }
         this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
                 clock, leaseTiming, new Leased());
+        metrics.collectionStates(watchers.keySet(), Arrays.stream(State.values()).map(Archiver::label).toList(),
+                c -> label(state(c)));
+        // Capture lag of an idle stream follows its post-batch token (real servers send one with every empty batch).
+        monitor.onIdleToken((collection, token) -> ResumeTokens.clusterTime(token).ifPresent(t -> metrics
+                .collection(collection).streamAt(Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL))));
+    }
+
+    /** A state as {@code archiver_collection_state} and {@code /status} name it: {@code watching}, ... */
+    private static String label(State state) {
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     /** Every watched collection, whichever instance archives it. */
@@ -180,6 +192,15 @@ public final class Archiver {
         }
         CollectionPipeline p = active.get(collection);
         return p == null ? Mono.just(FlushResult.empty(collection)) : p.flush(trigger);
+    }
+
+    /**
+     * The state {@link #status} shows for one collection, from memory only (no tracker read): metrics poll it at
+     * every scrape.
+     */
+    public State state(String collection) {
+        CollectionPipeline p = active.get(collection);
+        return p != null ? p.state() : notHeldState(collection, leases.view());
     }
 
     public List<CollectionStatus> status() {
@@ -294,12 +315,7 @@ public final class Archiver {
 
     private CollectionStatus notHeld(String collection, LeaseCoordinator.View view) {
         Lease lease = view.table().get(collection);
-        State state;
-        if (lease == null || !lease.liveAt(clock.instant())) {
-            state = State.UNOWNED;
-        } else {
-            state = lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
-        }
+        State state = notHeldState(collection, view);
         Optional<CheckpointView> checkpoint;
         try {
             checkpoint = checkpoints.load(collection).map(CheckpointView::of);
@@ -308,6 +324,14 @@ public final class Archiver {
         }
         return new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
                 checkpoint, lease == null ? "" : lease.owner());
+    }
+
+    private State notHeldState(String collection, LeaseCoordinator.View view) {
+        Lease lease = view.table().get(collection);
+        if (lease == null || !lease.liveAt(clock.instant())) {
+            return State.UNOWNED;
+        }
+        return lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
     }
 
     /**
