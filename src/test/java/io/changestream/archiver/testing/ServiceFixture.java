@@ -1,10 +1,12 @@
 package io.changestream.archiver.testing;
 
+import com.mongodb.client.MongoClient;
 import io.changestream.archiver.app.Service;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +20,14 @@ public abstract class ServiceFixture {
 
     @RegisterExtension
     protected final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
+    /** {@code mongo.client()}, under the name the service tests use. */
+    protected MongoClient client;
     private final List<Service> services = new ArrayList<>();
+
+    @BeforeEach
+    void connect() {
+        client = mongo.client();
+    }
 
     /** Runs before the extension closes the server, so the services' final flushes still reach it. */
     @AfterEach
