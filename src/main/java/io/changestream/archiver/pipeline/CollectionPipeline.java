@@ -5,6 +5,7 @@ import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ClusterClock;
+import io.changestream.archiver.capture.ChangeStreamWatcher.EventTooLargeException;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.capture.ResumePoint;
@@ -71,6 +72,8 @@ public final class CollectionPipeline {
     private volatile LastFlush lastFlush;
     private volatile boolean backingOff;
     private volatile Capture capture;
+    /** Why capture stopped for good, when the cause is one an operator fixes outside (shown as status detail). */
+    private volatile String stoppedBecause;
     private volatile String conflict;
     private boolean captureStopped;
 
@@ -274,7 +277,7 @@ public final class CollectionPipeline {
         Optional<CheckpointView> checkpoint = writer.checkpoint().map(CheckpointView::of);
         return new CollectionStatus(name, state(), buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
-                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner());
+                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner(), Optional.ofNullable(stoppedBecause));
     }
 
     /** The state {@link #status} shows; in-memory reads only (metrics poll it at every scrape). */
@@ -392,6 +395,13 @@ public final class CollectionPipeline {
             LogContext.run(name, () -> {
                 if (error instanceof HistoryLostException lost) {
                     historyLost(lost);
+                } else if (error instanceof EventTooLargeException tooLarge) {
+                    // Buffered events stay for the next flush; the stream cannot get past the large event.
+                    monitor.closed(name);
+                    stoppedBecause = tooLarge.getMessage();
+                    state = State.FAILED;
+                    metrics.watchRestart("event_too_large");
+                    log.error("{}", tooLarge.getMessage());
                 } else {
                     state = State.FAILED;
                     log.error("capture of {} stopped: {}", name, error.toString());

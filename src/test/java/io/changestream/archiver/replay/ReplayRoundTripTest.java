@@ -42,9 +42,7 @@ class ReplayRoundTripTest {
         fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of());
         TypedWorkload workload = new TypedWorkload();
         MongoDatabase source = fixture.source();
-        int events = workload.run(source, 20);
-        fixture.awaitCaptured(events);
-        fixture.flush();
+        fixture.archiveRounds(workload, 1, 20);
         copy(source, fixture.database("snapshot"));
         BsonTimestamp t = TypedWorkload.COLLECTIONS.stream().map(c -> fixture.tracker.load(c))
                 .map(Optional::orElseThrow).map(Checkpoint::clusterTime).max(BsonTimestamp::compareTo).orElseThrow();
@@ -55,9 +53,7 @@ class ReplayRoundTripTest {
         while (Instant.now().getEpochSecond() <= second.getEpochSecond()) {
             Thread.sleep(20); // the next round starts in a later second, so a whole-second --until separates them
         }
-        events += workload.run(source, 10);
-        fixture.awaitCaptured(events);
-        fixture.flush();
+        fixture.archiveRounds(workload, 1, 10);
     }
 
     @AfterAll

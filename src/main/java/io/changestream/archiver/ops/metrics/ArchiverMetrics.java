@@ -48,7 +48,7 @@ public final class ArchiverMetrics {
     private static final List<String> OUTCOMES = List.of("success", "failure");
     private static final List<String> DML_OPERATIONS = List.of("insert", "update", "replace", "delete");
     /** Restart reasons named by the pipeline itself; error-code reasons appear as they happen. */
-    private static final List<String> KNOWN_RESTART_REASONS = List.of("invalidate", "history_lost");
+    private static final List<String> KNOWN_RESTART_REASONS = List.of("invalidate", "history_lost", "event_too_large");
     /**
      * Flush duration buckets: a local flush takes milliseconds, a store flush tens to hundreds, one that retries a
      * slow store up to minutes. Eleven series per collection (with +Inf), instead of Micrometer's ~70 percentile
@@ -275,7 +275,8 @@ public final class ArchiverMetrics {
         private Counter restartCounter(String reason) {
             return watchRestarts.computeIfAbsent(reason, r -> Counter.builder("archiver.watch.restarts")
                     .tag("collection", collection).tag("reason", r)
-                    .description("Change stream re-subscriptions by reason").register(registry));
+                    .description("Change stream re-subscriptions by reason; event_too_large counts a stream stopped for "
+                            + "good by an event over 16 MB the server cannot send").register(registry));
         }
 
         public void historyGap() {
