@@ -150,7 +150,9 @@ public final class CollectionPipeline {
         } catch (RuntimeException e) {
             throw new IllegalStateException("recovery failed: " + e.getMessage(), e);
         }
-        checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
+        // The archive is complete up to the checkpoint's time; for a fresh collection that is the first-start time, so
+        // archive lag counts a first-start outage instead of reading 0.
+        metrics.archivedUpTo(instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
                 .map(t -> "checkpoint " + t.toJson()).orElse("operation time " + checkpoint.clusterTime().getTime()

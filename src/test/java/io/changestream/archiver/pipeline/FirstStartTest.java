@@ -102,5 +102,7 @@ class FirstStartTest {
         assertThat(first.clusterTime()).as("capture begins where the service started, before the outage")
                 .isEqualTo(AT_START);
         assertThat(source.openedWith()).containsExactly("startAtOperationTime");
+        assertThat(archiver.status().get(0).newestArchived()).as("archive lag counts from the first-start time")
+                .contains(java.time.Instant.ofEpochSecond(AT_START.getTime()));
     }
 }

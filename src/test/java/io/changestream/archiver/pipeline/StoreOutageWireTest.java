@@ -9,7 +9,10 @@ import io.changestream.archiver.app.Service;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.ArchiveStores;
 import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.store.adls.DfsTestServer;
 import io.changestream.archiver.testing.ArchiveContents;
 import io.changestream.archiver.testing.OutageStore;
 import io.changestream.archiver.testing.ServiceFixture;
@@ -110,6 +113,39 @@ class StoreOutageWireTest extends ServiceFixture {
 
         assertThat(result.events()).isEqualTo(writes);
         assertThat(archivedIds()).containsExactlyElementsOf(IntStream.range(0, writes).boxed().toList());
+    }
+
+    @Test
+    void finding8_onAdlsToo_aFreshDeploymentStartedDuringAnAccountOutageArchivesTheWritesMadeMeanwhileExactlyOnce() {
+        try (DfsTestServer adls = DfsTestServer.start()) {
+            adls.faults().startOutage();
+            Map<String, String> env = new HashMap<>(Map.of(
+                    "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders",
+                    "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "RETRY_DELAY_MS", "20", "RETRY_ATTEMPTS", "2",
+                    "HTTP_PORT", "0", "ARCHIVE_STORE", "adls", "AZURE_STORAGE_ACCOUNT_NAME", adls.accountName(),
+                    "AZURE_STORAGE_ACCOUNT_KEY", adls.accountKey()));
+            env.put("AZURE_STORAGE_ENDPOINT", adls.endpoint());
+            ArchiverConfig config = ConfigLoader.load(env);
+            Service service = track(Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC()));
+            await().atMost(WAIT).until(() -> adls.faults().injectedFailures() > 0);
+            await().atMost(WAIT).until(() -> service.archiver.status().get(0).detail()
+                    .filter(d -> d.contains("recovery failed")).isPresent());
+            int writes = 40;
+            insert(0, writes);
+            assertThat(service.archiver.readiness().ready()).isFalse();
+
+            adls.faults().endOutage();
+            await().atMost(WAIT).until(() -> service.archiver.readiness().ready());
+            await().atMost(WAIT).until(() -> buffered(service) == writes);
+            service.archiver.flush("orders", FlushTrigger.MANUAL).block(WAIT);
+
+            try (ArchiveStore store = ArchiveStores.open(config.store())) {
+                List<RawBsonDocument> events = ArchiveContents.events(store, "orders");
+                assertThat(ArchiveContents.assertNoDuplicates(events)).isEqualTo(writes);
+                assertThat(events).extracting(e -> e.getDocument("fullDocument").getInt32("_id").getValue())
+                        .containsExactlyElementsOf(IntStream.range(0, writes).boxed().toList());
+            }
+        }
     }
 
     @Test
