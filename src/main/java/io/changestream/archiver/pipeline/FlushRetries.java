@@ -78,11 +78,16 @@ final class FlushRetries {
             return new Next(failedInARow, failingSince, Optional.empty());
         }
         if (pending == null) {
-            Duration wait = backoff.delay(failedInARow);
+            Duration wait = waitBefore(failedInARow);
             nextAt = clock.instant().plus(wait);
             pending = Mono.delay(wait).flatMap(tick -> startRound()).subscribe(r -> { }, e -> { });
         }
         return new Next(failedInARow, failingSince, Optional.of(untilNext()));
+    }
+
+    /** The pause before the round that follows {@code failedInARow} failed flushes: doubling, jittered, capped. */
+    Duration waitBefore(int failedInARow) {
+        return backoff.delay(failedInARow);
     }
 
     private synchronized Mono<?> startRound() {
