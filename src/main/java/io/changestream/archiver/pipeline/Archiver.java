@@ -363,7 +363,8 @@ public final class Archiver {
         Mono.fromRunnable(() -> LogContext.run(p.name(), p::start))
                 .subscribeOn(flushScheduler)
                 .doOnError(e -> {
-                    startProblems.computeIfPresent(p, (k, v) -> e.getMessage() + firstStart.known()
+                    String step = e instanceof FirstStart.TimeUnknownException ? "" : "recovery failed: ";
+                    startProblems.computeIfPresent(p, (k, v) -> step + e.getMessage() + firstStart.known()
                             .map(t -> "; without a checkpoint, capture begins at operation time " + t.describe())
                             .orElse("") + "; retrying");
                     if (!(e instanceof LeaseLostException)) {

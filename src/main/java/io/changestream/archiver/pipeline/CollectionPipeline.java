@@ -130,16 +130,11 @@ public final class CollectionPipeline {
      * store must answer.
      *
      * @throws LeaseLostException the lease was lost meanwhile (reported to the owner of this pipeline as well)
-     * @throws IllegalStateException naming the step that failed; the Archiver retries
+     * @throws FirstStart.TimeUnknownException step 1 failed: the source did not answer
+     * @throws RuntimeException recovery failed, as the writer threw it; the Archiver retries
      */
     void start() {
-        CaptureStart origin;
-        try {
-            origin = firstStart.fix();                                                             // step 1
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("the source cluster's operation time (where a collection without a "
-                    + "checkpoint begins) could not be read: " + e.getMessage(), e);
-        }
+        CaptureStart origin = firstStart.fix();                                                    // step 1
         Checkpoint checkpoint;
         try {
             checkpoint = locked(() -> writer.recover()                                             // step 2
@@ -147,8 +142,6 @@ public final class CollectionPipeline {
         } catch (LeaseLostException e) {
             onLeaseLost.accept(hold);
             throw e;
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("recovery failed: " + e.getMessage(), e);
         }
         // The archive is complete up to the checkpoint's time; for a fresh collection that is the first-start time, so
         // archive lag counts a first-start outage instead of reading 0.

@@ -69,7 +69,7 @@ final class FirstStart {
      * The time fixed by the first successful read; when no read succeeded yet, reads it now (blocking, on a
      * scheduler that allows it).
      *
-     * @throws RuntimeException the source did not answer
+     * @throws TimeUnknownException the source did not answer
      */
     CaptureStart fix() {
         CaptureStart known = fixed;
@@ -78,7 +78,11 @@ final class FirstStart {
         }
         synchronized (this) {
             if (fixed == null) {
-                fixed = new CaptureStart(clusterClock.now(), clock.instant());
+                try {
+                    fixed = new CaptureStart(clusterClock.now(), clock.instant());
+                } catch (RuntimeException e) {
+                    throw new TimeUnknownException(e);
+                }
                 log.info("first-start time fixed at operation time {}: a collection without a checkpoint begins "
                         + "capture there", fixed.describe());
             }
@@ -89,5 +93,13 @@ final class FirstStart {
     /** The fixed time, once a read succeeded. */
     Optional<CaptureStart> known() {
         return Optional.ofNullable(fixed);
+    }
+
+    /** The source did not answer the read of its operation time; nothing can be captured yet. */
+    static final class TimeUnknownException extends RuntimeException {
+        TimeUnknownException(Throwable cause) {
+            super("the source cluster's operation time (where a collection without a checkpoint begins capture) "
+                    + "could not be read: " + cause.getMessage(), cause);
+        }
     }
 }
