@@ -19,6 +19,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,9 @@ import reactor.util.retry.Retry;
  * instance buffers nothing of them.
  *
  * <p><b>Readiness</b> answers "is this instance doing its part?": the last lease round succeeded, it holds at least
- * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. An
+ * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. A
+ * collection stopped on a conflict (its archive is not what its checkpoint says) is not retried and stays a reason,
+ * with the file and offset, until a restart finds the archive repaired. An
  * instance with nothing to hold (more instances than collections) is ready: it is a healthy standby. A new
  * instance stays not-ready until the others have handed over its share, so a rolling update proceeds only once
  * the new pod archives.
@@ -206,6 +209,10 @@ public final class Archiver {
     }
 
     private Mono<FlushResult> flush(CollectionPipeline p, FlushTrigger trigger) {
+        if (p.conflict().isPresent()) {
+            return Mono.error(new FlushFailedException(p.name(), 0, true, "flush of " + p.name() + " refused: it "
+                    + "stopped on a conflict: " + p.conflict().get(), null));
+        }
         if (p.starting()) {
             return Mono.error(notCapturing(p.name(), "starting: " + startProblems.getOrDefault(p, "opening its "
                     + "change stream")));
@@ -224,6 +231,9 @@ public final class Archiver {
             CollectionPipeline p = active.get(c);
             if (p == null) {
                 return notHeld(c, view, true);
+            }
+            if (p.conflict().isPresent()) {
+                return p.status().withDetail("stopped on a conflict: " + p.conflict().get());
             }
             String problem = startProblems.get(p);
             return problem != null && p.starting() ? p.status().withDetail("not capturing: " + problem) : p.status();
@@ -248,7 +258,9 @@ public final class Archiver {
         }
         for (CollectionPipeline p : held()) {
             String problem = startProblems.get(p);
-            if (problem != null) {
+            if (p.conflict().isPresent()) {
+                reasons.add(p.name() + ": stopped on a conflict: " + p.conflict().get());
+            } else if (problem != null) {
                 reasons.add(p.name() + ": not capturing (" + p.status().state().name().toLowerCase(Locale.ROOT)
                         + "): " + problem);
             } else if (!p.subscribed()) {
@@ -366,14 +378,15 @@ public final class Archiver {
                     String step = e instanceof FirstStart.TimeUnknownException ? "" : "recovery failed: ";
                     startProblems.computeIfPresent(p, (k, v) -> step + e.getMessage() + firstStart.known()
                             .map(t -> "; without a checkpoint, capture begins at operation time " + t.describe())
-                            .orElse("") + "; retrying");
-                    if (!(e instanceof LeaseLostException)) {
+                            .orElse("") + (e instanceof StoreConflictException ? "" : "; retrying"));
+                    if (!(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)) {
                         LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
                                 e.getMessage()));
                     }
                 })
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF)
-                        .filter(e -> !(e instanceof LeaseLostException) && p.hold().writable()))
+                        .filter(e -> !(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)
+                                && p.hold().writable()))
                 .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p));
     }
 

@@ -19,6 +19,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
+import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,6 +89,7 @@ public final class CollectionPipeline {
     private volatile LastFlush lastFlush;
     private volatile boolean backingOff;
     private volatile Capture capture;
+    private volatile String conflict;
     private boolean captureStopped;
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
@@ -141,6 +143,9 @@ public final class CollectionPipeline {
                     .orElseGet(() -> writer.beginAt(origin.operationTime())));
         } catch (LeaseLostException e) {
             onLeaseLost.accept(hold);
+            throw e;
+        } catch (StoreConflictException e) {
+            stopForConflict(e.getMessage());
             throw e;
         }
         // The archive is complete up to the checkpoint's time; for a fresh collection that is the first-start time, so
@@ -238,11 +243,7 @@ public final class CollectionPipeline {
             } else if (e.conflict()) {
                 // Another writer's bytes are in our file: writing on would interleave two histories. Stop this
                 // collection; its unarchived events are after the checkpoint, so a restart captures them again.
-                metrics.storeConflict();
-                stopCapture();
-                state = State.FAILED;
-                log.error("capture of {} stopped: another writer committed to its archive ({}); fix the cause "
-                        + "(two archivers on one archive?) and restart", name, e.getMessage());
+                stopForConflict(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             } else {
                 retried(trigger, e);
             }
@@ -264,6 +265,26 @@ public final class CollectionPipeline {
             log.warn("flush of {} failed again ({} in a row since {}); {} events stay buffered, {}: {}", name,
                     next.failedInARow(), next.failingSince(), buffer.size(), retry, e.getMessage());
         }
+    }
+
+    /**
+     * The archive is not what this collection's writer can build on (another writer's bytes, lines beyond the
+     * checkpoint that do not continue the stream, a missing or shortened file): stops capture for good, counts it,
+     * and keeps the reason for readiness. Nothing more is written until an operator has looked and restarted.
+     */
+    private void stopForConflict(String reason) {
+        metrics.storeConflict();
+        stopCapture();
+        state = State.FAILED;
+        conflict = reason;
+        log.error("capture of {} stopped: its archive is not what the checkpoint says ({}); nothing is written "
+                + "until it is: find the cause (two archivers on one archive? a volume that did not mount? a file "
+                + "changed by hand?), repair the archive, then restart", name, reason);
+    }
+
+    /** Why this collection stopped on a conflict, if it did: for readiness. */
+    Optional<String> conflict() {
+        return Optional.ofNullable(conflict);
     }
 
     /** Moves an idle collection's checkpoint to the stream's post-batch token, so it never falls off the oplog. */

@@ -72,6 +72,7 @@ public final class ArchiverMetrics {
         private final Counter bytesWritten;
         private final Counter gaps;
         private final Counter conflicts;
+        private final Counter escaped;
         private final Timer flushDuration;
         private final AtomicLong bufferedEvents = new AtomicLong();
         private final AtomicLong bufferedBytes = new AtomicLong();
@@ -86,8 +87,11 @@ public final class ArchiverMetrics {
             bytesWritten = Counter.builder("archiver.store.bytes.written").tag("collection", collection)
                     .description("Bytes appended to archive files").register(registry);
             conflicts = Counter.builder("archiver.store.conflicts").tag("collection", collection)
-                    .description("Times another writer's bytes in an archive file stopped this collection's writer")
+                    .description("Times the archive was not what this collection's writer could build on, stopping it")
                     .register(registry);
+            escaped = Counter.builder("archiver.events.escaped").tag("collection", collection)
+                    .description("Change events archived as escaped lines (their BSON as binary) because Extended JSON "
+                            + "cannot spell them unambiguously").register(registry);
             gaps = Counter.builder("archiver.history.gaps").tag("collection", collection)
                     .description("Times history was lost and capture resumed from now").register(registry);
             flushDuration = Timer.builder("archiver.flush.duration").tag("collection", collection)
@@ -135,6 +139,11 @@ public final class ArchiverMetrics {
             archived.increment(events);
             bytesWritten.increment(bytes);
             newestArchived.accumulateAndGet(newestClusterTime, ArchiverMetrics::later);
+        }
+
+        /** Of the events just archived, {@code events} were written as escaped lines. */
+        public void escaped(int events) {
+            escaped.increment(events);
         }
 
         /** Sets the newest archived time from the checkpoint at start, so archive lag is right before any flush. */

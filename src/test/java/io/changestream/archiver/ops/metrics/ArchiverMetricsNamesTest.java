@@ -39,9 +39,11 @@ class ArchiverMetricsNamesTest {
         metrics.collection("orders");
 
         Set<String> families = families();
-        // Micrometer adds a _max gauge next to the timer histogram; store conflicts are counted beyond SPEC.md.
+        // Micrometer adds a _max gauge next to the timer histogram; store conflicts and escaped events are counted
+        // beyond SPEC.md.
         assertThat(families).containsExactlyInAnyOrderElementsOf(union(SPEC_FAMILIES,
-                Set.of("archiver_flush_duration_seconds_max", "archiver_store_conflicts_total")));
+                Set.of("archiver_flush_duration_seconds_max", "archiver_store_conflicts_total",
+                        "archiver_events_escaped_total")));
         assertThat(registry.scrape()).contains(
                 "archiver_flushes_total{collection=\"orders\",outcome=\"failure\",trigger=\"schedule\"} 0.0",
                 "archiver_events_captured_total{collection=\"orders\",operation=\"delete\"} 0.0",
@@ -55,6 +57,7 @@ class ArchiverMetricsNamesTest {
         orders.captured("insert", NOW.minusSeconds(5));
         orders.captured("drop", NOW.minusSeconds(4));
         orders.archived(2, 300, NOW.minusSeconds(30));
+        orders.escaped(1);
         orders.flush("manual", true, Duration.ofMillis(20));
         orders.watchRestart("code_6");
         orders.buffered(1, 80);
@@ -64,6 +67,7 @@ class ArchiverMetricsNamesTest {
         assertThat(text).contains(
                 "archiver_events_captured_total{collection=\"orders\",operation=\"drop\"} 1.0",
                 "archiver_events_archived_total{collection=\"orders\"} 2.0",
+                "archiver_events_escaped_total{collection=\"orders\"} 1.0",
                 "archiver_store_bytes_written_total{collection=\"orders\"} 300.0",
                 "archiver_capture_lag_seconds{collection=\"orders\"} 4.0",
                 "archiver_archive_lag_seconds{collection=\"orders\"} 30.0",
