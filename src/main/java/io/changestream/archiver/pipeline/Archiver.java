@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -143,6 +144,16 @@ public final class Archiver {
         }
         this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
                 clock, leaseTiming, new Leased());
+        metrics.collectionStates(watchers.keySet(), Arrays.stream(State.values()).map(Archiver::label).toList(),
+                c -> label(state(c)));
+        // Capture lag of an idle stream follows its post-batch token (real servers send one with every empty batch).
+        monitor.onIdleToken((collection, token) -> ResumeTokens.clusterTime(token).ifPresent(t -> metrics
+                .collection(collection).streamAt(Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL))));
+    }
+
+    /** A state as {@code archiver_collection_state} and {@code /status} name it: {@code watching}, ... */
+    private static String label(State state) {
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     /** Every watched collection, whichever instance archives it. */
@@ -200,11 +211,11 @@ public final class Archiver {
             return flush(p, trigger);
         }
         LeaseCoordinator.View view = leases.view();
-        CollectionStatus status = notHeld(collection, view, false);
-        if (status.state() == State.OWNED_ELSEWHERE) {
+        State state = notHeldState(collection, view);
+        if (state == State.OWNED_ELSEWHERE) {
             return Mono.just(FlushResult.empty(collection));
         }
-        return Mono.error(notCapturing(collection, status.state().name().toLowerCase(Locale.ROOT)
+        return Mono.error(notCapturing(collection, state.name().toLowerCase(Locale.ROOT)
                 + view.problem().map(problem -> ", leases: " + problem).orElse("")));
     }
 
@@ -225,12 +236,21 @@ public final class Archiver {
                 + "capturing (" + why + "); what is written meanwhile is captured once it starts", null);
     }
 
+    /**
+     * The state {@link #status} shows for one collection, from memory only (no tracker read): metrics poll it at
+     * every scrape.
+     */
+    public State state(String collection) {
+        CollectionPipeline p = active.get(collection);
+        return p != null ? p.state() : notHeldState(collection, leases.view());
+    }
+
     public List<CollectionStatus> status() {
         LeaseCoordinator.View view = leases.view();
         return watchers.keySet().stream().map(c -> {
             CollectionPipeline p = active.get(c);
             if (p == null) {
-                return notHeld(c, view, true);
+                return notHeld(c, view);
             }
             if (p.conflict().isPresent()) {
                 return p.status().withDetail("stopped on a conflict: " + p.conflict().get());
@@ -343,20 +363,12 @@ public final class Archiver {
         return watchers.keySet().stream().map(active::get).filter(Objects::nonNull).toList();
     }
 
-    /** @param withCheckpoint read the checkpoint from the tracker (status), or not (a flush only needs the state) */
-    private CollectionStatus notHeld(String collection, LeaseCoordinator.View view, boolean withCheckpoint) {
+    private CollectionStatus notHeld(String collection, LeaseCoordinator.View view) {
         Lease lease = view.table().get(collection);
-        State state;
-        if (lease == null || !lease.liveAt(clock.instant())) {
-            state = State.UNOWNED;
-        } else {
-            state = lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
-        }
-        Optional<CheckpointView> checkpoint = Optional.empty();
+        State state = notHeldState(collection, view);
+        Optional<CheckpointView> checkpoint;
         try {
-            if (withCheckpoint) {
-                checkpoint = checkpoints.load(collection).map(CheckpointView::of);
-            }
+            checkpoint = checkpoints.load(collection).map(CheckpointView::of);
         } catch (RuntimeException e) {
             checkpoint = Optional.empty(); // readiness reports an unreachable tracker
         }
@@ -364,6 +376,14 @@ public final class Archiver {
                 Optional.empty(), checkpoint, lease == null ? "" : lease.owner());
         return state == State.OWNED_ELSEWHERE ? status : status.withDetail("not capturing on this instance"
                 + view.problem().map(problem -> " (leases: " + problem + ")").orElse(""));
+    }
+
+    private State notHeldState(String collection, LeaseCoordinator.View view) {
+        Lease lease = view.table().get(collection);
+        if (lease == null || !lease.liveAt(clock.instant())) {
+            return State.UNOWNED;
+        }
+        return lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
     }
 
     /**

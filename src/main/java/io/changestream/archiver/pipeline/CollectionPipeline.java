@@ -148,9 +148,8 @@ public final class CollectionPipeline {
             stopForConflict(e.getMessage());
             throw e;
         }
-        // The archive is complete up to the checkpoint's time; for a fresh collection that is the first-start time, so
-        // archive lag counts a first-start outage instead of reading 0.
-        metrics.archivedUpTo(instant(checkpoint.clusterTime()));
+        checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
+        metrics.checkpointed(instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
                 .map(t -> "checkpoint " + t.toJson()).orElse("operation time " + checkpoint.clusterTime().getTime()
@@ -298,6 +297,7 @@ public final class CollectionPipeline {
                         .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
                 try {
                     writer.advanceIdle(idle.get().token(), time);
+                    writer.checkpoint().ifPresent(c -> metrics.checkpointed(instant(c.clusterTime())));
                 } catch (LeaseLostException e) {
                     onLeaseLost.accept(hold);
                     throw e;
@@ -318,13 +318,7 @@ public final class CollectionPipeline {
             backingOff = false;
         }
         Optional<CheckpointView> checkpoint = writer.checkpoint().map(CheckpointView::of);
-        State shown = state;
-        if (state == State.WATCHING && backingOff) {
-            shown = State.BACKING_OFF;
-        } else if (state == State.WATCHING && budget.paused() && capture != null && capture.parked) {
-            shown = State.PAUSED_BY_BACKPRESSURE;
-        }
-        return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
+        return new CollectionStatus(name, state(), buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
                 Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner(), retries.describe());
     }
@@ -332,6 +326,18 @@ public final class CollectionPipeline {
     /** True until {@link #start()} has opened the change stream: nothing is captured yet. */
     boolean starting() {
         return state == State.STARTING;
+    }
+
+    /** The state {@link #status} shows; in-memory reads only (metrics poll it at every scrape). */
+    State state() {
+        State s = state;
+        if (s == State.WATCHING && backingOff) {
+            return State.BACKING_OFF;
+        }
+        if (s == State.WATCHING && budget.paused() && capture != null && capture.parked) {
+            return State.PAUSED_BY_BACKPRESSURE;
+        }
+        return s;
     }
 
     /** True while the change stream is open (its aggregate or latest getMore succeeded). */
