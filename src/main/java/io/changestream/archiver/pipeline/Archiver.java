@@ -67,6 +67,13 @@ import reactor.util.retry.Retry;
  * instance stays not-ready until the others have handed over its share, so a rolling update proceeds only once
  * the new pod archives.
  *
+ * <p><b>Start.</b> {@link #start()} first fixes the first-start time ({@link FirstStart}: the source's operation time,
+ * where every collection without a checkpoint begins capture), then runs the lease rounds; each acquired collection's
+ * pipeline runs its start steps (see {@link CollectionPipeline}) with retries. A collection that is not capturing
+ * (starting, or held by no instance) is not ready, and a flush request for it fails with the reason instead of
+ * answering "0 events". Work that must happen once per collection before capture (recovery, the first checkpoint)
+ * belongs in {@link CollectionPipeline#start()}, between its steps; {@link CaptureStart} is the time it refers to.
+ *
  * <p>The Archiver does not own the clients, store and tracker it is given; {@link io.changestream.archiver.app}
  * opens and closes them.
  */
@@ -83,6 +90,7 @@ public final class Archiver {
     private final CheckpointStore checkpoints;
     private final CursorMonitor monitor;
     private final ClusterClock clusterClock;
+    private final FirstStart firstStart;
     private final ArchiveLayout layout;
     private final LeaseCoordinator leases;
     private final MemoryBudget budget;
@@ -121,6 +129,7 @@ public final class Archiver {
         });
         this.layout = new ArchiveLayout(config.store().prefix(), config.store().compression());
         this.clusterClock = new ClusterClock(source, clock);
+        this.firstStart = new FirstStart(clusterClock, clock);
         for (String name : config.source().collections()) {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
             watchers.put(name, new ChangeStreamWatcher(source.getCollection(name, RawBsonDocument.class),
@@ -153,11 +162,13 @@ public final class Archiver {
     }
 
     /**
-     * Starts the lease rounds (the first one at once) and the idle checkpoints, in the background. Each acquired
-     * collection's pipeline recovers and starts, retrying with backoff while MongoDB, tracker or store are down;
-     * readiness shows why until it succeeds. Returns at once.
+     * Fixes the first-start time, then starts the lease rounds (the first one at once) and the idle checkpoints, in
+     * the background. Each acquired collection's pipeline recovers and starts, retrying with backoff while MongoDB,
+     * tracker or store are down; readiness shows why until it succeeds. Returns at once.
      */
     public void start() {
+        // Before anything that can wait on the tracker or the store: the first lease round needs the tracker.
+        running.add(firstStart.fixEarly(flushScheduler, retry.firstDelay(), MAX_START_BACKOFF));
         leases.start();
         running.add(Flux.interval(IDLE_CHECKPOINT_INTERVAL, flushScheduler)
                 .concatMap(tick -> Flux.fromIterable(held())
@@ -175,23 +186,54 @@ public final class Archiver {
         return fatal.asMono();
     }
 
-    /** Flushes every collection this instance holds; fails if any flush failed (the others are still durable). */
+    /**
+     * Flushes every collection this instance holds; fails if any flush failed (the others are still durable) or any
+     * of them is not capturing yet.
+     */
     public Mono<List<FlushResult>> flushAll(FlushTrigger trigger) {
         return Flux.fromIterable(held())
-                .flatMapSequentialDelayError(p -> p.flush(trigger), Integer.MAX_VALUE, 1)
+                .flatMapSequentialDelayError(p -> flush(p, trigger), Integer.MAX_VALUE, 1)
                 .collectList();
     }
 
     /**
-     * Flushes one collection; {@link NoSuchElementException} when it is not watched. A collection this instance does
-     * not hold has nothing buffered here: the result is empty.
+     * Flushes one collection; {@link NoSuchElementException} when it is not watched. A collection another instance
+     * holds has nothing buffered here: the result is empty. A collection that nobody captures (still starting here,
+     * or no instance holds its lease) fails with {@link FlushFailedException} naming why: "0 events flushed" would
+     * claim that the archive is up to date.
      */
     public Mono<FlushResult> flush(String collection, FlushTrigger trigger) {
         if (!watchers.containsKey(collection)) {
             return Mono.error(new NoSuchElementException("collection " + collection + " is not watched"));
         }
         CollectionPipeline p = active.get(collection);
-        return p == null ? Mono.just(FlushResult.empty(collection)) : p.flush(trigger);
+        if (p != null) {
+            return flush(p, trigger);
+        }
+        LeaseCoordinator.View view = leases.view();
+        State state = notHeldState(collection, view);
+        if (state == State.OWNED_ELSEWHERE) {
+            return Mono.just(FlushResult.empty(collection));
+        }
+        return Mono.error(notCapturing(collection, state.name().toLowerCase(Locale.ROOT)
+                + view.problem().map(problem -> ", leases: " + problem).orElse("")));
+    }
+
+    private Mono<FlushResult> flush(CollectionPipeline p, FlushTrigger trigger) {
+        if (p.conflict().isPresent()) {
+            return Mono.error(new FlushFailedException(p.name(), 0, true, "flush of " + p.name() + " refused: it "
+                    + "stopped on a conflict: " + p.conflict().get(), null));
+        }
+        if (p.starting()) {
+            return Mono.error(notCapturing(p.name(), "starting: " + startProblems.getOrDefault(p, "opening its "
+                    + "change stream")));
+        }
+        return p.flush(trigger);
+    }
+
+    private static FlushFailedException notCapturing(String collection, String why) {
+        return new FlushFailedException(collection, 0, false, "flush of " + collection + " refused: it is not "
+                + "capturing (" + why + "); what is written meanwhile is captured once it starts", null);
     }
 
     /**
@@ -207,7 +249,14 @@ public final class Archiver {
         LeaseCoordinator.View view = leases.view();
         return watchers.keySet().stream().map(c -> {
             CollectionPipeline p = active.get(c);
-            return p != null ? p.status() : notHeld(c, view);
+            if (p == null) {
+                return notHeld(c, view);
+            }
+            if (p.conflict().isPresent()) {
+                return p.status().withDetail("stopped on a conflict: " + p.conflict().get());
+            }
+            String problem = startProblems.get(p);
+            return problem != null && p.starting() ? p.status().withDetail("not capturing: " + problem) : p.status();
         }).toList();
     }
 
@@ -232,7 +281,8 @@ public final class Archiver {
             if (p.conflict().isPresent()) {
                 reasons.add(p.name() + ": stopped on a conflict: " + p.conflict().get());
             } else if (problem != null) {
-                reasons.add(p.name() + ": " + problem);
+                reasons.add(p.name() + ": not capturing (" + p.status().state().name().toLowerCase(Locale.ROOT)
+                        + "): " + problem);
             } else if (!p.subscribed()) {
                 reasons.add(p.name() + ": change stream not subscribed (" + p.status().state() + ")");
             }
@@ -322,8 +372,10 @@ public final class Archiver {
         } catch (RuntimeException e) {
             checkpoint = Optional.empty(); // readiness reports an unreachable tracker
         }
-        return new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                checkpoint, lease == null ? "" : lease.owner());
+        CollectionStatus status = new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), checkpoint, lease == null ? "" : lease.owner());
+        return state == State.OWNED_ELSEWHERE ? status : status.withDetail("not capturing on this instance"
+                + view.problem().map(problem -> " (leases: " + problem + ")").orElse(""));
     }
 
     private State notHeldState(String collection, LeaseCoordinator.View view) {
@@ -339,11 +391,14 @@ public final class Archiver {
      * pipelines come and go with their leases, and revoking the hold (loss, handover, shutdown) ends the retries.
      */
     private void startPipeline(CollectionPipeline p) {
-        startProblems.put(p, "starting");
+        startProblems.put(p, "start in progress");
         Mono.fromRunnable(() -> LogContext.run(p.name(), p::start))
                 .subscribeOn(flushScheduler)
                 .doOnError(e -> {
-                    startProblems.computeIfPresent(p, (k, v) -> "recovery failed: " + e.getMessage());
+                    String step = e instanceof FirstStart.TimeUnknownException ? "" : "recovery failed: ";
+                    startProblems.computeIfPresent(p, (k, v) -> step + e.getMessage() + firstStart.known()
+                            .map(t -> "; without a checkpoint, capture begins at operation time " + t.describe())
+                            .orElse("") + (e instanceof StoreConflictException ? "" : "; retrying"));
                     if (!(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)) {
                         LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
                                 e.getMessage()));
@@ -396,7 +451,8 @@ public final class Archiver {
                     retry, perCollection);
             CollectionPipeline p = new CollectionPipeline(name, watchers.get(name), buffer, budget, writer,
                     checkpoints, monitor, clusterClock, perCollection, config.historyLostPolicy(), flushScheduler,
-                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced);
+                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced, firstStart,
+                    config.store().retryDelay());
             CollectionPipeline before = active.put(name, p);
             if (before != null) {
                 before.abandon(); // its hold was revoked before this acquisition

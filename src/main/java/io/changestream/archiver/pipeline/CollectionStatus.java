@@ -42,7 +42,11 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
     }
 
     public enum State {
-        /** Recovering the archive tail and opening the stream. */
+        /**
+         * Not capturing yet: reading the first-start time, recovering the archive tail, opening the stream; retried
+         * while the source, tracker or store do not answer ({@code detail} says which). Writes made meanwhile are
+         * captured once it starts (from the checkpoint, or from the first-start time for a fresh collection).
+         */
         STARTING,
         /** The change stream is open and events are flowing. */
         WATCHING,

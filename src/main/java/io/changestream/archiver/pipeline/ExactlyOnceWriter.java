@@ -178,7 +178,8 @@ public final class ExactlyOnceWriter {
             } catch (RuntimeException e) {
                 mustRecover = true;
                 last = e;
-                log.warn("flush of {} failed on attempt {}/{}: {}", collection, attempt, retry.attempts(),
+                // DEBUG: the pipeline logs the failed flush once, with the last cause (one line per retry round).
+                log.debug("flush of {} failed on attempt {}/{}: {}", collection, attempt, retry.attempts(),
                         describe(e));
             }
         }

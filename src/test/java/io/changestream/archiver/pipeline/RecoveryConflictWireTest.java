@@ -85,7 +85,9 @@ class RecoveryConflictWireTest extends ServiceFixture {
         String reason = awaitConflict(second);
         assertThat(reason).contains("orders/" + file.getFileName(), "missing");
         client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 99));
-        second.archiver.flushAll(FlushTrigger.MANUAL).block(WAIT);
+        // A collection stopped on a conflict refuses a flush (it is not capturing) instead of answering "0 events".
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> second.archiver.flushAll(FlushTrigger.MANUAL)
+                .block(WAIT)).isInstanceOf(FlushFailedException.class).hasMessageContaining("stopped on a conflict");
         try (Stream<Path> written = Files.walk(emptyVolume)) {
             assertThat(written.filter(Files::isRegularFile)).isEmpty();
         }
