@@ -156,6 +156,16 @@ public final class Archiver {
         return state.name().toLowerCase(Locale.ROOT);
     }
 
+    /** The injected clock: schedules read their fire times from it. */
+    Clock clock() {
+        return clock;
+    }
+
+    /** The flush scheduler: where flushes, start-up and schedule firings run. */
+    Scheduler scheduler() {
+        return flushScheduler;
+    }
+
     /** Every watched collection, whichever instance archives it. */
     public Set<String> collections() {
         return watchers.keySet();
