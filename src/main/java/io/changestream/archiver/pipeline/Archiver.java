@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
@@ -118,7 +119,14 @@ public final class Archiver {
         this.monitor = monitor;
         this.metrics = metrics;
         this.clock = clock;
-        this.budget = new MemoryBudget(config.flush().bufferMaxBytes());
+        // A parked capture resumes on the flush scheduler: release runs under a flush lock (see MemoryBudget).
+        this.budget = new MemoryBudget(config.flush().bufferMaxBytes(), resume -> {
+            try {
+                flushScheduler.schedule(resume);
+            } catch (RejectedExecutionException stopped) {
+                // stopped or halted: capture does not resume
+            }
+        });
         this.retry = new RetryPolicy(config.store().retryAttempts(), config.store().retryDelay(),
                 config.store().retryDelay().multipliedBy(64));
         budget.onPressureChange(() -> {

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -442,8 +443,21 @@ public final class CollectionPipeline {
             }
         }
 
+        /**
+         * Runs on the thread that delivered the error (the driver's, or a Reactor timer's): hops to the flush
+         * scheduler, since handling lost history writes the tracker, takes the flush lock and reads the cluster
+         * time, all blocking.
+         */
         @Override
         protected void hookOnError(Throwable error) {
+            try {
+                flushScheduler.schedule(() -> captureFailed(error));
+            } catch (RejectedExecutionException shuttingDown) {
+                log.debug("capture of {} ended during shutdown: {}", name, error.toString());
+            }
+        }
+
+        private void captureFailed(Throwable error) {
             LogContext.run(name, () -> {
                 if (error instanceof HistoryLostException lost) {
                     historyLost(lost);

@@ -45,7 +45,8 @@ import reactor.netty.resources.LoopResources;
  * <p>Invariants:
  * <ul>
  *   <li>The event loop never blocks. Flushes run on the archiver's flush scheduler, readiness (it pings the
- *       tracker) and the metrics scrape on {@code boundedElastic}; only in-memory reads run on the loop.</li>
+ *       tracker), status (it reads the checkpoints of collections held elsewhere) and the metrics scrape on
+ *       {@code boundedElastic}; only in-memory reads (liveness, routing) run on the loop.</li>
  *   <li>{@code POST /flush} answers 200 only once every listed event is durable and checkpointed; when a store
  *       stays unavailable it answers 503 and the events stay buffered. Requests coalesce per collection
  *       ({@link FlushCoalescer}); writes to one file never interleave (the pipeline's flush lock).</li>
@@ -212,8 +213,10 @@ public final class AdminServer implements AutoCloseable {
             return flush(List.of(collection.get()));
         }
         Supplier<Mono<Answer>> get = switch (path) {
-            case "/status" -> () -> Mono.just(Answer.json(200,
-                    JsonBodies.status(instance, clock.instant(), archiver.status())));
+            // status reads the tracker for collections held elsewhere: off the event loop.
+            case "/status" -> () -> Mono.fromCallable(() -> Answer.json(200,
+                    JsonBodies.status(instance, clock.instant(), archiver.status())))
+                    .subscribeOn(Schedulers.boundedElastic());
             case "/healthz/live" -> this::live;
             case "/healthz/ready" -> this::ready;
             case "/metrics" -> () -> Mono.fromCallable(() -> new Answer(200, PROMETHEUS_TEXT, scrape.get(), Map.of()))
