@@ -48,7 +48,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.retry.Retry;
 
 /**
  * The collection pipelines of one process, and what acts on all of them: start-up with retries while MongoDB or
@@ -81,7 +80,6 @@ import reactor.util.retry.Retry;
 public final class Archiver {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);
     private static final Duration IDLE_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
-    private static final Duration MAX_START_BACKOFF = Duration.ofSeconds(60);
     private static final Duration MIN_RELEASE_TIME = Duration.ofSeconds(2);
 
     private final ArchiverConfig config;
@@ -127,8 +125,7 @@ public final class Archiver {
                 // stopped or halted: capture does not resume
             }
         });
-        this.retry = new RetryPolicy(config.store().retryAttempts(), config.store().retryDelay(),
-                config.store().retryDelay().multipliedBy(64));
+        this.retry = RetryPolicy.of(config.store().retryAttempts(), config.store().retryDelay());
         budget.onPressureChange(() -> {
             metrics.backpressure(budget.paused());
             if (budget.paused()) {
@@ -142,7 +139,7 @@ public final class Archiver {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
             watchers.put(name, new ChangeStreamWatcher(source.getCollection(name, RawBsonDocument.class),
                     config.source().fullDocument(), config.source().fullDocumentBeforeChange(),
-                    config.store().retryDelay(), reason -> {
+                    retry.cappedAt(ChangeStreamWatcher.MAX_BACKOFF).reactive(Long.MAX_VALUE), reason -> {
                         perCollection.watchRestart(reason);
                         CollectionPipeline p = active.get(name);
                         if (p != null) {
@@ -186,7 +183,7 @@ public final class Archiver {
      */
     public void start() {
         // Before anything that can wait on the tracker or the store: the first lease round needs the tracker.
-        running.add(firstStart.fixEarly(flushScheduler, retry.firstDelay(), MAX_START_BACKOFF));
+        running.add(firstStart.fixEarly(flushScheduler, retry.reactive(Long.MAX_VALUE)));
         leases.start();
         running.add(Flux.interval(IDLE_CHECKPOINT_INTERVAL, flushScheduler)
                 .concatMap(tick -> Flux.fromIterable(held())
@@ -422,7 +419,7 @@ public final class Archiver {
                                 e.getMessage()));
                     }
                 })
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF)
+                .retryWhen(retry.reactive(Long.MAX_VALUE)
                         .filter(e -> !(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)
                                 && p.hold().writable()))
                 .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p));

@@ -36,7 +36,7 @@ import reactor.core.publisher.Mono;
  */
 final class FlushRetries {
     /** The longest pause between two rounds. */
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    static final Duration MAX_BACKOFF = RetryPolicy.MAX_DELAY;
 
     private final RetryPolicy backoff;
     private final Clock clock;
@@ -54,7 +54,7 @@ final class FlushRetries {
      * @param round      runs one flush with the given trigger; its failure comes back through {@link #failed}
      */
     FlushRetries(Duration firstDelay, Clock clock, Function<FlushTrigger, Mono<?>> round) {
-        this.backoff = new RetryPolicy(1, firstDelay, firstDelay.compareTo(MAX_BACKOFF) > 0 ? firstDelay : MAX_BACKOFF);
+        this.backoff = RetryPolicy.of(1, firstDelay);
         this.clock = clock;
         this.round = round;
     }
@@ -85,7 +85,7 @@ final class FlushRetries {
         return new Next(failedInARow, failingSince, Optional.of(untilNext()));
     }
 
-    /** The pause before the round that follows {@code failedInARow} failed flushes: doubling, jittered, capped. */
+    /** The pause before the round that follows {@code failedInARow} failed flushes: the {@link RetryPolicy}. */
     Duration waitBefore(int failedInARow) {
         return backoff.delay(failedInARow);
     }
