@@ -22,7 +22,17 @@ import org.bson.RawBsonDocument;
  * {@value #MAX_DEPTH}, and any whitespace but spaces (plus a final {@code \r\n}).
  *
  * <p>Strings are copied a word at a time while the bytes are plain ASCII, as {@link StringEscaper} writes them.
- * Not thread-safe; {@link ExtendedJsonDecoder} makes one per line.
+ *
+ * <h2>Growth</h2>
+ * The BSON goes into {@code out}, which {@link #ensure} replaces by a larger copy when it runs short. So nothing may
+ * hold {@code out} across a call that can grow it: not a local, and not an expression Java has begun to evaluate
+ * ({@code out[at] = value()} reads {@code out} before the call, and its store lands in the old array; issue 13
+ * found exactly that). Every write whose position was reserved earlier (a type byte, a size field) is made after
+ * the nested call has returned, through the field. Every write is preceded, in the same method or its caller, by an
+ * {@link #ensure} that covers it; nested documents and arrays grow {@code out} by up to 8 bytes per input byte
+ * ({@code [[[[...}), so the first guess of the size, the line's length, is only a guess.
+ *
+ * <p>Not thread-safe; {@link ExtendedJsonDecoder} makes one per line.
  */
 final class CanonicalLineReader {
     static final int MAX_DEPTH = 200;
@@ -125,12 +135,13 @@ final class CanonicalLineReader {
             while (true) {
                 expect('"');
                 ensure(8);
-                int type = size++;
+                int typeAt = size++;
                 string(true);
                 skipSpaces();
                 expect(':');
                 skipSpaces();
-                out[type] = value();
+                byte type = value(); // before the store: value() may replace out (see Growth)
+                out[typeAt] = type;
                 if (closedAfterValue('}')) {
                     break;
                 }
@@ -147,9 +158,10 @@ final class CanonicalLineReader {
         } else {
             for (int index = 0; ; index++) {
                 ensure(16);
-                int type = size++;
+                int typeAt = size++;
                 writeIndex(index);
-                out[type] = value();
+                byte type = value(); // before the store: value() may replace out (see Growth)
+                out[typeAt] = type;
                 if (closedAfterValue(']')) {
                     break;
                 }
@@ -312,7 +324,7 @@ final class CanonicalLineReader {
         skipSpaces();
     }
 
-    /** A quoted decimal integer: optional minus and 1 to 19 digits, within a long. */
+    /** A quoted decimal integer: optional minus and 1 to 18 digits (more are left to the driver). */
     private long quotedInteger() {
         expect('"');
         long v = digits(true);
@@ -472,6 +484,7 @@ final class CanonicalLineReader {
             } else {
                 utf8(b);
             }
+            dst = out; // neither grows out today; re-read it so that a change there cannot write to a stale array
             i = p;
             d = size;
         }

@@ -9,6 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.RawBsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
@@ -135,6 +140,46 @@ class CanonicalLineReaderTest {
                 + "\"d\": {\"$numberDouble\": \"-0.0\"}, \"i\": {\"$numberInt\": \"-2147483648\"}}\r\n";
         byte[] line = text.getBytes(StandardCharsets.UTF_8);
         assertThat(assertAgreesWithTheDriver(line, "escapes")).isTrue();
+    }
+
+    /**
+     * Issue 13, finding 1: {@code out[type] = value()} wrote the type byte into the array {@code value()} had just
+     * outgrown, so the document read back with a zero type byte ("unknown BSON type 0x0"). These are the shapes
+     * that were archived but could not be read back: they must read back exactly, and through the fast path.
+     */
+    @Test
+    void finding1_longArraysOfTinyValuesAndDeepNestingReadBackExactly() {
+        java.util.List<BsonDocument> documents = new java.util.ArrayList<>();
+        documents.add(arrayOf(334, i -> new BsonString(String.valueOf((char) ('a' + i % 26)))));
+        documents.add(arrayOf(1281, i -> new BsonString("" + (char) ('A' + i % 26) + (char) ('A' + i / 26 % 26))));
+        documents.add(arrayOf(141, i -> new BsonString("")));
+        documents.add(arrayOf(141, i -> new BsonArray()));
+        documents.add(arrayOf(141, i -> new BsonDocument()));
+        for (int depth = 1; depth < CanonicalLineReader.MAX_DEPTH; depth++) {
+            BsonValue nested = new BsonArray();
+            for (int i = 1; i < depth; i++) {
+                nested = new BsonArray(java.util.List.of(nested));
+            }
+            documents.add(new BsonDocument("a", nested));
+        }
+        ExtendedJsonDecoder decoder = new ExtendedJsonDecoder();
+        for (BsonDocument document : documents) {
+            RawBsonDocument original = raw(document);
+            byte[] line = encoderLine(original, JsonMode.EXTENDED);
+            String context = new String(line, 0, Math.min(line.length, 60), StandardCharsets.UTF_8) + "... ("
+                    + line.length + " bytes)";
+            assertThat(fast(line)).as("fast reader: %s", context).isEqualTo(ExtendedJsonEncoderTest.bytes(original));
+            RawBsonDocument decoded = decoder.decodeLine(line, 0, line.length);
+            assertThat((BsonDocument) decoded).as(context).isEqualTo(document);
+        }
+    }
+
+    private static BsonDocument arrayOf(int n, java.util.function.IntFunction<BsonValue> element) {
+        BsonArray array = new BsonArray();
+        for (int i = 0; i < n; i++) {
+            array.add(element.apply(i));
+        }
+        return new BsonDocument("_id", new BsonInt32(1)).append("values", array);
     }
 
     /** Plain decimals take a shortcut; it must round exactly as {@code Double.parseDouble} does. */
