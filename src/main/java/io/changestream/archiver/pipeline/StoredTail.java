@@ -35,18 +35,30 @@ record StoredTail(long from, byte[] bytes, long completeLength, List<ChangeEvent
         }
         ArchiveLines.Units units = ArchiveLines.split(bytes, compression);
         List<ChangeEvent> events = new ArrayList<>();
+        boolean gzip = compression == Compression.GZIP;
         for (ArchiveLines.Unit unit : units.units()) {
+            long at = from + unit.offset(); // the line's first byte; for gzip, its member's
             for (byte[] line : unit.lines()) {
                 try {
                     events.add(ChangeEvent.of(DECODER.decodeLine(line, 0, line.length)));
-                } catch (RuntimeException notAnEvent) {
-                    throw new StoreConflictException(file + " holds a line beyond offset " + from
-                            + " that is not a change event (" + notAnEvent.getClass().getSimpleName() + ")",
-                            from + bytes.length, notAnEvent);
+                } catch (RuntimeException notAnEvent) { // decoding is pure: whatever fails is the line's fault
+                    throw new StoreConflictException(file + " holds a line " + (gzip ? "in the gzip member at offset "
+                            : "at offset ") + at + ", beyond the checkpoint's " + from + ", that is not a change "
+                            + "event: " + reason(notAnEvent), from + bytes.length, notAnEvent);
+                }
+                if (!gzip) {
+                    at += line.length + 1;
                 }
             }
         }
         return new StoredTail(from, bytes, units.completeLength(), List.copyOf(events));
+    }
+
+    /** The failure's words on one printable line (the driver quotes a bad name, NUL included), cut short. */
+    private static String reason(RuntimeException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().replaceAll("\\p{Cntrl}", "?");
+        return e.getClass().getSimpleName() + ": "
+                + (message.length() > 300 ? message.substring(0, 300) + "..." : message);
     }
 
     /** The file length up to the end of the last complete unit. */
