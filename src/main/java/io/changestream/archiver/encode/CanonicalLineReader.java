@@ -88,16 +88,24 @@ final class CanonicalLineReader {
     private int size;
     private int depth;
 
-    private CanonicalLineReader(byte[] in, int offset, int end) {
+    private CanonicalLineReader(byte[] in, int offset, int end, int capacity) {
         this.in = in;
         this.p = offset;
         this.end = end;
-        this.out = new byte[Math.max(64, end - offset)];
+        this.out = new byte[capacity];
     }
 
     /** The document on the line, or {@code null} when this reader declines the line. */
     static RawBsonDocument read(byte[] line, int offset, int length) {
-        CanonicalLineReader reader = new CanonicalLineReader(line, offset, offset + length);
+        return read(line, offset, length, Math.max(64, length));
+    }
+
+    /**
+     * As {@link #read(byte[], int, int)}, with the output buffer's first size given: what tests use to make it grow
+     * at every byte of a document.
+     */
+    static RawBsonDocument read(byte[] line, int offset, int length, int initialCapacity) {
+        CanonicalLineReader reader = new CanonicalLineReader(line, offset, offset + length, initialCapacity);
         try {
             return reader.line();
         } catch (Decline declined) {
