@@ -17,9 +17,10 @@ import org.bson.RawBsonDocument;
  * {@code $numberLong}, {@code $numberDouble}, {@code $date} with {@code $numberLong}, {@code $timestamp} (with
  * {@code t} before {@code i}, both below 2^31). Declined: any other value (bare numbers of relaxed mode, other
  * {@code $} wrappers such as binary, regular expressions or Decimal128), any document whose first key starts with
- * {@code $} but is not one of those wrappers written exactly, ill-formed UTF-8, raw control characters, escapes
- * other than JSON's own, lone surrogate escapes, a {@code \u0000} in a key, nesting deeper than
- * {@value #MAX_DEPTH}, and any whitespace but spaces (plus a final {@code \r\n}).
+ * {@code $} but is not one of those wrappers written exactly (a {@code $} written as an escape included),
+ * ill-formed UTF-8, raw control characters, escapes other than JSON's own, lone surrogate escapes, a
+ * {@code \u0000} in a key, nesting deeper than {@value #MAX_DEPTH}, and any whitespace but spaces (plus a final
+ * {@code \r\n}).
  *
  * <p>Strings are copied a word at a time while the bytes are plain ASCII, as {@link StringEscaper} writes them.
  *
@@ -140,11 +141,14 @@ final class CanonicalLineReader {
             if (peek() == '"' && p + 1 < end && in[p + 1] == '$') {
                 throw DECLINE; // a wrapper where a document was expected, or an unknown one
             }
-            while (true) {
+            for (boolean first = true; ; first = false) {
                 expect('"');
                 ensure(8);
                 int typeAt = size++;
                 string(true);
+                if (first && out[typeAt + 1] == '$') {
+                    throw DECLINE; // "\u0024...": the driver reads the escaped name, so it may be a wrapper
+                }
                 skipSpaces();
                 expect(':');
                 skipSpaces();

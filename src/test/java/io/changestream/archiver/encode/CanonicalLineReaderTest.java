@@ -182,6 +182,56 @@ class CanonicalLineReaderTest {
         return new BsonDocument("_id", new BsonInt32(1)).append("values", array);
     }
 
+    /**
+     * Lines no encoder writes but a hand or another tool may: wrapper keys spelled with escapes, odd number texts,
+     * edges of each wrapper. Read exactly as the driver reads them, or declined; never read where the driver refuses.
+     */
+    @Test
+    void readsOrDeclinesHandWrittenEdgeLinesButNeverDiffersFromTheDriver() {
+        String[] lines = {
+            "{\"a\": {\"\\u0024oid\": \"0123456789abcdef01234567\"}}",
+            "{\"\\u0024oid\": \"0123456789abcdef01234567\"}",
+            "{\"a\": {\"\\u0024numberInt\": \"5\"}}",
+            "{\"a\": {\"\\u0024set\": {\"b\": 1}}}",
+            "{\"a\": {\"x\": 1, \"$oid\": \"0123456789abcdef01234567\"}}",
+            "{\"a\": {\"$date\": {\"\\u0024numberLong\": \"5\"}}}",
+            "{\"d\": {\"$numberDouble\": \"1.5f\"}}",
+            "{\"d\": {\"$numberDouble\": \"-NaN\"}}",
+            "{\"d\": {\"$numberDouble\": \"Infinity\"}}",
+            "{\"d\": {\"$numberDouble\": \"-Infinity\"}}",
+            "{\"d\": {\"$numberDouble\": \"1E400\"}}",
+            "{\"d\": {\"$numberDouble\": \"-0\"}}",
+            "{\"d\": {\"$numberDouble\": \"1.\"}}",
+            "{\"d\": {\"$numberDouble\": \".5\"}}",
+            "{\"d\": {\"$numberDouble\": \"00.5\"}}",
+            "{\"d\": {\"$numberDouble\": \"\"}}",
+            "{\"i\": {\"$numberInt\": \"-0\"}}",
+            "{\"i\": {\"$numberInt\": \"007\"}}",
+            "{\"i\": {\"$numberInt\": \"2147483648\"}}",
+            "{\"l\": {\"$numberLong\": \"-9223372036854775808\"}}",
+            "{\"l\": {\"$numberLong\": \"000000000000000001\"}}",
+            "{\"t\": {\"$timestamp\": {\"t\": 2147483648, \"i\": 1}}}",
+            "{\"t\": {\"$timestamp\": {\"t\": 01, \"i\": 1}}}",
+            "{\"t\": {\"$timestamp\": {\"t\": 1, \"i\": -1}}}",
+            "{\"o\": {\"$oid\": \"0123456789ABCDEF01234567\"}}",
+            "{\"o\": {\"$oid\": \"0123456789abcdef0123456\"}}",
+            "{\"o\": {\"$oid\": \"0123456789abcdef01234567\", \"x\": 1}}",
+            "{\"k\\u0000\": 1}",
+            "{\"s\": \"nul \\u0000 inside\"}",
+            "{\"\": \"\"}",
+            "{\"a\": [ ]}",
+            "{ }",
+            "{\"a\": {}, \"a\": []}",
+        };
+        for (String text : lines) {
+            byte[] line = text.getBytes(StandardCharsets.UTF_8);
+            assertAgreesWithTheDriver(line, "hand-written line");
+            if (driver(line) == null) {
+                assertThat(fast(line)).as("a line the driver rejects: %s", text).isNull();
+            }
+        }
+    }
+
     /** Plain decimals take a shortcut; it must round exactly as {@code Double.parseDouble} does. */
     @Test
     void readsDecimalDoublesExactlyAsTheDriverDoes() {

@@ -64,6 +64,8 @@ import org.bson.types.ObjectId;
  *       reader must refuse with an exception, never a crash or a document;</li>
  *   <li>odd names and strings: long field names, escapes, control characters, NUL in values, every UTF-8 length;</li>
  *   <li>random mixed documents of every type with long arrays inside;</li>
+ *   <li>the same respelled as no encoder writes them (escapes for plain characters, {@code $} included; extra
+ *       spaces), held to the driver's reading alone;</li>
  *   <li>large documents, up to {@code maxDocumentBytes} (16 MB, BSON's limit, at most).</li>
  * </ul>
  *
@@ -110,6 +112,7 @@ final class ReaderFuzz {
         timed("nesting", () -> nesting(iterations));
         timed("odd names", () -> oddNamesAndStrings(60 * iterations));
         timed("random", () -> randomDocuments(300 * iterations));
+        timed("respelled", () -> respelled(1000 * iterations));
         timed("large", () -> largeDocuments(iterations, maxDocumentBytes));
         return counts();
     }
@@ -312,6 +315,75 @@ final class ReaderFuzz {
             }
             checkDocument(document, "random document #" + i);
         }
+    }
+
+    /**
+     * Lines no encoder writes but JSON allows: characters of names and strings respelled as {@code \\uXXXX} escapes
+     * (a {@code $} included, which makes the driver see a wrapper where the line's bytes show none) or
+     * {@code \\/}, and spaces added between tokens. The driver's reading is the oracle; the written document is not,
+     * as an escaped {@code $} can change what the line means.
+     */
+    void respelled(int count) {
+        RandomBsonGenerator generator = new RandomBsonGenerator(random.nextLong(), true);
+        for (int i = 0; i < count; i++) {
+            BsonDocument document = generator.document();
+            if (random.nextInt(4) == 0) {
+                document.put("w", everyType().get(random.nextInt(everyType().size())));
+            }
+            byte[] line = respell(line(document), 1 + random.nextInt(8));
+            String context = "respelled #" + i;
+            lines++;
+            lineBytes += line.length;
+            byte[] oracle = driverRead(line);
+            RawBsonDocument fast = CanonicalLineReader.read(line, 0, line.length);
+            if (fast == null) {
+                declined++;
+            } else {
+                accepted++;
+                same(ExtendedJsonEncoderTest.bytes(fast), oracle, "fast path vs the driver", line, context);
+            }
+            if (oracle != null) {
+                same(ExtendedJsonEncoderTest.bytes(decoder.decodeLine(line, 0, line.length)), oracle,
+                        "decoder vs the driver", line, context);
+            }
+        }
+    }
+
+    /** Respells about one character in {@code oneIn} inside strings as an escape, and adds spaces between tokens. */
+    private byte[] respell(byte[] line, int oneIn) {
+        String text = new String(line, StandardCharsets.UTF_8);
+        StringBuilder out = new StringBuilder(text.length() * 2);
+        boolean inString = false;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            int n = Character.charCount(cp);
+            if (!inString) {
+                out.appendCodePoint(cp);
+                inString = cp == '"';
+                if ((cp == ',' || cp == ':' || cp == '{' || cp == '[') && random.nextInt(oneIn) == 0) {
+                    out.append(" ".repeat(1 + random.nextInt(3)));
+                }
+            } else if (cp == '\\') {
+                out.append(text, i, i + 2); // an escape stays as it is
+                n = 2;
+            } else if (cp == '"') {
+                out.append('"');
+                inString = false;
+            } else if (random.nextInt(oneIn) == 0) {
+                if (cp == '/' && random.nextBoolean()) {
+                    out.append("\\/");
+                } else {
+                    for (char c : Character.toChars(cp)) {
+                        String hex = String.format("%04x", (int) c);
+                        out.append("\\u").append(random.nextBoolean() ? hex : hex.toUpperCase());
+                    }
+                }
+            } else {
+                out.appendCodePoint(cp);
+            }
+            i += n;
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Documents of up to {@code maxBytes} of BSON: tiny values, mid-sized strings, nested arrays of both. */
