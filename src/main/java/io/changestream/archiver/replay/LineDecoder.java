@@ -2,6 +2,7 @@ package io.changestream.archiver.replay;
 
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.encode.ExtendedJsonDecoder;
+import org.bson.RawBsonDocument;
 
 /**
  * Turns one archived line back into the change event it was written from. The one place replay and verify decode
@@ -28,10 +29,16 @@ public final class LineDecoder {
      * @throws IllegalArgumentException when the line is not exactly one change event, with the parser's reason
      */
     public static ChangeEvent decode(byte[] line) {
+        RawBsonDocument document;
         try {
-            return ChangeEvent.of(DECODER.decodeLine(line, 0, line.length));
+            document = DECODER.decodeLine(line, 0, line.length);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a change event in Extended JSON: " + reason(e), e);
+            throw new IllegalArgumentException("not an Extended JSON document: " + reason(e), e);
+        }
+        try {
+            return ChangeEvent.of(document);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(reason(e), e); // "not a change event (needs ...)"
         }
     }
 
