@@ -32,8 +32,11 @@ public final class SegmentEncoder {
     private final Buffer gzipped = new Buffer();
     private final MessageDigest sha256 = sha256();
 
-    /** Bytes ready to append, {@code data[0, length)}, valid until the next {@link #encode} call, and their SHA-256. */
-    public record Encoded(byte[] data, int length, String sha256) {
+    /**
+     * Bytes ready to append, {@code data[0, length)}, valid until the next {@link #encode} call, their SHA-256, and
+     * how many of the events were written as {@link EscapedLine escapes}.
+     */
+    public record Encoded(byte[] data, int length, String sha256, int escaped) {
     }
 
     public SegmentEncoder(JsonMode mode, Compression compression) {
@@ -45,22 +48,27 @@ public final class SegmentEncoder {
     public Encoded encode(List<ChangeEvent> events) {
         plain.reset();
         sha256.reset();
+        int escaped = 0;
         if (compression == Compression.NONE) {
             int hashed = 0;
             for (ChangeEvent e : events) {
-                lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain);
+                if (lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain)) {
+                    escaped++;
+                }
                 if (plain.size() - hashed >= CHUNK) {
                     sha256.update(plain.array(), hashed, plain.size() - hashed);
                     hashed = plain.size();
                 }
             }
             sha256.update(plain.array(), hashed, plain.size() - hashed);
-            return new Encoded(plain.array(), plain.size(), HexFormat.of().formatHex(sha256.digest()));
+            return new Encoded(plain.array(), plain.size(), HexFormat.of().formatHex(sha256.digest()), escaped);
         }
         gzipped.reset();
         try (GZIPOutputStream gz = new GZIPOutputStream(gzipped, CHUNK)) {
             for (ChangeEvent e : events) {
-                lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain);
+                if (lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain)) {
+                    escaped++;
+                }
                 if (plain.size() >= CHUNK) {
                     plain.writeTo(gz);
                     plain.reset();
@@ -71,7 +79,7 @@ public final class SegmentEncoder {
             throw new UncheckedIOException("gzip of an in-memory buffer failed", e);
         }
         sha256.update(gzipped.array(), 0, gzipped.size());
-        return new Encoded(gzipped.array(), gzipped.size(), HexFormat.of().formatHex(sha256.digest()));
+        return new Encoded(gzipped.array(), gzipped.size(), HexFormat.of().formatHex(sha256.digest()), escaped);
     }
 
     /**

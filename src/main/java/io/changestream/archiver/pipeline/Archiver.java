@@ -19,14 +19,17 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -57,7 +60,9 @@ import reactor.util.retry.Retry;
  * instance buffers nothing of them.
  *
  * <p><b>Readiness</b> answers "is this instance doing its part?": the last lease round succeeded, it holds at least
- * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. An
+ * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. A
+ * collection stopped on a conflict (its archive is not what its checkpoint says) is not retried and stays a reason,
+ * with the file and offset, until a restart finds the archive repaired. An
  * instance with nothing to hold (more instances than collections) is ready: it is a healthy standby. A new
  * instance stays not-ready until the others have handed over its share, so a rolling update proceeds only once
  * the new pod archives.
@@ -130,6 +135,16 @@ public final class Archiver {
         }
         this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
                 clock, leaseTiming, new Leased());
+        metrics.collectionStates(watchers.keySet(), Arrays.stream(State.values()).map(Archiver::label).toList(),
+                c -> label(state(c)));
+        // Capture lag of an idle stream follows its post-batch token (real servers send one with every empty batch).
+        monitor.onIdleToken((collection, token) -> ResumeTokens.clusterTime(token).ifPresent(t -> metrics
+                .collection(collection).streamAt(Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL))));
+    }
+
+    /** A state as {@code archiver_collection_state} and {@code /status} name it: {@code watching}, ... */
+    private static String label(State state) {
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     /** Every watched collection, whichever instance archives it. */
@@ -179,6 +194,15 @@ public final class Archiver {
         return p == null ? Mono.just(FlushResult.empty(collection)) : p.flush(trigger);
     }
 
+    /**
+     * The state {@link #status} shows for one collection, from memory only (no tracker read): metrics poll it at
+     * every scrape.
+     */
+    public State state(String collection) {
+        CollectionPipeline p = active.get(collection);
+        return p != null ? p.state() : notHeldState(collection, leases.view());
+    }
+
     public List<CollectionStatus> status() {
         LeaseCoordinator.View view = leases.view();
         return watchers.keySet().stream().map(c -> {
@@ -205,7 +229,9 @@ public final class Archiver {
         }
         for (CollectionPipeline p : held()) {
             String problem = startProblems.get(p);
-            if (problem != null) {
+            if (p.conflict().isPresent()) {
+                reasons.add(p.name() + ": stopped on a conflict: " + p.conflict().get());
+            } else if (problem != null) {
                 reasons.add(p.name() + ": " + problem);
             } else if (!p.subscribed()) {
                 reasons.add(p.name() + ": change stream not subscribed (" + p.status().state() + ")");
@@ -289,12 +315,7 @@ public final class Archiver {
 
     private CollectionStatus notHeld(String collection, LeaseCoordinator.View view) {
         Lease lease = view.table().get(collection);
-        State state;
-        if (lease == null || !lease.liveAt(clock.instant())) {
-            state = State.UNOWNED;
-        } else {
-            state = lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
-        }
+        State state = notHeldState(collection, view);
         Optional<CheckpointView> checkpoint;
         try {
             checkpoint = checkpoints.load(collection).map(CheckpointView::of);
@@ -303,6 +324,14 @@ public final class Archiver {
         }
         return new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
                 checkpoint, lease == null ? "" : lease.owner());
+    }
+
+    private State notHeldState(String collection, LeaseCoordinator.View view) {
+        Lease lease = view.table().get(collection);
+        if (lease == null || !lease.liveAt(clock.instant())) {
+            return State.UNOWNED;
+        }
+        return lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
     }
 
     /**
@@ -315,13 +344,14 @@ public final class Archiver {
                 .subscribeOn(flushScheduler)
                 .doOnError(e -> {
                     startProblems.computeIfPresent(p, (k, v) -> "recovery failed: " + e.getMessage());
-                    if (!(e instanceof LeaseLostException)) {
+                    if (!(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)) {
                         LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
                                 e.getMessage()));
                     }
                 })
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF)
-                        .filter(e -> !(e instanceof LeaseLostException) && p.hold().writable()))
+                        .filter(e -> !(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)
+                                && p.hold().writable()))
                 .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p));
     }
 

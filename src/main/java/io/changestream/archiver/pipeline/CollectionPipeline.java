@@ -19,6 +19,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
+import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -70,6 +71,7 @@ public final class CollectionPipeline {
     private volatile LastFlush lastFlush;
     private volatile boolean backingOff;
     private volatile Capture capture;
+    private volatile String conflict;
     private boolean captureStopped;
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
@@ -116,8 +118,12 @@ public final class CollectionPipeline {
         } catch (LeaseLostException e) {
             onLeaseLost.accept(hold);
             throw e;
+        } catch (StoreConflictException e) {
+            stopForConflict(e.getMessage());
+            throw e;
         }
         checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
+        metrics.checkpointed(instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
                 .map(t -> "checkpoint " + t.toJson()).orElse("operation time " + checkpoint.clusterTime().getTime()
@@ -203,11 +209,7 @@ public final class CollectionPipeline {
             } else if (e.conflict()) {
                 // Another writer's bytes are in our file: writing on would interleave two histories. Stop this
                 // collection; its unarchived events are after the checkpoint, so a restart captures them again.
-                metrics.storeConflict();
-                stopCapture();
-                state = State.FAILED;
-                log.error("capture of {} stopped: another writer committed to its archive ({}); fix the cause "
-                        + "(two archivers on one archive?) and restart", name, e.getMessage());
+                stopForConflict(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             } else {
                 log.error("flush of {} failed; {} events stay buffered for the next trigger: {}", name,
                         buffer.size(), e.getMessage());
@@ -216,6 +218,26 @@ public final class CollectionPipeline {
         } finally {
             metrics.buffered(buffer.size(), buffer.bytes());
         }
+    }
+
+    /**
+     * The archive is not what this collection's writer can build on (another writer's bytes, lines beyond the
+     * checkpoint that do not continue the stream, a missing or shortened file): stops capture for good, counts it,
+     * and keeps the reason for readiness. Nothing more is written until an operator has looked and restarted.
+     */
+    private void stopForConflict(String reason) {
+        metrics.storeConflict();
+        stopCapture();
+        state = State.FAILED;
+        conflict = reason;
+        log.error("capture of {} stopped: its archive is not what the checkpoint says ({}); nothing is written "
+                + "until it is: find the cause (two archivers on one archive? a volume that did not mount? a file "
+                + "changed by hand?), repair the archive, then restart", name, reason);
+    }
+
+    /** Why this collection stopped on a conflict, if it did: for readiness. */
+    Optional<String> conflict() {
+        return Optional.ofNullable(conflict);
     }
 
     /** Moves an idle collection's checkpoint to the stream's post-batch token, so it never falls off the oplog. */
@@ -229,6 +251,7 @@ public final class CollectionPipeline {
                         .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
                 try {
                     writer.advanceIdle(idle.get().token(), time);
+                    writer.checkpoint().ifPresent(c -> metrics.checkpointed(instant(c.clusterTime())));
                 } catch (LeaseLostException e) {
                     onLeaseLost.accept(hold);
                     throw e;
@@ -249,15 +272,21 @@ public final class CollectionPipeline {
             backingOff = false;
         }
         Optional<CheckpointView> checkpoint = writer.checkpoint().map(CheckpointView::of);
-        State shown = state;
-        if (state == State.WATCHING && backingOff) {
-            shown = State.BACKING_OFF;
-        } else if (state == State.WATCHING && budget.paused() && capture != null && capture.parked) {
-            shown = State.PAUSED_BY_BACKPRESSURE;
-        }
-        return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
+        return new CollectionStatus(name, state(), buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
                 Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner());
+    }
+
+    /** The state {@link #status} shows; in-memory reads only (metrics poll it at every scrape). */
+    State state() {
+        State s = state;
+        if (s == State.WATCHING && backingOff) {
+            return State.BACKING_OFF;
+        }
+        if (s == State.WATCHING && budget.paused() && capture != null && capture.parked) {
+            return State.PAUSED_BY_BACKPRESSURE;
+        }
+        return s;
     }
 
     /** True while the change stream is open (its aggregate or latest getMore succeeded). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.StreamContinuation;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.SegmentEncoder;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -47,7 +49,7 @@ class StoredTailTest {
         }
         LocalArchiveStore store = store(lines.toByteArray());
 
-        StoredTail tail = StoredTail.read(store, FILE, 0, Compression.NONE);
+        StoredTail tail = StoredTail.read(store, FILE, 0, Compression.NONE, fromTheStart());
 
         assertThat(tail.events()).hasSize(1400);
         assertThat(tail.events().get(1399).raw().getDocument("fullDocument").getArray("letters")).isEqualTo(letters);
@@ -67,12 +69,16 @@ class StoredTailTest {
             byte[] bad = line(2, c[0]).getBytes(StandardCharsets.UTF_8);
             LocalArchiveStore store = store(good, bad);
 
-            assertThatThrownBy(() -> StoredTail.read(store, FILE, 0, Compression.NONE)).as(c[0])
+            assertThatThrownBy(() -> StoredTail.read(store, FILE, 0, Compression.NONE, fromTheStart())).as(c[0])
                     .isInstanceOf(StoreConflictException.class)
                     .hasMessageContaining(FILE.toString())
                     .hasMessageContaining("offset " + good.length)
                     .hasMessageContaining(c[1]);
         }
+    }
+
+    private static StreamContinuation fromTheStart() {
+        return StreamContinuation.after("people", Optional.empty(), Optional.empty());
     }
 
     private LocalArchiveStore store(byte[]... lines) {
