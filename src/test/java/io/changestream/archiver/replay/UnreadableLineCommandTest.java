@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 13, finding 6: lines the driver's reader fails on in a type other than a JSON parse error (a NUL byte in a
  * field name or a regular expression, nesting deeper than BSON allows, a malformed ObjectId) made {@code replay} and
  * {@code verify} exit 3 with a stack trace. Each must be one finding naming the file and where in it (replay: the
- * line number; verify: the range's offset and the line in it), with the reason, exit 1, and the lines around it
+ * line number and its byte offset; verify: the range's offset and the line in it), with the reason, exit 1, and the lines around it
  * still read.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -33,6 +33,7 @@ class UnreadableLineCommandTest {
 
     private final EmbeddedMongo tracker = new EmbeddedMongo();
     private ArchiveFile file;
+    private long nulKeyOffset;
 
     @BeforeAll
     void writeAnArchiveWithUnreadableLines() {
@@ -40,6 +41,7 @@ class UnreadableLineCommandTest {
         BsonTimestamp hour = new BsonTimestamp(HandMadeArchive.BASE, 0);
         file = archive.append("people", Compression.NONE, List.of(
                 event(1, 1, "{operationType: 'insert', documentKey: {_id: 1}, fullDocument: {_id: 1}}")));
+        nulKeyOffset = archive.store.length(file);
         archive.appendText("people", hour, line(2, "{\"_id\": {\"$numberInt\": \"2\"}, \"a\\u0000b\": \"x\"}"));
         archive.appendText("people", hour, line(3, "{\"_id\": {\"$numberInt\": \"3\"}, \"r\": {\"$regularExpression\":"
                 + " {\"pattern\": \"a\\u0000b\", \"options\": \"\"}}}"));
@@ -65,6 +67,7 @@ class UnreadableLineCommandTest {
         String all = out + "\n" + err;
         assertThat(exit).as(all).isEqualTo(Main.CHECK_FAILED);
         assertThat(all).contains(file.path() + ":2", file.path() + ":3", file.path() + ":4", file.path() + ":5")
+                .contains("at byte " + nulKeyOffset + ": ")
                 .contains("null character", "Maximum serialization depth")
                 .doesNotContain("\tat ", "Exception in thread");
         assertThat(all).as("the readable lines around them are still read").contains("2 events");
