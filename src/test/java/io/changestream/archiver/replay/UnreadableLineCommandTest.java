@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 13, finding 6: lines the driver's reader fails on in a type other than a JSON parse error (a NUL byte in a
  * field name or a regular expression, nesting deeper than BSON allows, a malformed ObjectId) made {@code replay} and
  * {@code verify} exit 3 with a stack trace. Each must be one finding naming the file and where in it (replay: the
- * line number and its byte offset; verify: the range's offset and the line in it), with the reason, exit 1, and the lines around it
+ * line number and its byte offset; verify: the line's byte offset, and its place in the range), with the reason, exit 1, and the lines around it
  * still read.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -87,6 +87,8 @@ class UnreadableLineCommandTest {
             assertThat(all).as(args.toString()).contains(file.path()).contains("line 2 ", "line 3 ", "line 4 ",
                     "line 5 ").contains("null character", "Maximum serialization depth")
                     .doesNotContain("\tat ", "Exception in thread");
+            assertThat(all).as("the finding's offset is the line's own").contains(args.size() == 1
+                    ? file.path() + " @" + nulKeyOffset : "\"offset\": " + nulKeyOffset);
         }
     }
 
