@@ -343,8 +343,13 @@ final class ReaderFuzz {
                 same(ExtendedJsonEncoderTest.bytes(fast), oracle, "fast path vs the driver", line, context);
             }
             if (oracle != null) {
-                same(ExtendedJsonEncoderTest.bytes(decoder.decodeLine(line, 0, line.length)), oracle,
-                        "decoder vs the driver", line, context);
+                RawBsonDocument decoded;
+                try {
+                    decoded = decoder.decodeLine(line, 0, line.length);
+                } catch (RuntimeException e) {
+                    throw failure("the decoder failed on a line the driver reads: " + e, line, context);
+                }
+                same(ExtendedJsonEncoderTest.bytes(decoded), oracle, "decoder vs the driver", line, context);
             }
         }
     }
