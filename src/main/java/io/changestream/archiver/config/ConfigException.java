@@ -34,7 +34,8 @@ public final class ConfigException extends RuntimeException {
 
         @Override
         public String toString() {
-            String given = value == null ? " is not set" : value.isEmpty() ? " is set but blank" : "=" + value + " is invalid";
+            String given = value == null ? " is not set"
+                    : value.isEmpty() ? " is set but blank" : "=" + value + " is invalid";
             return variable + given + ": " + allowed;
         }
     }

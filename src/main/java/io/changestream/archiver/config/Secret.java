@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  *       {@code @} of the URI, not the first: everything from {@code ://} to there becomes {@code ****}. In free text
  *       a URI runs to the next white space; a {@code Secret} is one URI as a whole.</li>
  *   <li><b>Query parameters.</b> The value of any {@code key=value} pair (the key a whole word of letters, digits,
- *       {@code _ . -}) whose key looks secret becomes {@code ****}, up to the next {@code & ;} or white space: SAS fields
- *       ({@code sig sv se st sp sr srt ss spr sip skoid sktid skt ske sks skv saoid suoid scid sdd}), {@code code},
+ *       {@code _ . -}) whose key looks secret becomes {@code ****}, up to the next {@code & ;} or white space: SAS
+ *       fields ({@code sig sv se st sp sr srt ss spr sip skoid sktid skt ske sks skv saoid suoid scid sdd}), {@code code},
  *       {@code signature}, {@code authMechanismProperties}, and any key containing {@code token}, {@code secret},
  *       {@code password}, {@code passwd}, {@code pwd}, {@code key}, {@code sig}, {@code credential} or
  *       {@code sas} (so {@code access_token}, {@code accountkey}, {@code sharedaccesssignature} too).</li>
