@@ -4,6 +4,7 @@ import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.config.Secret;
 import io.changestream.archiver.ops.logging.LogSetup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -63,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
             log.info("stopping ({}): flushing buffers within {} s", why, config.ops().shutdownTimeout().toSeconds());
             if ("fatal".equals(why)) {
                 HistoryLostException e = service.archiver.fatalError().block();
-                System.err.println(e == null ? "capture failed" : e.getMessage());
+                System.err.println(e == null ? "capture failed" : Secret.maskUri(e.getMessage()));
                 return Main.RUNTIME_FAILURE;
             }
             return Main.OK;
