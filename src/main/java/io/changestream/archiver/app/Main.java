@@ -31,7 +31,8 @@ public final class Main {
     }
 
     /**
-     * Runs a command line with the given environment (what every command reads its configuration from) and output streams (null: standard out and err). For tests and embedding.
+     * Runs a command line with the given environment (what every command, {@code run} too, reads its configuration
+     * from) and output streams (null: standard out and err). For tests and embedding.
      */
     public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         String[] effective = args.length == 0 ? new String[] {"run"} : args;
@@ -47,22 +48,6 @@ public final class Main {
         cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
         cli.setParameterExceptionHandler(Main::usageError);
         return cli.execute(effective);
-    }
-
-    /**
-     * Picocli's own usage errors quote what was typed ({@code Unknown option: '--target-url'}, {@code Unmatched
-     * argument: 'mongodb://user:password@…'}), so the message goes through {@link Secret#maskUri} like every other
-     * message; then the suggestions or the usage help, as picocli prints them.
-     */
-    private static int usageError(CommandLine.ParameterException e, String[] args) {
-        CommandLine cli = e.getCommandLine();
-        PrintWriter err = cli.getErr();
-        err.println(Secret.maskUri(e.getMessage()));
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
-            cli.usage(err, cli.getColorScheme());
-        }
-        err.flush();
-        return USAGE;
     }
 
     /** Gives the commands the environment to read; every other class is made as usual. */
@@ -86,5 +71,19 @@ public final class Main {
             String v = Main.class.getPackage().getImplementationVersion();
             return new String[] {"changestream-archiver " + (v == null ? "(development build)" : v)};
         }
+    }
+
+    /**
+     * A usage error is one line and a hint, not the whole usage: the message (masked: picocli quotes what was
+     * typed, which may be a connection string), picocli's suggestions for a mistyped option, and where the help is.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        err.println(Secret.maskUri(e.getMessage()));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cli.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return USAGE;
     }
 }
