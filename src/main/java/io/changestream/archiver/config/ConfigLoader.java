@@ -12,6 +12,8 @@ import io.changestream.archiver.config.ArchiverConfig.StoreKind;
 import io.changestream.archiver.config.ArchiverConfig.Tracker;
 import io.changestream.archiver.config.ConfigException.Problem;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
@@ -204,7 +206,8 @@ public final class ConfigLoader {
         }
         String endpoint = raw(Setting.AZURE_STORAGE_ENDPOINT)
                 .orElse("https://" + account.orElse("account") + ".dfs.core.windows.net");
-        check(Setting.AZURE_STORAGE_ENDPOINT, endpoint, endpoint.matches("https?://[^\\s/?#@]+(/[^\\s?#]*)?"),
+        check(Setting.AZURE_STORAGE_ENDPOINT, endpoint, endpoint.matches("https?://[^\\s/?#@]+(/[^\\s?#]*)?")
+                        && hasHost(endpoint),
                 "an http(s) URL without credentials or query, e.g. https://<account>.dfs.core.windows.net");
         String fileSystem = value(Setting.AZURE_ADLS_FILESYSTEM);
         check(Setting.AZURE_ADLS_FILESYSTEM, fileSystem, fileSystem.matches("[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]"),
@@ -381,6 +384,17 @@ public final class ConfigLoader {
                     || b == '-' || b == '.' ? 1 : 3;
         }
         return folder <= 255;
+    }
+
+    /** A URL with a host the HTTP client can parse (the pattern alone lets {@code http://[::1} through). */
+    private static boolean hasHost(String url) {
+        try {
+            URI parsed = new URI(url);
+            parsed.toURL();
+            return parsed.getHost() != null;
+        } catch (URISyntaxException | java.net.MalformedURLException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void checkMongoUri(Setting s, String uri) {

@@ -69,6 +69,7 @@ class ConfigurationFuzzTest {
                 env.put(variable, value(Setting.byName(variable).orElseThrow()));
             }
             String what = "seed " + seed + ", case " + i + ", env " + env;
+            assertOfflineCommandsRefuseOrAccept(env, what);
             ArchiverConfig config;
             try {
                 config = ConfigLoader.load(env);
@@ -102,6 +103,28 @@ class ConfigurationFuzzTest {
         }
         for (String secret : secrets) {
             assertThat(printed).as(what).doesNotContain(secret);
+        }
+    }
+
+    /**
+     * {@code verify} and {@code status} read the same variables through {@link ConfigLoader#loadOffline}: refused
+     * means exit 2 without a secret; accepted is not run (it would contact the tracker).
+     */
+    private void assertOfflineCommandsRefuseOrAccept(Map<String, String> env, String what) {
+        try {
+            ConfigLoader.loadOffline(env, true);
+        } catch (ConfigException e) {
+            StringWriter output = new StringWriter();
+            PrintWriter writer = new PrintWriter(output, true);
+            int exit = Main.execute(env, writer, writer, "verify");
+            String printed = output.toString();
+            assertThat(exit).as("%s, verify:%n%s", what, printed).isEqualTo(Main.USAGE);
+            assertThat(printed).as(what).contains("invalid configuration (").doesNotContain("Exception", "\tat ");
+            for (String secret : secrets) {
+                assertThat(printed).as(what).doesNotContain(secret);
+            }
+        } catch (RuntimeException e) {
+            throw new AssertionError(what + ": an exception escaped the offline loader (exit 3)", e);
         }
     }
 

@@ -227,4 +227,14 @@ class ConfigLoaderTest {
         assertThat(p.variable()).isEqualTo("ADMIN_TOKEN");
         assertThat(p.toString()).startsWith("ADMIN_TOKEN is set but blank: ").contains("unset");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://[::1", "https://h\u00e9 x/", "https://%zz/"})
+    void anAdlsEndpointTheHttpClientCannotParseIsAProblemNotACrashAtStart(String endpoint) {
+        Map<String, String> env = minimal();
+        env.put("ARCHIVE_STORE", "adls");
+        env.put("AZURE_STORAGE_ACCOUNT_NAME", "acct1");
+        env.put("AZURE_STORAGE_ENDPOINT", endpoint);
+        assertThat(onlyProblem(env).variable()).isEqualTo("AZURE_STORAGE_ENDPOINT");
+    }
 }
