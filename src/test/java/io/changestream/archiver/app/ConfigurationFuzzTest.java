@@ -1,6 +1,7 @@
 package io.changestream.archiver.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoNamespace;
@@ -29,6 +30,8 @@ import java.util.Random;
 import java.util.TimeZone;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.quartz.CronExpression;
 
 /**
@@ -84,6 +87,30 @@ class ConfigurationFuzzTest {
         }
         assertThat(refused).as("seed %d: the fuzz refused some configurations and accepted others", seed)
                 .isPositive().isLessThan(cases);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "MONGODB_COLLECTIONS      | ,",
+            "TRACKER_DATABASE         | a.b",
+            "TRACKER_DATABASE         | a/b",
+            "FLUSH_SCHEDULE           | 0 0 31 2 *",
+            "ADMIN_TOKEN              | ''"})
+    void theConfigurationsThatExitedThreeNowExitTwoNamingTheVariable(String variable, String value) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "MONGODB_URI", "mongodb://app:" + PASSWORD + "@db-0.example:27017/?replicaSet=rs0",
+                "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders"));
+        env.put(variable, value);
+        // Refused by the loader first: accepted, run would start the service (or, for ",", throw: exit 3).
+        assertThatThrownBy(() -> ConfigLoader.load(env)).as("%s=%s", variable, value)
+                .isInstanceOf(ConfigException.class);
+        StringWriter output = new StringWriter();
+        PrintWriter writer = new PrintWriter(output, true);
+
+        int exit = Main.execute(env, writer, writer, "run");
+
+        assertThat(exit).as(output.toString()).isEqualTo(Main.USAGE);
+        assertThat(output.toString()).contains(variable).doesNotContain(PASSWORD, "Exception");
     }
 
     private void assertRefusedOnTheCommandLine(Map<String, String> env, ConfigException e, String what) {
