@@ -238,7 +238,9 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             new ConnectionString(targetUri);
         } catch (IllegalArgumentException e) {
-            throw usage("--target-uri", targetUri, "a valid mongodb:// or mongodb+srv:// connection string");
+            // Shown as a Secret: the whole value is one URI, so no part of a malformed password is printed.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--target-uri '" + new Secret(targetUri)
+                    + "' is not allowed: a valid mongodb:// or mongodb+srv:// connection string");
         }
         if (targetDatabase == null || targetDatabase.isBlank() || targetDatabase.matches(".*[/\\\\. \"$].*")) {
             throw usage("--target-database", targetDatabase, "a database name without / \\ . space \" or $ "

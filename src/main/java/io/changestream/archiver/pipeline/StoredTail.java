@@ -51,10 +51,10 @@ record StoredTail(long from, byte[] bytes, long completeLength, List<ChangeEvent
                 ChangeEvent event;
                 try {
                     event = ChangeEvent.of(DECODER.decodeLine(line, 0, line.length));
-                } catch (RuntimeException notAnEvent) {
+                } catch (RuntimeException notAnEvent) { // decoding is pure: whatever fails is the line's fault
                     throw new StoreConflictException(file + " at offset " + offset + " holds a line beyond the "
-                            + "checkpoint that is not a change event (" + notAnEvent.getClass().getSimpleName() + ")",
-                            from + bytes.length, notAnEvent);
+                            + "checkpoint that is not a change event: " + reason(notAnEvent), from + bytes.length,
+                            notAnEvent);
                 }
                 String before = continuation.position();
                 Optional<String> refusal = continuation.accept(event);
@@ -70,6 +70,13 @@ record StoredTail(long from, byte[] bytes, long completeLength, List<ChangeEvent
             }
         }
         return new StoredTail(from, bytes, units.completeLength(), List.copyOf(events));
+    }
+
+    /** The failure's words on one printable line (the driver quotes a bad name, NUL included), cut short. */
+    private static String reason(RuntimeException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().replaceAll("\\p{Cntrl}", "?");
+        return e.getClass().getSimpleName() + ": "
+                + (message.length() > 300 ? message.substring(0, 300) + "..." : message);
     }
 
     /** The file length up to the end of the last complete unit. */

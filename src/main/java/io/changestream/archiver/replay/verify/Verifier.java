@@ -157,7 +157,8 @@ public final class Verifier {
             try {
                 for (byte[] line; (line = reader.next()) != null; ) {
                     lines++;
-                    Optional<ChangeEvent> event = decode(file, r.offset(), line, lines);
+                    Optional<ChangeEvent> event = decode(file, r.offset(), r.offset() + reader.lineStart(), line,
+                            lines);
                     if (event.isPresent()) {
                         first = first == null ? event.get() : first;
                         last = event.get();
@@ -210,7 +211,7 @@ public final class Verifier {
             try {
                 for (byte[] line; (line = reader.next()) != null; ) {
                     lines++;
-                    Optional<ChangeEvent> event = decode(file, pos, line, lines);
+                    Optional<ChangeEvent> event = decode(file, pos, pos + reader.lineStart(), line, lines);
                     if (pending && event.isPresent() && !continues(file, lineOffset, event.get())) {
                         pending = false;
                     }
@@ -271,13 +272,15 @@ public final class Verifier {
             return false;
         }
 
-        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, byte[] line, long lineNo) {
+        /** @param lineAt where the line starts in the file (for gzip, its member) */
+        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, long lineAt, byte[] line,
+                                             long lineNo) {
             ChangeEvent event;
             try {
                 event = LineDecoder.decode(line);
             } catch (IllegalArgumentException e) {
-                problem(Kind.UNPARSABLE, file.path(), rangeOffset, "line " + lineNo + " of the range: "
-                        + e.getMessage());
+                problem(Kind.UNPARSABLE, file.path(), lineAt, "line " + lineNo + " of the range at " + rangeOffset
+                        + ": " + e.getMessage());
                 return Optional.empty();
             }
             if (!HourSlot.of(event.clusterTime()).equals(file.slot())) {
