@@ -36,6 +36,11 @@ import reactor.util.retry.RetryBackoffSpec;
  * events, or from a server that cannot (before MongoDB 7.0): every resume would meet the same event, so the flux
  * ends with an {@link EventTooLargeException} naming the remedy. Only a stream opened before the server's version was
  * known (without the split stage) is retried, once the server is known to split.
+ *
+ * <p><b>Threads.</b> Immutable, shared by every pipeline of its collection. Each {@link #events} subscription keeps
+ * its own state (the position, whether it opened with the split stage) in atomics written on the delivering driver
+ * thread and read when it re-subscribes, on a Reactor timer thread after the {@code RetryPolicy} backoff. Events,
+ * errors and the restart callback are delivered on those threads: subscribers must not block on them.
  */
 public final class ChangeStreamWatcher {
     private static final Logger log = LoggerFactory.getLogger(ChangeStreamWatcher.class);

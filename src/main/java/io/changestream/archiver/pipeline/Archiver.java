@@ -76,6 +76,16 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>The Archiver does not own the clients, store and tracker it is given; {@link io.changestream.archiver.app}
  * opens and closes them.
+ *
+ * <p><b>Threads.</b> The constructor, {@link #start()} and {@link #stop} run on the service's thread (start-up, the
+ * shutdown hook); {@link #flush} and {@link #flushAll} on HTTP workers and {@link FlushSchedule} firings, and return
+ * Monos that run on the flush scheduler; {@link #status}, {@link #readiness} on HTTP workers ({@code boundedElastic},
+ * they read the tracker); {@link #state} on metrics scrapes, from memory; {@code Leased} on the lease thread; pressure
+ * relief on whichever thread parked or freed memory (it only subscribes a flush). {@code watchers} is filled by the
+ * constructor and read-only after; {@code active} and {@code startProblems} are concurrent maps written by the lease
+ * thread and start-up retries and read anywhere; {@code relieving} admits one relief at a time; {@code halted} is
+ * volatile. Everything that blocks (start-up, flushes, idle checkpoints, schedule firings, a parked capture's resume)
+ * runs on the flush scheduler, which this class owns and disposes.
  */
 public final class Archiver {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);

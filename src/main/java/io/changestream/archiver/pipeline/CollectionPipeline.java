@@ -63,6 +63,27 @@ import reactor.core.scheduler.Scheduler;
  * </ol>
  * Until step 3 the collection is {@link State#STARTING}: not ready, and a flush request is refused rather than
  * answered with "0 events".
+ *
+ * <h2>Threads</h2>
+ * {@code Capture}'s hooks run on the thread that delivers the stream's signals (a driver thread; the first request
+ * runs where {@link #start} runs, a resume after memory pressure on the flush scheduler). {@link #start},
+ * {@link #flush}, {@link #surrender}, {@link #keepIdleCheckpointFresh} and the handling of a capture error run on the
+ * flush scheduler; {@link #stopCapture} and {@link #abandon} on the caller's thread (the lease thread, shutdown);
+ * {@link #status}, {@link #state} and {@link #subscribed} on any thread (HTTP, metrics scrapes), from memory only.
+ * What guards what:
+ * <ul>
+ *   <li>{@code flushLock}, the pipeline's one lock held across store and tracker calls: the writer (it is not
+ *       thread-safe), so every flush, recovery, idle-checkpoint move and restart after lost history.</li>
+ *   <li>This object's monitor, never held across I/O: the capture lifecycle ({@code capture},
+ *       {@code captureStopped}), so that stopping capture never waits for a flush in progress.</li>
+ *   <li>Single-writer volatiles read by status: {@code state}, {@code lastFlush}, {@code backingOff},
+ *       {@code conflict}, {@code stoppedBecause}. {@code sizeFlushQueued} is an atomic flag so that the delivery
+ *       thread queues one size flush at a time without taking a lock.</li>
+ *   <li>The buffer, the budget and {@link FlushRetries} guard themselves (their own monitors, never held while
+ *       calling out).</li>
+ * </ul>
+ * Nothing here blocks a delivery thread: {@code hookOnNext} only appends to the buffer and subscribes flushes on the
+ * flush scheduler; a capture error hops to the flush scheduler before it touches the tracker or the lock.
  */
 public final class CollectionPipeline {
     private static final Logger log = LoggerFactory.getLogger(CollectionPipeline.class);

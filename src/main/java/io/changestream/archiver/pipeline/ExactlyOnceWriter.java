@@ -94,7 +94,10 @@ import org.slf4j.LoggerFactory;
  * so far fail the flush (retried by the next trigger) until capture has caught up with them: adopting them earlier
  * would archive them twice.
  *
- * <p>Not thread-safe: the owning {@link CollectionPipeline} calls it from one flush at a time.
+ * <p><b>Threads.</b> Not thread-safe: the owning {@link CollectionPipeline} calls it only under its flush lock, on
+ * the flush scheduler, so that lock guards every field ({@code checkpoint}, {@code lengths}, {@code mustRecover}).
+ * Between attempts within one flush it pauses under that lock ({@link RetryPolicy#delay}, bounded by
+ * {@code RETRY_ATTEMPTS}); between failed flushes {@link FlushRetries} waits on a timer with the lock free.
  */
 public final class ExactlyOnceWriter {
     private static final Logger log = LoggerFactory.getLogger(ExactlyOnceWriter.class);

@@ -60,6 +60,11 @@ import reactor.netty.resources.LoopResources;
  * </ul>
  *
  * <p>The server runs on its own small event loop group, so closing it releases every thread it started.
+ *
+ * <p><b>Threads.</b> Requests arrive on that event loop ({@code admin-http}), which routes and answers from memory
+ * only (invariants above); {@link #close} runs on the service's thread. {@code readinessCheck} (one readiness check
+ * shared by concurrent probes) is guarded by this object's monitor; the {@link FlushCoalescer} guards its own
+ * per-collection slots. The other fields are final.
  */
 public final class AdminServer implements AutoCloseable {
     static final String JSON = "application/json";
