@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.bson.BsonTimestamp;
 import org.reactivestreams.Subscription;
@@ -72,8 +71,9 @@ import reactor.core.scheduler.Scheduler;
  * {@link #status}, {@link #state} and {@link #subscribed} on any thread (HTTP, metrics scrapes), from memory only.
  * What guards what:
  * <ul>
- *   <li>{@code flushLock}, the pipeline's one lock held across store and tracker calls: the writer (it is not
- *       thread-safe), so every flush, recovery, idle-checkpoint move and restart after lost history.</li>
+ *   <li>{@code flushLock} ({@link FlushLock}), the pipeline's one lock held across store and tracker calls: the
+ *       writer (it is not thread-safe), so every flush, recovery, idle-checkpoint move and restart after lost
+ *       history. The writer's pauses between attempts wait with it released.</li>
  *   <li>This object's monitor, never held across I/O: the capture lifecycle ({@code capture},
  *       {@code captureStopped}), so that stopping capture never waits for a flush in progress.</li>
  *   <li>Single-writer volatiles read by status: {@code state}, {@code lastFlush}, {@code backingOff},
@@ -106,7 +106,7 @@ public final class CollectionPipeline {
     private final Consumer<LeaseHold> onLeaseLost;
     private final FirstStart firstStart;
     private final FlushRetries retries;
-    private final ReentrantLock flushLock = new ReentrantLock();
+    private final FlushLock flushLock = new FlushLock();
     private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private volatile LastFlush lastFlush;
@@ -250,7 +250,7 @@ public final class CollectionPipeline {
         }
         Instant at = clock.instant();
         try {
-            FlushResult result = writer.flush(buffer, trigger);
+            FlushResult result = writer.flush(buffer, trigger, flushLock::pauseUnlocked);
             lastFlush = new LastFlush(at, trigger.tag(), true, result.events(), result.files(), Optional.empty());
             int failedBefore = retries.succeeded();
             if (failedBefore > 0) {
@@ -376,12 +376,7 @@ public final class CollectionPipeline {
     }
 
     private <T> T locked(java.util.function.Supplier<T> action) {
-        flushLock.lock();
-        try {
-            return action.get();
-        } finally {
-            flushLock.unlock();
-        }
+        return flushLock.locked(action);
     }
 
     private void flushSoon() {

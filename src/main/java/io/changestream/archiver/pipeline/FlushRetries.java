@@ -24,8 +24,8 @@ import reactor.core.publisher.Mono;
  *
  * <p>Between rounds nothing waits: the pending round is a timer, no thread sleeps, and the collection's flush lock
  * is free, so other triggers, status, handover and shutdown proceed at once. (Within a round the writer's attempts
- * still pause under the lock, as every flush does; that is bounded by the retry settings.) The pipeline logs one
- * line per failed flush, so one per round.
+ * pause too, {@link RetryPolicy#delay} apart, with the lock released: {@link FlushLock#pauseUnlocked}.) The
+ * pipeline logs one line per failed flush, so one per round.
  *
  * <p>{@link #stop()} ends the retries for good: shutdown, handover and lease loss stop capture, and so does a
  * conflict. A round that would run after the lease was lost fails without writing (the hold refuses it).
