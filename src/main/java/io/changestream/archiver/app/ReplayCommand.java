@@ -15,6 +15,8 @@ import io.changestream.archiver.replay.ReplaySummary;
 import io.changestream.archiver.replay.ReplaySummaryText;
 import io.changestream.archiver.replay.ReplayTarget;
 import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.SnapshotPolicy;
+import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.replay.Replayer;
 import io.changestream.archiver.store.StoreException;
 import java.io.Console;
@@ -91,9 +93,21 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Writes per ordered bulk write (default: ${DEFAULT-VALUE}, 1 to 100000).")
     int batchSize;
 
+    @Option(names = "--snapshot", paramLabel = "auto|none|ID", defaultValue = "auto", description = "Restore a "
+            + "snapshot first, then the events from its start: auto (default: per collection the newest complete "
+            + "snapshot ending at or before --until; none when --from is given), none (events only), or a snapshot id "
+            + "(see the snapshots command).")
+    String snapshot;
+
     @Override
     public Integer call() {
         ReplayWindow window = window();
+        SnapshotPolicy snapshotPolicy;
+        try {
+            snapshotPolicy = SnapshotPolicy.parse(snapshot);
+        } catch (IllegalArgumentException e) {
+            throw usage("--snapshot", snapshot, e.getMessage());
+        }
         DdlPolicy policy = DdlPolicy.parse(onDdl).orElseThrow(() -> usage("--on-ddl", onDdl, "stop, apply or skip"));
         if (batchSize < 1 || batchSize > 100_000) {
             throw usage("--batch-size", String.valueOf(batchSize), "a whole number from 1 to 100000");
@@ -120,7 +134,9 @@ final class ReplayCommand implements Callable<Integer> {
                             + "replayed collection " + r.getValue() + " (rename that one too)");
                 }
             }
-            ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize);
+            checkSnapshot(archive, chosen, window, snapshotPolicy);
+            ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize,
+                    Optional.of(snapshotPolicy));
             return run(archive, options);
         } catch (ConfigException e) {
             printError(e.getMessage());
@@ -147,6 +163,32 @@ final class ReplayCommand implements Callable<Integer> {
         out.print(ReplaySummaryText.render(summary));
         out.flush();
         return summary.succeeded() ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /** {@code --snapshot <id>} must name a complete snapshot of every replayed collection that serves --until. */
+    private void checkSnapshot(ArchiveAccess archive, List<String> chosen, ReplayWindow window, SnapshotPolicy p) {
+        if (p.id().isEmpty()) {
+            return;
+        }
+        String id = p.id().get();
+        if (window.from().isPresent()) {
+            throw usage("--from", from, "no --from with --snapshot " + id + ": the events applied start at the "
+                    + "snapshot's start");
+        }
+        for (String c : chosen) {
+            Optional<SnapshotManifest> m = archive.catalog.snapshots().complete(c).stream()
+                    .filter(s -> s.id().equals(id)).findFirst();
+            if (m.isEmpty()) {
+                throw usage("--snapshot", id, "a complete snapshot of " + c + " (it has: " + String.join(", ",
+                        archive.catalog.snapshots().complete(c).stream().map(SnapshotManifest::id).toList())
+                        + "; see the snapshots command)");
+            }
+            if (window.until().isPresent() && m.get().end().compareTo(window.until().get()) > 0) {
+                throw usage("--snapshot", id, "a snapshot that ends at or before --until " + until + ": snapshot "
+                        + id + " of " + c + " ends at " + ReplayWindow.describe(m.get().end()) + ", so it already "
+                        + "holds changes made after that time; choose an older snapshot or a later --until");
+            }
+        }
     }
 
     private ReplayWindow window() {

@@ -60,6 +60,7 @@ public final class CollectionPipeline {
     private final HistoryLostPolicy historyLostPolicy;
     private final Scheduler flushScheduler;
     private final Clock clock;
+    private volatile Optional<org.bson.BsonTimestamp> beganAt = Optional.empty();
     private final LeaseHold hold;
     private final Runnable onPressure;
     private final Consumer<HistoryLostException> onFatal;
@@ -105,6 +106,14 @@ public final class CollectionPipeline {
     }
 
     /**
+     * After {@link #start}: the operation time capture began at when nothing was archived since (the collection's
+     * first start), for the initial snapshot; empty when capture resumed after an archived event.
+     */
+    Optional<org.bson.BsonTimestamp> beganAt() {
+        return beganAt;
+    }
+
+    /**
      * Recovers the archive tail (blocking; store and tracker must answer) and opens the change stream after it.
      *
      * @throws LeaseLostException the lease was lost meanwhile (reported to the owner of this pipeline as well)
@@ -117,6 +126,8 @@ public final class CollectionPipeline {
             onLeaseLost.accept(hold);
             throw e;
         }
+        // Snapshot hook: capture began at an operation time with nothing archived since (a first start).
+        beganAt = checkpoint.resumeToken().isEmpty() ? Optional.of(checkpoint.clusterTime()) : Optional.empty();
         checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
