@@ -9,6 +9,7 @@ import io.changestream.archiver.checkpoint.MongoLeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.ops.http.AdminServer;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.ops.metrics.SnapshotMetrics;
 import io.changestream.archiver.ops.metrics.JvmProcessMetrics;
 import io.changestream.archiver.pipeline.Archiver;
 import io.changestream.archiver.pipeline.FlushSchedule;
@@ -100,7 +101,7 @@ public final class Service implements AutoCloseable {
             SnapshotCoordinator snapshots = new SnapshotCoordinator(config,
                     new MongoSnapshotSource(source, config.source().database(), clock), store,
                     new MongoSnapshotProgressStore(trackerClient, config.tracker().database(),
-                            config.tracker().collection()), clock);
+                            config.tracker().collection()), new SnapshotMetrics(meters), clock);
             archiver.snapshots(snapshots);
             // Secret.toString masks the user info and secret parameters of both URIs.
             log.info("archiving {} collections of database {} from {} to {} (tracker: {} mode, {}.{} at {})",

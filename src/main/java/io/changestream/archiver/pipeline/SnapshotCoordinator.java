@@ -7,6 +7,7 @@ import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ArchiverConfig.SnapshotMode;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.ops.logging.LogContext;
+import io.changestream.archiver.ops.metrics.SnapshotMetrics;
 import io.changestream.archiver.snapshot.ReadThrottle;
 import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotSource;
@@ -71,6 +72,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
         return t;
     });
     private final Map<String, Run> running = new ConcurrentHashMap<>();
+    private final SnapshotMetrics metrics;
     private volatile boolean closed;
 
     /** A snapshot of this collection is running already. */
@@ -95,7 +97,9 @@ public final class SnapshotCoordinator implements AutoCloseable {
     }
 
     public SnapshotCoordinator(ArchiverConfig config, SnapshotSource source, ArchiveStore store,
-                               SnapshotProgressStore tracker, Clock clock) {
+                               SnapshotProgressStore tracker, SnapshotMetrics metrics, Clock clock) {
+        this.metrics = metrics;
+        config.source().collections().forEach(metrics::collection); // series at zero from the start
         this.settings = config.snapshots();
         this.source = source;
         this.store = store;
@@ -115,6 +119,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
     public void captureStarted(LeaseHold hold, Optional<BsonTimestamp> beganAt) {
         String collection = hold.collection();
         List<SnapshotProgress> known = tracker.snapshots(collection);
+        known.stream().filter(SnapshotProgress::complete).forEach(s -> metrics.collection(collection)
+                .complete(s.end().orElseThrow().getTime() & 0xFFFF_FFFFL));
         Optional<SnapshotProgress> unfinished = known.stream().filter(s -> !s.complete()).reduce((a, b) -> b);
         if (unfinished.isPresent()) {
             launch(hold, unfinished.get());
@@ -197,7 +203,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
         final String id;
         final LeaseHold hold;
         final Instant startedAt;
-        final SnapshotWriter writer = writer();
+        final SnapshotWriter writer;
         SnapshotProgress recorded;
 
         Run(LeaseHold hold, SnapshotProgress recorded) {
@@ -206,6 +212,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
             this.hold = hold;
             this.recorded = recorded;
             this.startedAt = clock.instant();
+            SnapshotMetrics.PerCollection series = metrics.collection(collection);
+            this.writer = writer().onPart(part -> series.part(part.documents(), part.bytes()));
         }
 
         void execute() {
@@ -216,16 +224,21 @@ public final class SnapshotCoordinator implements AutoCloseable {
                         SnapshotProgress latest = tracker.snapshots(collection).stream()
                                 .filter(s -> s.id().equals(id)).findFirst().orElse(recorded);
                         recorded = writer.run(latest, hold.lease(), hold::checkWritable);
+                        metrics.collection(collection).finished("success");
+                        metrics.collection(collection).complete(recorded.end().orElseThrow().getTime() & 0xFFFF_FFFFL);
                         return;
                     } catch (LeaseLostException e) {
                         log.info("snapshot {} of {} stops here: {}; the collection's next owner resumes it", id,
                                 collection, e.getMessage());
+                        metrics.collection(collection).finished("interrupted");
                         return;
                     } catch (StoreConflictException e) {
                         log.error("snapshot {} of {} failed: {}", id, collection, e.getMessage());
+                        metrics.collection(collection).finished("failure");
                         return;
                     } catch (RuntimeException e) {
                         if (!hold.writable()) {
+                            metrics.collection(collection).finished("interrupted");
                             return;
                         }
                         log.warn("snapshot {} of {} failed, retrying from its recorded progress in {} ms: {}", id,
@@ -235,6 +248,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
                     }
                 }
             } catch (InterruptedException e) {
+                metrics.collection(collection).finished("interrupted");
                 Thread.currentThread().interrupt(); // shutdown: the next start resumes it
             } finally {
                 running.remove(collection, this);

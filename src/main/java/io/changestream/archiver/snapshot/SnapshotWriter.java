@@ -114,6 +114,7 @@ public final class SnapshotWriter {
     private final Utf8Sink sink = new Utf8Sink(64 * 1024);
     private volatile long documentsRead;
     private volatile long bytesWritten;
+    private java.util.function.Consumer<SnapshotPart> onPart = part -> { };
 
     public SnapshotWriter(SnapshotSource source, ArchiveStore store, SnapshotProgressStore tracker,
                           SnapshotLayout layout, JsonMode mode, long partBytes, ReadThrottle throttle, Clock clock) {
@@ -181,11 +182,18 @@ public final class SnapshotWriter {
                 p = p.withPart(part, clock.instant());
                 tracker.save(p, lease);
                 bytesWritten = p.bytes();
+                onPart.accept(part);
                 log.debug("snapshot {} of {}: part {} written, {} documents, {} bytes", p.id(), p.collection(),
                         part.number(), count, stored.length);
             }
         }
         return finish(p, lease, checkWritable);
+    }
+
+    /** Called after each part this writer wrote is recorded (adopted parts are not reported), for metrics. */
+    public SnapshotWriter onPart(java.util.function.Consumer<SnapshotPart> listener) {
+        this.onPart = listener;
+        return this;
     }
 
     /** Documents read (or adopted) so far by the current run, for progress. */

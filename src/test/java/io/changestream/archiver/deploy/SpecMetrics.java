@@ -26,7 +26,11 @@ final class SpecMetrics {
             "archiver_archive_lag_seconds",
             "archiver_watch_restarts_total",
             "archiver_history_gaps_total",
-            "archiver_backpressure_active");
+            "archiver_backpressure_active",
+            "archiver_snapshot_documents_total",
+            "archiver_snapshot_bytes_total",
+            "archiver_snapshots_total",
+            "archiver_last_snapshot_timestamp_seconds");
 
     private static final Pattern SERIES = Pattern.compile("\\b([a-z_][a-z0-9_]*)\\s*\\{");
 

@@ -67,6 +67,12 @@ class SnapshotEndpointTest {
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         SnapshotProgress done = awaitComplete();
         running.post("/flush");
+        String metrics = awaitMetric("archiver_snapshots_total{collection=\"orders\",outcome=\"success\"} 1.0");
+        assertThat(metrics).contains("archiver_snapshot_documents_total{collection=\"orders\"} 20.0")
+                .contains("archiver_snapshot_bytes_total{collection=\"orders\"} " + done.bytes() + ".0")
+                .contains("archiver_last_snapshot_timestamp_seconds{collection=\"orders\"} "
+                        + (double) done.end().orElseThrow().getTime())
+                .contains("archiver_snapshots_total{collection=\"customers\",outcome=\"failure\"} 0.0");
         Map<String, String> env = Map.of("ARCHIVE_LOCAL_DIR", archive.toString(), "MONGODB_COLLECTIONS", "orders");
 
         StringWriter listing = new StringWriter();
@@ -89,6 +95,18 @@ class SnapshotEndpointTest {
         assertThat(Main.execute(env, new PrintWriter(ok), new PrintWriter(ok), "replay", "--dry-run"))
                 .as(ok.toString()).isZero();
         assertThat(ok.toString()).contains("restored snapshot " + done.id());
+    }
+
+    /** The run's outcome is counted just after its record is written: wait for the series, not for time. */
+    private String awaitMetric(String line) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            String body = running.get("/metrics").body();
+            if (body.contains(line)) {
+                return body;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no " + line + " in " + running.get("/metrics").body());
     }
 
     private SnapshotProgress awaitComplete() throws InterruptedException {
