@@ -108,22 +108,25 @@ class SnapshotRestoreWireTest {
         ReplaySummary atEnd = replay("restoredAtEnd", ReplayWindow.ALL, SnapshotPolicy.AUTO);
         DatabaseComparison.Result end = DatabaseComparison.compare(client.getDatabase(DB),
                 client.getDatabase("restoredAtEnd"), Map.of(COLL, COLL));
-        assertThat(end.differences()).as("seed %d; %s", seed, atEnd.notices()).isEmpty();
-        assertThat(end.equal()).as("seed %d", seed).isTrue();
+        // Field order aside (the test server's replace does not always keep the replacement's field order, where
+        // MongoDB does), every document, value and type equal, as GzipArchiveTest compares too.
+        assertThat(end.equalIgnoringFieldOrder()).as("seed %d; %s; %s", seed, end.differences(), atEnd.notices())
+                .isTrue();
+        assertThat(end.documents()).isGreaterThan(300);
         assertThat(atEnd.notices()).anyMatch(n -> n.message().contains("restored snapshot " + done.id()));
 
         ReplaySummary atUntil = replay("restoredAtUntil", new ReplayWindow(Optional.empty(), Optional.of(until)),
                 SnapshotPolicy.AUTO);
         DatabaseComparison.Result mid = DatabaseComparison.compare(client.getDatabase("expectedAtUntil"),
                 client.getDatabase("restoredAtUntil"), Map.of(COLL, COLL));
-        assertThat(mid.differences()).as("seed %d; %s", seed, atUntil.notices()).isEmpty();
-        assertThat(mid.equal()).isTrue();
+        assertThat(mid.equalIgnoringFieldOrder()).as("seed %d; %s; %s", seed, mid.differences(), atUntil.notices())
+                .isTrue();
         assertThat(atUntil.succeeded()).as("%s", atUntil.failures()).isTrue();
 
         ReplaySummary deltaOnly = replay("deltaOnly", ReplayWindow.ALL, SnapshotPolicy.NONE);
         assertThat(DatabaseComparison.compare(client.getDatabase(DB), client.getDatabase("deltaOnly"),
-                Map.of(COLL, COLL)).equal()).as("without the snapshot the documents from before are missing")
-                .isFalse();
+                Map.of(COLL, COLL)).count(DatabaseComparison.Kind.MISSING)).as("without the snapshot the documents "
+                + "from before are missing").isPositive();
         assertThat(deltaOnly.notices()).anyMatch(n -> n.message().contains("--snapshot none")
                 && n.message().contains("are not restored"));
     }
@@ -152,8 +155,15 @@ class SnapshotRestoreWireTest {
         ReplaySummary summary = replay("restored", ReplayWindow.ALL, SnapshotPolicy.AUTO);
         DatabaseComparison.Result result = DatabaseComparison.compare(client.getDatabase(DB),
                 client.getDatabase("restored"), Map.of(COLL, COLL));
-        assertThat(result.differences()).as("seed %d; %s", seed, summary.notices()).isEmpty();
-        assertThat(result.equal()).isTrue();
+        assertThat(result.equalIgnoringFieldOrder()).as("seed %d; %s; %s", seed, result.differences(),
+                summary.notices()).isTrue();
+
+        java.io.StringWriter report = new java.io.StringWriter();
+        int exit = io.changestream.archiver.app.Main.execute(Map.of("ARCHIVE_LOCAL_DIR", archive.toString(),
+                "TRACKER_URI", server.uri(), "TRACKER_DATABASE", DB, "MONGODB_COLLECTIONS", COLL),
+                new java.io.PrintWriter(report), new java.io.PrintWriter(report), "verify");
+        assertThat(exit).as(report.toString()).isZero();
+        assertThat(report.toString()).contains("orders: 1 complete (newest " + done.id() + "), consistent");
     }
 
     // --- the source and its workload ----------------------------------------------------------------------------
