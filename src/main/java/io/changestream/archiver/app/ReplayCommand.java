@@ -99,6 +99,12 @@ final class ReplayCommand implements Callable<Integer> {
             + "(see the snapshots command).")
     String snapshot;
 
+    @Option(names = "--ids", paramLabel = "IDS|@FILE", description = "Restore only these documents: _id values "
+            + "as Extended JSON, comma-separated or a JSON array (e.g. '[1, {\"$oid\": \"…\"}]'), or @FILE with one "
+            + "value per line. Each listed document is deleted in the target and rebuilt from the snapshot and the "
+            + "events; the others are not touched. Needs a snapshot.")
+    String ids;
+
     @Override
     public Integer call() {
         ReplayWindow window = window();
@@ -135,8 +141,13 @@ final class ReplayCommand implements Callable<Integer> {
                 }
             }
             checkSnapshot(archive, chosen, window, snapshotPolicy);
+            java.util.Set<org.bson.BsonValue> idSet = ids == null ? java.util.Set.of() : parseIds(ids);
+            if (!idSet.isEmpty() && !snapshotPolicy.use()) {
+                throw usage("--ids", ids, "a restore from a snapshot (not --snapshot none): events alone cannot "
+                        + "rebuild a document that existed before the archive's first event");
+            }
             ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize,
-                    Optional.of(snapshotPolicy));
+                    Optional.of(snapshotPolicy), idSet);
             return run(archive, options);
         } catch (ConfigException e) {
             printError(e.getMessage());
@@ -188,6 +199,32 @@ final class ReplayCommand implements Callable<Integer> {
                         + id + " of " + c + " ends at " + ReplayWindow.describe(m.get().end()) + ", so it already "
                         + "holds changes made after that time; choose an older snapshot or a later --until");
             }
+        }
+    }
+
+    /** {@code --ids}: inline Extended JSON values (a list, or comma-separated), or {@code @file}, one per line. */
+    private java.util.Set<org.bson.BsonValue> parseIds(String text) {
+        String given = text.trim();
+        if (given.startsWith("@")) {
+            try {
+                List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of(given.substring(1)));
+                given = "[" + String.join(",", lines.stream().map(String::trim).filter(l -> !l.isEmpty()).toList())
+                        + "]";
+            } catch (java.io.IOException e) {
+                throw usage("--ids", text, "a readable file (" + e.getMessage() + ")");
+            }
+        } else if (!given.startsWith("[")) {
+            given = "[" + given + "]";
+        }
+        try {
+            org.bson.BsonArray values = org.bson.BsonDocument.parse("{\"ids\": " + given + "}").getArray("ids");
+            if (values.isEmpty()) {
+                throw usage("--ids", text, "at least one _id value");
+            }
+            return new java.util.LinkedHashSet<>(values);
+        } catch (org.bson.json.JsonParseException | org.bson.BsonInvalidOperationException e) {
+            throw usage("--ids", text, "_id values as Extended JSON, e.g. 17,\"a\",{\"$oid\": "
+                    + "\"65a1…\"} or @file (" + e.getMessage() + ")");
         }
     }
 

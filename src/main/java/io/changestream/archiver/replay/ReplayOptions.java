@@ -14,10 +14,18 @@ import java.util.Objects;
  * @param batchSize   writes per bulk write
  * @param snapshot    whether and which snapshot to restore first ({@code replay --snapshot}); empty: events only,
  *                    and nothing said about snapshots
+ * @param ids         {@code replay --ids}: restore only these documents (by {@code _id}); empty: all
  */
 public record ReplayOptions(List<String> collections, ReplayWindow window, Map<String, String> renames,
-                            DdlPolicy onDdl, int batchSize, java.util.Optional<SnapshotPolicy> snapshot) {
+                            DdlPolicy onDdl, int batchSize, java.util.Optional<SnapshotPolicy> snapshot,
+                            java.util.Set<org.bson.BsonValue> ids) {
     public static final int DEFAULT_BATCH_SIZE = 1000;
+
+    /** Every document. */
+    public ReplayOptions(List<String> collections, ReplayWindow window, Map<String, String> renames, DdlPolicy onDdl,
+                         int batchSize, java.util.Optional<SnapshotPolicy> snapshot) {
+        this(collections, window, renames, onDdl, batchSize, snapshot, java.util.Set.of());
+    }
 
     /** Events only, as before snapshots existed. */
     public ReplayOptions(List<String> collections, ReplayWindow window, Map<String, String> renames, DdlPolicy onDdl,
@@ -31,6 +39,7 @@ public record ReplayOptions(List<String> collections, ReplayWindow window, Map<S
         renames = Map.copyOf(renames);
         Objects.requireNonNull(onDdl, "onDdl");
         Objects.requireNonNull(snapshot, "snapshot");
+        ids = java.util.Set.copyOf(ids);
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }

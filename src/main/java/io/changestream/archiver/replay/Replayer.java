@@ -159,6 +159,12 @@ public final class Replayer {
         void run(List<StoredFile> files) {
             long bytes = 0;
             int filesDone = 0;
+            if (!options.ids().isEmpty() && snapshot.isEmpty()) {
+                summary.notice(collection, "-", "--ids: no complete snapshot serves this time, so the listed "
+                        + "documents are left as the target has them (events alone cannot rebuild a document that "
+                        + "existed before the archive's first event)");
+                return;
+            }
             snapshot.ifPresent(this::loadSnapshot);
             try (ReadAhead reading = new ReadAhead(collection, catalog.store(), files, window,
                     options.batchSize())) {
@@ -199,8 +205,14 @@ public final class Replayer {
 
         /** Loads the snapshot before the events from its start; see {@link SnapshotRestore}. */
         private void loadSnapshot(SnapshotManifest m) {
+            if (!options.ids().isEmpty()) {
+                // --ids: the listed documents are rebuilt from the snapshot and the events, whatever state the
+                // target holds them in now; the others are not touched.
+                target.write(targetName, List.of(new com.mongodb.client.model.DeleteManyModel<>(
+                        com.mongodb.client.model.Filters.in("_id", options.ids()))));
+            }
             SnapshotRestore.Loaded loaded = SnapshotRestore.load(m, catalog.snapshots(), catalog.store(), target,
-                    targetName, options.batchSize());
+                    targetName, options.batchSize(), options.ids());
             summary.notice(collection, catalog.snapshots().layout().folder(collection, m.id()), "restored snapshot "
                     + m.id() + " (" + m.documents() + " documents read between " + ReplayWindow.describe(m.start())
                     + " and " + ReplayWindow.describe(m.end()) + "; " + loaded.inserted() + " inserted, "
@@ -213,6 +225,10 @@ public final class Replayer {
 
         /** Queues one planned event; false when the collection's replay stops here. */
         private boolean apply(ArchivedEvent event, WritePlan plan) {
+            if (plan instanceof WritePlan.Writes writes && !options.ids().isEmpty()
+                    && !options.ids().contains(writes.documentId())) {
+                return true; // --ids: another document's event, left as the target has it
+            }
             if (plan instanceof WritePlan.Writes writes) {
                 for (WriteModel<RawBsonDocument> model : writes.models()) {
                     models.add(model);

@@ -88,8 +88,9 @@ public final class SnapshotRestore {
         return clusterTime.compareTo(m.start()) >= 0 && clusterTime.compareTo(m.end()) <= 0;
     }
 
+    /** @param ids load only these documents ({@code replay --ids}); empty: all */
     public static Loaded load(SnapshotManifest m, SnapshotCatalog catalog, ArchiveStore store, ReplayTarget target,
-                              String targetCollection, int batchSize) {
+                              String targetCollection, int batchSize, java.util.Set<org.bson.BsonValue> ids) {
         long inserted = 0;
         long duplicates = 0;
         List<String> problems = new ArrayList<>();
@@ -101,8 +102,12 @@ public final class SnapshotRestore {
             try (InputStream raw = store.read(file, 0);
                  StoredLineReader reader = new StoredLineReader(new DigestInputStream(raw, sha), m.compression())) {
                 for (byte[] line; (line = reader.next()) != null; ) {
-                    batch.add(DECODER.decodeLine(line, 0, line.length));
+                    RawBsonDocument doc = DECODER.decodeLine(line, 0, line.length);
                     lines++;
+                    if (!ids.isEmpty() && !ids.contains(doc.get("_id"))) {
+                        continue;
+                    }
+                    batch.add(doc);
                     if (batch.size() >= batchSize) {
                         ReplayTarget.InsertOutcome o = target.insert(targetCollection, batch);
                         inserted += o.inserted();

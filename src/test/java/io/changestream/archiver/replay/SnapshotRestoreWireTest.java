@@ -166,6 +166,43 @@ class SnapshotRestoreWireTest {
         assertThat(report.toString()).contains("orders: 1 complete (newest " + done.id() + "), consistent");
     }
 
+    @Test
+    void idsRestoreTheListedDocumentsOfTheLiveCollectionToTheirStateAtUntilAndLeaveTheOthersAlone()
+            throws Exception {
+        fill(50);
+        Service service = start(archive, Map.of());
+        awaitUntil(() -> !snapshots().isEmpty() && snapshots().get(0).complete());
+        SnapshotProgress done = snapshots().get(0);
+        awaitUntil(() -> Instant.now().getEpochSecond() > done.end().orElseThrow().getTime() + 1);
+        source().updateOne(Filters.eq("_id", 1), Updates.set("a", "good"));
+        source().deleteOne(Filters.eq("_id", 3));
+        writes.addAndGet(2);
+        awaitArchived(service);
+        BsonTimestamp until = lastArchivedClusterTime();
+        BsonDocument one = source().find(Filters.eq("_id", 1)).first();
+        BsonDocument two = source().find(Filters.eq("_id", 2)).first();
+        // the bad writes, and a good one to a document not listed
+        source().updateOne(Filters.eq("_id", 1), Updates.combine(Updates.set("a", "bad"), Updates.set("oops", 1)));
+        source().replaceOne(Filters.eq("_id", 2), new BsonDocument("_id", new BsonInt32(2)));
+        source().insertOne(new BsonDocument("_id", new BsonInt32(3)).append("bad", BsonBoolean.TRUE));
+        source().updateOne(Filters.eq("_id", 10), Updates.set("kept", "yes"));
+        BsonDocument ten = source().find(Filters.eq("_id", 10)).first();
+        long others = source().countDocuments();
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        int exit = io.changestream.archiver.app.Main.execute(Map.of("ARCHIVE_LOCAL_DIR", archive.toString(),
+                "MONGODB_COLLECTIONS", COLL), new java.io.PrintWriter(out), new java.io.PrintWriter(out), "replay",
+                "--target-uri", server.uri(), "--target-database", DB, "--until",
+                until.getTime() + ":" + until.getInc(), "--ids", "1, 2, 3");
+
+        assertThat(exit).as(out.toString()).isZero();
+        assertThat(source().find(Filters.eq("_id", 1)).first()).isEqualTo(one);
+        assertThat(source().find(Filters.eq("_id", 2)).first()).isEqualTo(two);
+        assertThat(source().find(Filters.eq("_id", 3)).first()).as("deleted at --until").isNull();
+        assertThat(source().find(Filters.eq("_id", 10)).first()).as("not listed: untouched").isEqualTo(ten);
+        assertThat(source().countDocuments()).isEqualTo(others - 1);
+    }
+
     // --- the source and its workload ----------------------------------------------------------------------------
 
     private MongoCollection<BsonDocument> source() {
