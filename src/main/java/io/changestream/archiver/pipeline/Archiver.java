@@ -355,6 +355,11 @@ public final class Archiver {
         return coordinator.request(p.hold());
     }
 
+    /** The running snapshots' progress and the newest complete one per collection, for {@code GET /status}. */
+    public Optional<SnapshotCoordinator> snapshots() {
+        return Optional.ofNullable(snapshots);
+    }
+
     /** Snapshot hook of a started pipeline: resume an unfinished snapshot, or take the initial one. */
     private void startSnapshots(CollectionPipeline p) {
         SnapshotCoordinator coordinator = snapshots;

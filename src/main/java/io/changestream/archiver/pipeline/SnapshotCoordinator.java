@@ -73,6 +73,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
     });
     private final Map<String, Run> running = new ConcurrentHashMap<>();
     private final SnapshotMetrics metrics;
+    private final Map<String, SnapshotProgress> lastComplete = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** A snapshot of this collection is running already. */
@@ -92,8 +93,12 @@ public final class SnapshotCoordinator implements AutoCloseable {
         }
     }
 
-    /** What {@code GET /status} shows of a running snapshot. */
-    public record Progress(String collection, String id, long documents, long bytes, Instant startedAt) {
+    /**
+     * What {@code GET /status} shows of a running snapshot: documents and bytes so far, the read rate of this run,
+     * and the time left at that rate for the collection's estimated size (empty until both are known).
+     */
+    public record Progress(String collection, String id, long documents, long bytes, Instant startedAt,
+                           double documentsPerSecond, Optional<Duration> remaining) {
     }
 
     public SnapshotCoordinator(ArchiverConfig config, SnapshotSource source, ArchiveStore store,
@@ -119,8 +124,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
     public void captureStarted(LeaseHold hold, Optional<BsonTimestamp> beganAt) {
         String collection = hold.collection();
         List<SnapshotProgress> known = tracker.snapshots(collection);
-        known.stream().filter(SnapshotProgress::complete).forEach(s -> metrics.collection(collection)
-                .complete(s.end().orElseThrow().getTime() & 0xFFFF_FFFFL));
+        known.stream().filter(SnapshotProgress::complete).forEach(this::completed);
         Optional<SnapshotProgress> unfinished = known.stream().filter(s -> !s.complete()).reduce((a, b) -> b);
         if (unfinished.isPresent()) {
             launch(hold, unfinished.get());
@@ -151,12 +155,22 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
     /** The running snapshots. */
     public List<Progress> status() {
-        return running.values().stream().map(r -> new Progress(r.collection, r.id, r.writer.documentsRead(),
-                r.writer.bytesWritten(), r.startedAt)).toList();
+        Instant now = clock.instant();
+        return running.values().stream().map(r -> r.progress(now)).toList();
+    }
+
+    /** The newest complete snapshot of each collection this process knows of (from its start or its runs). */
+    public Map<String, SnapshotProgress> lastComplete() {
+        return Map.copyOf(lastComplete);
     }
 
     public boolean running(String collection) {
         return running.containsKey(collection);
+    }
+
+    private void completed(SnapshotProgress s) {
+        metrics.collection(s.collection()).complete(s.end().orElseThrow().getTime() & 0xFFFF_FFFFL);
+        lastComplete.merge(s.collection(), s, (a, b) -> a.id().compareTo(b.id()) >= 0 ? a : b);
     }
 
     private String begin(LeaseHold hold, BsonTimestamp start) {
@@ -216,8 +230,26 @@ public final class SnapshotCoordinator implements AutoCloseable {
             this.writer = writer().onPart(part -> series.part(part.documents(), part.bytes()));
         }
 
+        volatile long estimate = -1;
+        volatile long documentsAtStart = -1;
+
+        Progress progress(Instant now) {
+            long docs = writer.documentsRead();
+            double seconds = Math.max(0.001, Duration.between(startedAt, now).toMillis() / 1000.0);
+            double rate = documentsAtStart < 0 ? 0 : Math.max(0, docs - documentsAtStart) / seconds;
+            Optional<Duration> left = estimate < 0 || rate <= 0 ? Optional.empty()
+                    : Optional.of(Duration.ofSeconds((long) Math.ceil(Math.max(0, estimate - docs) / rate)));
+            return new Progress(collection, id, docs, writer.bytesWritten(), startedAt, rate, left);
+        }
+
         void execute() {
             Duration delay = firstDelay;
+            try {
+                estimate = source.estimatedCount(collection);
+            } catch (RuntimeException e) {
+                log.debug("no size estimate of {}: {}", collection, e.getMessage());
+            }
+            documentsAtStart = recorded.documents();
             try {
                 while (!closed) {
                     try {
@@ -225,7 +257,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
                                 .filter(s -> s.id().equals(id)).findFirst().orElse(recorded);
                         recorded = writer.run(latest, hold.lease(), hold::checkWritable);
                         metrics.collection(collection).finished("success");
-                        metrics.collection(collection).complete(recorded.end().orElseThrow().getTime() & 0xFFFF_FFFFL);
+                        completed(recorded);
                         return;
                     } catch (LeaseLostException e) {
                         log.info("snapshot {} of {} stops here: {}; the collection's next owner resumes it", id,

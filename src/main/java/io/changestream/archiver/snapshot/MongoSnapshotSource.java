@@ -71,6 +71,13 @@ public final class MongoSnapshotSource implements SnapshotSource {
     }
 
     @Override
+    public long estimatedCount(String collection) {
+        Long n = Mono.from(client.getDatabase(database).getCollection(collection).estimatedDocumentCount())
+                .block(TIMEOUT);
+        return n == null ? 0 : n;
+    }
+
+    @Override
     public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
         MongoCollection<RawBsonDocument> coll = client.getDatabase(database)
                 .getCollection(collection, RawBsonDocument.class);

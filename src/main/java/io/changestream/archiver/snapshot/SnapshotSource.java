@@ -25,6 +25,9 @@ public interface SnapshotSource {
      */
     Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast);
 
+    /** About how many documents the collection holds (from metadata, not a count), for progress estimates. */
+    long estimatedCount(String collection);
+
     /** A cursor; close it when done or abandoned. */
     interface Documents extends Iterator<RawBsonDocument>, AutoCloseable {
         @Override

@@ -50,6 +50,11 @@ class SnapshotWindowTest {
             }
 
             @Override
+            public long estimatedCount(String collection) {
+                return 1;
+            }
+
+            @Override
             public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
                 Iterator<RawBsonDocument> it = (after.isPresent() ? List.<RawBsonDocument>of()
                         : List.of(new RawBsonDocument(BsonDocument.parse("{_id: 1, a: 'str'}"),

@@ -37,6 +37,11 @@ final class ScriptedSnapshotSource implements SnapshotSource {
     }
 
     @Override
+    public long estimatedCount(String collection) {
+        return documents.size();
+    }
+
+    @Override
     public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
         opened++;
         Iterator<Map.Entry<Integer, BsonDocument>> it = (after.isPresent()

@@ -196,8 +196,8 @@ public final class AdminServer implements AutoCloseable {
             return snapshotRoute(method, path, authorization);
         }
         Supplier<Mono<Answer>> get = switch (path) {
-            case "/status" -> () -> Mono.just(Answer.json(200,
-                    JsonBodies.status(instance, clock.instant(), archiver.status())));
+            case "/status" -> () -> Mono.just(Answer.json(200, SnapshotStatusJson.withSnapshots(
+                    JsonBodies.status(instance, clock.instant(), archiver.status()), archiver.snapshots())));
             case "/healthz/live" -> this::live;
             case "/healthz/ready" -> this::ready;
             case "/metrics" -> () -> Mono.fromCallable(() -> new Answer(200, PROMETHEUS_TEXT, scrape.get(), Map.of()))

@@ -56,6 +56,9 @@ class SnapshotEndpointTest {
         assertThat(second.body()).contains("is running");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(running.send("GET", "/snapshot").statusCode()).isEqualTo(405);
+        String status = running.get("/status").body();
+        assertThat(status).contains("\"snapshots\": {\"running\": [{\"collection\": \"orders\"")
+                .contains("\"documentsPerSecond\"").contains("\"remainingSeconds\"");
     }
 
     @Test
@@ -67,6 +70,8 @@ class SnapshotEndpointTest {
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         SnapshotProgress done = awaitComplete();
         running.post("/flush");
+        assertThat(running.get("/status").body()).contains("\"lastComplete\": [{\"collection\": \"orders\", "
+                + "\"snapshot\": \"" + done.id() + "\"");
         String metrics = awaitMetric("archiver_snapshots_total{collection=\"orders\",outcome=\"success\"} 1.0");
         assertThat(metrics).contains("archiver_snapshot_documents_total{collection=\"orders\"} 20.0")
                 .contains("archiver_snapshot_bytes_total{collection=\"orders\"} " + done.bytes() + ".0")
