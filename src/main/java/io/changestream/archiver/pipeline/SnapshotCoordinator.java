@@ -269,6 +269,10 @@ public final class SnapshotCoordinator implements AutoCloseable {
                         metrics.collection(collection).finished("failure");
                         return;
                     } catch (RuntimeException e) {
+                        if (closed) {
+                            metrics.collection(collection).finished("interrupted");
+                            return; // shutdown interrupted the read; the next start resumes it
+                        }
                         if (!hold.writable()) {
                             metrics.collection(collection).finished("interrupted");
                             return;
