@@ -21,6 +21,7 @@ import io.changestream.archiver.replay.ReplaySummary;
 import io.changestream.archiver.replay.ReplaySummaryText;
 import io.changestream.archiver.replay.ReplayWindow;
 import io.changestream.archiver.replay.Replayer;
+import io.changestream.archiver.replay.Verification;
 import io.changestream.archiver.replay.verify.Verifier;
 import io.changestream.archiver.replay.verify.VerifyReport;
 import io.changestream.archiver.store.LocalArchiveStore;
@@ -125,8 +126,8 @@ final class DemoCommand implements Callable<Integer> {
         MongoDatabase replica = client.getDatabase(REPLAY_DATABASE);
         ReplayOptions options = new ReplayOptions(DemoWorkload.COLLECTIONS, ReplayWindow.ALL, Map.of(), DdlPolicy.STOP,
                 ReplayOptions.DEFAULT_BATCH_SIZE, java.util.Optional.of(SnapshotPolicy.AUTO));
-        ReplaySummary summary = new Replayer(catalog, new MongoReplayTarget(replica), Clock.systemUTC(), null)
-                .replay(options);
+        ReplaySummary summary = new Replayer(catalog, new MongoReplayTarget(replica), Clock.systemUTC(), null,
+                Verification.against(tracker, false)).replay(options);
         out.print(ReplaySummaryText.render(summary));
         Map<String, String> pairs = new LinkedHashMap<>();
         DemoWorkload.COLLECTIONS.forEach(c -> pairs.put(c, c));

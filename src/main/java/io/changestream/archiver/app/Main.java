@@ -1,5 +1,6 @@
 package io.changestream.archiver.app;
 
+import io.changestream.archiver.config.Secret;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -30,8 +31,8 @@ public final class Main {
     }
 
     /**
-     * Runs a command line with the given environment (what {@code replay}, {@code verify} and {@code status} read
-     * their configuration from) and output streams (null: standard out and err). For tests and embedding.
+     * Runs a command line with the given environment (what every command, {@code run} too, reads its configuration
+     * from) and output streams (null: standard out and err). For tests and embedding.
      */
     public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         String[] effective = args.length == 0 ? new String[] {"run"} : args;
@@ -45,15 +46,17 @@ public final class Main {
         // Usage errors, including those a command finds in its option values, exit 2; anything else thrown is 3.
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : RUNTIME_FAILURE);
         cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
+        cli.setParameterExceptionHandler(Main::usageError);
         return cli.execute(effective);
     }
 
-    /** Gives the archive-reading commands the environment to read; every other class is made as usual. */
+    /** Gives the commands the environment to read; every other class is made as usual. */
     private static CommandLine.IFactory factory(Map<String, String> env) {
         return new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                Object made = cls == ReplayCommand.class ? new ReplayCommand(env)
+                Object made = cls == RunCommand.class ? new RunCommand(env)
+                        : cls == ReplayCommand.class ? new ReplayCommand(env)
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
                         : cls == StatusCommand.class ? new StatusCommand(env)
                         : cls == SnapshotsCommand.class ? new SnapshotsCommand(env) : null;
@@ -69,5 +72,19 @@ public final class Main {
             String v = Main.class.getPackage().getImplementationVersion();
             return new String[] {"changestream-archiver " + (v == null ? "(development build)" : v)};
         }
+    }
+
+    /**
+     * A usage error is one line and a hint, not the whole usage: the message (masked: picocli quotes what was
+     * typed, which may be a connection string), picocli's suggestions for a mistyped option, and where the help is.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        err.println(Secret.maskUri(e.getMessage()));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cli.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return USAGE;
     }
 }

@@ -4,9 +4,11 @@ import com.mongodb.ConnectionString;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.config.Secret;
+import io.changestream.archiver.config.Setting;
 import io.changestream.archiver.replay.DdlPolicy;
 import io.changestream.archiver.replay.DryRunTarget;
 import io.changestream.archiver.replay.MongoReplayTarget;
@@ -18,6 +20,7 @@ import io.changestream.archiver.replay.ReplayWindow;
 import io.changestream.archiver.replay.SnapshotPolicy;
 import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.replay.Replayer;
+import io.changestream.archiver.replay.Verification;
 import io.changestream.archiver.store.StoreException;
 import java.io.Console;
 import java.io.PrintWriter;
@@ -28,7 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.bson.BsonTimestamp;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,9 +43,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code replay}: applies archived change events to a target database, for a point-in-time restore. Reads the store
- * settings from the same environment as {@code run}; needs neither the source cluster nor the tracker.
- * Exit codes: 0 every event applied; 1 events that could not be applied, or a stop at a DDL event; 2 bad usage or
- * configuration; 3 the store or the target failed.
+ * settings from the same environment as {@code run}; needs no source cluster.
+ *
+ * <p>When the tracker is configured ({@code TRACKER_URI}, else {@code MONGODB_URI}) the archive is held against its
+ * flush log as it is replayed ({@link Verification}), and any difference fails the replay unless
+ * {@code --allow-unverified}; a configured tracker that cannot be read is a runtime failure (exit 3) unless
+ * {@code --allow-unverified}. Without a tracker the replay runs and says that the archive was not verified.
+ * Exit codes: 0 every event applied; 1 events that could not be applied or were refused (clusterTime backwards), a
+ * difference from the flush log, or a stop at a DDL event; 2 bad usage or configuration; 3 the store, the tracker or
+ * the target failed.
  */
 @Command(name = "replay", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Apply archived change events to a target database, up to any point in time.")
@@ -79,6 +90,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--rename", paramLabel = "SRC:DST", description = "Replay archived collection SRC into target "
             + "collection DST. Repeatable.")
     List<String> renames = new ArrayList<>();
+
+    @Option(names = "--allow-unverified", description = "Replay even when the archive differs from the tracker's "
+            + "flush log (a missing, cut or changed file) or the tracker cannot be read; the summary lists the "
+            + "differences and says the archive was NOT verified.")
+    boolean allowUnverified;
 
     @Option(names = "--dry-run",
             description = "Read, decode and plan every event and print the summary; write nothing.")
@@ -120,9 +136,12 @@ final class ReplayCommand implements Callable<Integer> {
         }
         checkTarget();
         Map<String, String> renameMap = renames();
-        try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, false))) {
+        try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, trackerConfigured()))) {
+            Verification verification = verification(archive);
             List<String> chosen = archive.collections(collections);
-            List<String> archived = archive.catalog.collections();
+            TreeSet<String> known = new TreeSet<>(archive.catalog.collections());
+            verification.tracker().ifPresent(t -> known.addAll(t.collections()));
+            List<String> archived = List.copyOf(known);
             // Only names the user typed are checked: a configured collection may simply have no events yet.
             for (String c : collections) {
                 if (!archived.contains(c)) {
@@ -148,7 +167,10 @@ final class ReplayCommand implements Callable<Integer> {
             }
             ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize,
                     Optional.of(snapshotPolicy), idSet);
-            return run(archive, options);
+            return run(archive, options, verification);
+        } catch (TrackerUnreadable e) {
+            printError("replay failed: " + e.getMessage());
+            return Main.RUNTIME_FAILURE;
         } catch (ConfigException e) {
             printError(e.getMessage());
             return Main.USAGE;
@@ -158,16 +180,55 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private int run(ArchiveAccess archive, ReplayOptions options) {
+    /** The tracker settings are set: replay then reads the tracker, and verifies the archive against it. */
+    private boolean trackerConfigured() {
+        return Stream.of(Setting.TRACKER_URI, Setting.MONGODB_URI).anyMatch(s -> isSet(s.name())
+                || s.alias().map(this::isSet).orElse(false));
+    }
+
+    private boolean isSet(String variable) {
+        String value = env.get(variable);
+        return value != null && !value.isBlank();
+    }
+
+    private Verification verification(ArchiveAccess archive) {
+        if (archive.config.tracker().isEmpty()) {
+            return Verification.none("no tracker configured; set TRACKER_URI or MONGODB_URI, and TRACKER_DATABASE or "
+                    + "MONGODB_DATABASE, to verify");
+        }
+        CheckpointStore tracker = archive.tracker();
+        try {
+            tracker.ping();
+        } catch (IllegalStateException | MongoException e) {
+            String why = "the tracker cannot be read (" + Secret.maskUri(String.valueOf(e.getMessage())) + ")";
+            if (!allowUnverified) {
+                throw new TrackerUnreadable(why + ", so the archive cannot be verified against its flush log; fix "
+                        + "the TRACKER_* settings, or pass --allow-unverified to replay without that check");
+            }
+            return Verification.none(why + ", --allow-unverified");
+        }
+        return Verification.against(tracker, allowUnverified);
+    }
+
+    /** A configured tracker that does not answer, without --allow-unverified: exit 3. */
+    private static final class TrackerUnreadable extends RuntimeException {
+        TrackerUnreadable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private int run(ArchiveAccess archive, ReplayOptions options, Verification verification) {
         Console console = System.console();
         PrintWriter terminal = console == null ? null : console.writer();
         ReplaySummary summary;
         if (dryRun) {
-            summary = new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal).replay(options);
+            summary = new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal, verification)
+                    .replay(options);
         } else {
             try (MongoClient client = MongoClients.create(targetUri)) {
                 ReplayTarget target = new MongoReplayTarget(client.getDatabase(targetDatabase));
-                summary = new Replayer(archive.catalog, target, Clock.systemUTC(), terminal).replay(options);
+                summary = new Replayer(archive.catalog, target, Clock.systemUTC(), terminal, verification)
+                        .replay(options);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -256,7 +317,9 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             new ConnectionString(targetUri);
         } catch (IllegalArgumentException e) {
-            throw usage("--target-uri", targetUri, "a valid mongodb:// or mongodb+srv:// connection string");
+            // Shown as a Secret: the whole value is one URI, so no part of a malformed password is printed.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--target-uri '" + new Secret(targetUri)
+                    + "' is not allowed: a valid mongodb:// or mongodb+srv:// connection string");
         }
         if (targetDatabase == null || targetDatabase.isBlank() || targetDatabase.matches(".*[/\\\\. \"$].*")) {
             throw usage("--target-database", targetDatabase, "a database name without / \\ . space \" or $ "

@@ -1,8 +1,12 @@
 package io.changestream.archiver.replay;
 
+import io.changestream.archiver.replay.verify.ArchiveLedger;
+import io.changestream.archiver.replay.verify.EventOrder;
+import io.changestream.archiver.replay.verify.Finding;
 import io.changestream.archiver.store.ArchiveStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -15,6 +19,10 @@ import java.util.concurrent.BlockingQueue;
  * threads. The queue holds at most {@value #CHUNKS_AHEAD} chunks of at most a batch of events or 8 MiB of them: the
  * reader blocks rather than run ahead of the target with unbounded memory. A failure of the reader (the store)
  * reaches the consumer after the items read before it.
+ *
+ * <p>Events are planned only when they continue the collection's history ({@link EventOrder}): an event whose
+ * {@code clusterTime} is before the one before it, or that repeats one, is a copied or misplaced line, and applying
+ * it would put stale state over newer state. It travels as {@link OutOfOrder}, never as a plan.
  */
 final class ReadAhead implements AutoCloseable {
     private static final int CHUNKS_AHEAD = 4;
@@ -36,8 +44,24 @@ final class ReadAhead implements AutoCloseable {
     record Unreadable(StoredFile file, long line, String reason) implements Item {
     }
 
-    /** An incomplete last line or member. */
-    record TornTail(StoredFile file, long bytes) implements Item {
+    /** An incomplete last line or member, and what the flush log says it is. */
+    record TornTail(StoredFile file, long offset, long bytes, CollectionHistory.Tail tail) implements Item {
+    }
+
+    /** An event that does not continue the history: its clusterTime goes backwards, or it repeats an event. */
+    record OutOfOrder(ArchivedEvent event, String reason) implements Item {
+    }
+
+    /** A difference between a file and the flush log. */
+    record Mismatch(Finding finding) implements Item {
+    }
+
+    /** Complete lines after the flush log that the service's next start adopts (they are replayed). */
+    record PendingTail(StoredFile file, long offset, long events) implements Item {
+    }
+
+    /** A line after the flush log that the service would not adopt (not replayed). */
+    record NotAdopted(ArchivedEvent event, String reason) implements Item {
     }
 
     /** The window is read: where the reading ended, for progress. */
@@ -55,9 +79,11 @@ final class ReadAhead implements AutoCloseable {
     private int index;
     private boolean ended;
 
-    ReadAhead(String collection, ArchiveStore store, List<StoredFile> files, ReplayWindow window, int chunkSize) {
+    /** @param ledger the collection's flush log to hold the files against, or null to read them unverified */
+    ReadAhead(String collection, ArchiveStore store, List<StoredFile> files, ReplayWindow window, int chunkSize,
+              ArchiveLedger ledger) {
         this.chunkSize = Math.max(1, chunkSize);
-        this.reader = new Thread(() -> read(store, files, window), "replay-read-" + collection);
+        this.reader = new Thread(() -> read(store, files, window, ledger), "replay-read-" + collection);
         reader.setDaemon(true);
         reader.start();
     }
@@ -98,7 +124,7 @@ final class ReadAhead implements AutoCloseable {
         }
     }
 
-    private void read(ArchiveStore store, List<StoredFile> files, ReplayWindow window) {
+    private void read(ArchiveStore store, List<StoredFile> files, ReplayWindow window, ArchiveLedger ledger) {
         CollectionHistory.Listener listener = new CollectionHistory.Listener() {
             @Override
             public void unreadable(StoredFile file, long line, String reason) {
@@ -106,12 +132,33 @@ final class ReadAhead implements AutoCloseable {
             }
 
             @Override
-            public void tornTail(StoredFile file, long bytes) {
-                add(new TornTail(file, bytes));
+            public void tornTail(StoredFile file, long offset, long bytes, CollectionHistory.Tail tail) {
+                add(new TornTail(file, offset, bytes, tail));
+            }
+
+            @Override
+            public void mismatch(Finding finding) {
+                add(new Mismatch(finding));
+            }
+
+            @Override
+            public void pendingTail(StoredFile file, long offset, long events) {
+                add(new PendingTail(file, offset, events));
+            }
+
+            @Override
+            public void notAdopted(ArchivedEvent event, String reason) {
+                add(new NotAdopted(event, reason));
             }
         };
-        try (CollectionHistory history = new CollectionHistory(store, files, window, listener)) {
+        EventOrder order = new EventOrder();
+        try (CollectionHistory history = new CollectionHistory(store, files, window, listener, ledger)) {
             for (ArchivedEvent event; !stopped && (event = history.next()) != null; ) {
+                Optional<Finding.Kind> broken = order.accept(event.event());
+                if (broken.isPresent()) {
+                    add(new OutOfOrder(event, outOfOrder(event, broken.get(), order)));
+                    continue;
+                }
                 add(new Planned(event, WritePlanner.plan(event.event()), history.storedBytesRead(),
                         history.filesDone()));
             }
@@ -124,6 +171,15 @@ final class ReadAhead implements AutoCloseable {
         } finally {
             handEnd();
         }
+    }
+
+    private static String outOfOrder(ArchivedEvent event, Finding.Kind kind, EventOrder order) {
+        String time = ReplayWindow.describe(event.event().clusterTime());
+        return (kind == Finding.Kind.TIME_BACKWARDS
+                ? "its clusterTime " + time + " is before " + order.last().map(ReplayWindow::describe).orElse("?")
+                + " of an event already read"
+                : "it repeats the event " + event.event().resumeToken().toJson() + " of " + time)
+                + ": a copied or misplaced line; not applied, so newer state is not overwritten by older";
     }
 
     /** Reader thread only. */

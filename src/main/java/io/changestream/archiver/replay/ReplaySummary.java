@@ -1,5 +1,6 @@
 package io.changestream.archiver.replay;
 
+import io.changestream.archiver.replay.verify.Finding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -14,6 +15,10 @@ import java.util.Optional;
  *
  * <p>Every event in the window ends up in exactly one of: applied, skipped (not a failure, with its reason),
  * failed, or not reached (after a stop).
+ *
+ * <p>Apart from the events, the summary says whether the archive was verified against the tracker's flush log
+ * ({@link Verification}) and lists every difference found: a replay that found one fails unless the differences
+ * were allowed ({@code --allow-unverified}), and one that found them before writing anything was {@link #refused()}.
  */
 public final class ReplaySummary {
     /** Failures kept with their details; the rest are only counted. */
@@ -27,6 +32,11 @@ public final class ReplaySummary {
     private final boolean dryRun;
     private long failureCount;
     private Duration elapsed = Duration.ZERO;
+    private final List<Mismatch> mismatches = new ArrayList<>();
+    private long mismatchCount;
+    private String unverifiedReason = "no tracker was given";
+    private boolean allowDifferences = true;
+    private boolean refused;
 
     public ReplaySummary(ReplayWindow window, String target, boolean dryRun) {
         this.window = window;
@@ -40,6 +50,10 @@ public final class ReplaySummary {
 
     /** A DDL event met, a stop, a torn tail, a path conflict: worth reading, not a failure unless counted as one. */
     public record Notice(String collection, String location, String message) {
+    }
+
+    /** A difference between a collection's archive and the tracker's flush log. */
+    public record Mismatch(String collection, Finding finding) {
     }
 
     /** Counts of one collection. */
@@ -164,6 +178,23 @@ public final class ReplaySummary {
         notices.add(new Notice(collection, location, message));
     }
 
+    /** How the archive is checked: set once, before the replay. */
+    void verification(Verification verification) {
+        this.unverifiedReason = verification.tracker().isPresent() ? null : verification.unverifiedReason();
+        this.allowDifferences = verification.allowDifferences();
+    }
+
+    void mismatch(String collection, Finding finding) {
+        mismatchCount++;
+        if (mismatches.size() < FAILURES_SHOWN) {
+            mismatches.add(new Mismatch(collection, finding));
+        }
+    }
+
+    void refuse() {
+        refused = true;
+    }
+
     void elapsed(Duration elapsed) {
         this.elapsed = elapsed;
     }
@@ -189,9 +220,41 @@ public final class ReplaySummary {
         return collections.values().stream().anyMatch(t -> t.stoppedAt != null);
     }
 
-    /** True when every event of the window was applied or skipped for a reason that is not a failure. */
+    /**
+     * True when every event of the window was applied or skipped for a reason that is not a failure, and the archive
+     * matched the flush log (or was not checked against it, or its differences were allowed).
+     */
     public boolean succeeded() {
-        return failureCount == 0 && !stopped();
+        return failureCount == 0 && !stopped() && !refused && (mismatchCount == 0 || allowDifferences);
+    }
+
+    /** True when the archive was checked against the flush log and matched it. */
+    public boolean verified() {
+        return unverifiedReason == null && mismatchCount == 0;
+    }
+
+    /** Why the archive was not checked against the flush log; empty when it was. */
+    public Optional<String> unverifiedReason() {
+        return Optional.ofNullable(unverifiedReason);
+    }
+
+    /** The first differences from the flush log, in the order found. */
+    public List<Mismatch> mismatches() {
+        return mismatches;
+    }
+
+    /** Every difference from the flush log, including those not kept in {@link #mismatches()}. */
+    public long mismatchCount() {
+        return mismatchCount;
+    }
+
+    public boolean differencesAllowed() {
+        return allowDifferences;
+    }
+
+    /** True when differences found before anything was written stopped the replay from writing at all. */
+    public boolean refused() {
+        return refused;
     }
 
     public ReplayWindow window() {

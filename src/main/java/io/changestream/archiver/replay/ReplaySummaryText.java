@@ -1,6 +1,7 @@
 package io.changestream.archiver.replay;
 
 import io.changestream.archiver.replay.ReplaySummary.Failure;
+import io.changestream.archiver.replay.ReplaySummary.Mismatch;
 import io.changestream.archiver.replay.ReplaySummary.Notice;
 import io.changestream.archiver.replay.ReplaySummary.Tally;
 import java.util.ArrayList;
@@ -49,13 +50,73 @@ public final class ReplaySummaryText {
                         .append(f.documentId()).append(": ").append(f.reason()).append('\n');
             }
         }
+        appendVerification(out, s);
         double seconds = Math.max(0.001, s.elapsed().toMillis() / 1000.0);
         out.append(String.format(Locale.ROOT, "%,d events in %.1f s (%,.0f events/s)%n", s.events(), seconds,
                 s.events() / seconds));
-        out.append(s.succeeded() ? "replay: OK" : s.stopped() && s.failureCount() == 0
-                ? "replay: STOPPED at a DDL event (see the notes)"
-                : "replay: FAILED (" + s.failureCount() + " events could not be applied)").append('\n');
+        out.append(verdict(s)).append('\n');
         return out.toString();
+    }
+
+    /** The differences from the flush log, and one sentence on whether the archive was verified. */
+    private static void appendVerification(StringBuilder out, ReplaySummary s) {
+        if (s.mismatchCount() > 0) {
+            out.append("differences from the tracker's flush log (first ").append(s.mismatches().size())
+                    .append(" of ").append(s.mismatchCount()).append("):\n");
+            for (Mismatch m : s.mismatches()) {
+                out.append("  ").append(m.collection()).append("  ").append(m.finding().kind().text());
+                if (!m.finding().file().isEmpty()) {
+                    out.append("  ").append(m.finding().file())
+                            .append(m.finding().offset() >= 0 ? " @" + m.finding().offset() : "");
+                }
+                out.append(": ").append(m.finding().message()).append('\n');
+            }
+        }
+        if (s.unverifiedReason().isPresent()) {
+            out.append("NOT verified: the archive was not checked against the tracker's flush log (")
+                    .append(s.unverifiedReason().get()).append("); only the order of clusterTime within each "
+                            + "collection was checked\n");
+        } else if (s.refused()) {
+            out.append("nothing was replayed: the archive does not match the tracker's flush log. Restore the files "
+                    + "named above, narrow the window with --from/--until, or pass --allow-unverified to replay the "
+                    + "archive as it is\n");
+        } else if (s.mismatchCount() > 0 && s.differencesAllowed()) {
+            out.append("NOT verified: the archive differs from the tracker's flush log; replayed anyway "
+                    + "(--allow-unverified)\n");
+        } else if (s.mismatchCount() > 0) {
+            out.append("the archive differs from the tracker's flush log: what was applied from the files named above "
+                    + "may not be what was archived; restore them and replay again\n");
+        } else {
+            out.append("verified: every file, range and byte replayed matches the tracker's flush log\n");
+        }
+    }
+
+    private static String verdict(ReplaySummary s) {
+        if (s.refused()) {
+            return "replay: REFUSED (" + differences(s.mismatchCount()) + " from the flush log; nothing was applied)";
+        }
+        if (s.succeeded()) {
+            return s.verified() ? "replay: OK (verified against the flush log)"
+                    : "replay: OK, but NOT verified against the flush log";
+        }
+        if (s.stopped() && s.failureCount() == 0 && s.mismatchCount() == 0) {
+            return "replay: STOPPED at a DDL event (see the notes)";
+        }
+        List<String> why = new ArrayList<>();
+        if (s.failureCount() > 0) {
+            why.add(s.failureCount() + " events could not be applied");
+        }
+        if (s.mismatchCount() > 0 && !s.differencesAllowed()) {
+            why.add(differences(s.mismatchCount()) + " from the flush log");
+        }
+        if (s.stopped()) {
+            why.add("stopped at a DDL event");
+        }
+        return "replay: FAILED (" + String.join(", ", why) + ")";
+    }
+
+    private static String differences(long n) {
+        return n + (n == 1 ? " difference" : " differences");
     }
 
     private static void appendSkips(StringBuilder out, ReplaySummary s) {

@@ -8,6 +8,8 @@ import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.replay.ReplayTarget.BulkOutcome;
 import io.changestream.archiver.replay.ReplayTarget.WriteFailure;
 import io.changestream.archiver.replay.ReplaySummary.Failure;
+import io.changestream.archiver.replay.verify.ArchiveLedger;
+import io.changestream.archiver.replay.verify.Finding;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,15 @@ import org.bson.json.JsonWriterSettings;
  *       in the {@link ReplaySummary}; after a stop at a DDL event the rest of that collection is not reached.</li>
  * </ul>
  *
+ * <p><b>Trust.</b> The archive is held against the tracker's flush log when a tracker is given ({@link Verification}):
+ * before anything is written, the listing and lengths of the window's files ({@link ArchiveLedger#check}); while the
+ * files stream by, each logged range's SHA-256, line count and first and last event, and whether lines after the
+ * flush log are a tail the service would adopt. Differences found before writing refuse the whole replay (nothing is
+ * written); those found while streaming fail it at the end, naming file and offset. Either way
+ * {@code --allow-unverified} lets it go on, saying so. With or without a tracker, an event whose {@code clusterTime}
+ * goes backwards within its collection, or that repeats one, is refused (a failure naming file and offset): a copied
+ * range must never put older state over newer.
+ *
  * <p>A write the server rejects with {@code PathNotViable} (code 28: a dotted path runs through a value that is not
  * a document) is skipped, not failed: it happens only when the target already holds a newer state of the document
  * than the event's pre-image (a re-run), and the later event that changed the path's type is replayed after it.
@@ -54,20 +65,30 @@ public final class Replayer {
     private final ReplayTarget target;
     private final Clock clock;
     private final PrintWriter terminal;
+    private final Verification verification;
+
+    /** A replay without a tracker: the archive is not verified against a flush log (the summary says so). */
+    public Replayer(ArchiveCatalog catalog, ReplayTarget target, Clock clock, PrintWriter terminal) {
+        this(catalog, target, clock, terminal, Verification.none("no tracker was given"));
+    }
 
     /** @param terminal the console for in-place progress, or null to log progress instead */
-    public Replayer(ArchiveCatalog catalog, ReplayTarget target, Clock clock, PrintWriter terminal) {
+    public Replayer(ArchiveCatalog catalog, ReplayTarget target, Clock clock, PrintWriter terminal,
+                    Verification verification) {
         this.catalog = catalog;
         this.target = target;
         this.clock = clock;
         this.terminal = terminal;
+        this.verification = verification;
     }
 
     public ReplaySummary replay(ReplayOptions options) {
         Instant started = clock.instant();
         ReplaySummary summary = new ReplaySummary(options.window(), target.describe(), !target.writes());
+        summary.verification(verification);
         Map<String, List<StoredFile>> files = new LinkedHashMap<>();
         Map<String, Optional<SnapshotManifest>> snapshots = new LinkedHashMap<>();
+        Map<StoredFile, Long> lengths = new LinkedHashMap<>();
         long totalBytes = 0;
         int totalFiles = 0;
         for (String collection : options.collections()) {
@@ -79,15 +100,34 @@ public final class Replayer {
             files.put(collection, chosen);
             totalFiles += chosen.size();
             for (StoredFile f : chosen) {
-                totalBytes += catalog.store().length(f.file());
+                long length = catalog.store().length(f.file());
+                lengths.put(f, length);
+                totalBytes += length;
             }
+        }
+        Map<String, ArchiveLedger> ledgers = new LinkedHashMap<>();
+        for (String collection : options.collections()) {
+            summary.collection(collection, options.targetOf(collection));
+            summary.files(collection, files.get(collection).size());
+            verification.tracker().ifPresent(tracker -> {
+                ArchiveLedger ledger = ArchiveLedger.read(tracker, catalog, collection);
+                ledgers.put(collection, ledger);
+                for (Finding f : ledger.check(files.get(collection), windowOf(options, snapshots.get(collection)),
+                        lengths::get)) {
+                    summary.mismatch(collection, f);
+                }
+            });
+        }
+        if (summary.mismatchCount() > 0 && !verification.allowDifferences()) {
+            summary.refuse();
+            summary.elapsed(Duration.between(started, clock.instant()));
+            return summary;
         }
         ReplayProgress progress = new ReplayProgress(clock, terminal, totalBytes, totalFiles);
         Totals done = new Totals();
         for (String collection : options.collections()) {
-            summary.collection(collection, options.targetOf(collection));
-            summary.files(collection, files.get(collection).size());
-            new CollectionRun(collection, options, summary, progress, done, snapshots.get(collection))
+            new CollectionRun(collection, options, summary, progress, done, ledgers.get(collection),
+                    snapshots.get(collection))
                     .run(files.get(collection));
         }
         progress.finish();
@@ -136,6 +176,7 @@ public final class Replayer {
         private final ReplaySummary summary;
         private final ReplayProgress progress;
         private final Totals done;
+        private final ArchiveLedger ledger;
         private final List<WriteModel<RawBsonDocument>> models = new ArrayList<>();
         private final List<Integer> owners = new ArrayList<>();
         private final List<ArchivedEvent> events = new ArrayList<>();
@@ -145,7 +186,8 @@ public final class Replayer {
         private long seen;
 
         CollectionRun(String collection, ReplayOptions options, ReplaySummary summary, ReplayProgress progress,
-                      Totals done, Optional<SnapshotManifest> snapshot) {
+                      Totals done, ArchiveLedger ledger, Optional<SnapshotManifest> snapshot) {
+            this.ledger = ledger;
             this.snapshot = snapshot;
             this.window = windowOf(options, snapshot);
             this.collection = collection;
@@ -167,7 +209,7 @@ public final class Replayer {
             }
             snapshot.ifPresent(this::loadSnapshot);
             try (ReadAhead reading = new ReadAhead(collection, catalog.store(), files, window,
-                    options.batchSize())) {
+                    options.batchSize(), ledger)) {
                 for (ReadAhead.Item item; (item = reading.next()) != null; ) {
                     if (item instanceof ReadAhead.Planned planned) {
                         seen++;
@@ -181,8 +223,25 @@ public final class Replayer {
                         summary.failed(collection, null, new Failure(collection, u.file().path() + ":" + u.line(),
                                 "unreadable", "-", u.reason()));
                     } else if (item instanceof ReadAhead.TornTail t) {
-                        summary.notice(collection, t.file().path(), "ignored a torn tail of " + t.bytes()
-                                + " bytes (an append cut short by a crash; the service removes it on its next start)");
+                        tornTail(t);
+                    } else if (item instanceof ReadAhead.OutOfOrder o) {
+                        seen++;
+                        summary.failed(collection, Operation.of(o.event().event().operationType()), new Failure(
+                                collection, o.event().position(), o.event().event().operationType(),
+                                idOf(o.event().event()), o.reason()));
+                    } else if (item instanceof ReadAhead.Mismatch m) {
+                        summary.mismatch(collection, m.finding());
+                    } else if (item instanceof ReadAhead.NotAdopted n) {
+                        summary.mismatch(collection, new Finding(Finding.Severity.PROBLEM, Finding.Kind.UNLOGGED_BYTES,
+                                n.event().file().path(), n.event().offset(), "line " + n.event().line() + " is after "
+                                + "the flush log and the checkpoint but is not a continuation the service would adopt: "
+                                + n.reason() + "; not applied"));
+                        summary.skipped(collection, Operation.of(n.event().event().operationType()), "not in the "
+                                + "flush log and not a continuation of the archive (see the differences)");
+                    } else if (item instanceof ReadAhead.PendingTail p) {
+                        summary.notice(collection, p.file().path() + " @" + p.offset(), p.events() + " events after "
+                                + "the checkpoint are not in the flush log yet (a flush in progress, or a crash the "
+                                + "service adopts on its next start); they continue the archive and were replayed");
                     } else if (item instanceof ReadAhead.Finished f) {
                         bytes = f.bytesRead();
                         filesDone = f.filesDone();
@@ -220,6 +279,21 @@ public final class Replayer {
                     + " to " + options.window().until().map(ReplayWindow::describe).orElse("the end of the archive"));
             for (String problem : loaded.problems()) {
                 summary.failed(collection, null, new Failure(collection, m.id(), "snapshot", "-", problem));
+            }
+        }
+
+        private void tornTail(ReadAhead.TornTail t) {
+            String what = "a torn tail of " + t.bytes() + " bytes (an incomplete last " + (t.file().compression()
+                    == io.changestream.archiver.config.ArchiverConfig.Compression.GZIP ? "gzip member" : "line");
+            String where = t.file().path() + " @" + t.offset();
+            switch (t.tail()) {
+                case PENDING -> summary.notice(collection, where, "ignored " + what + " after the checkpoint: an "
+                        + "append cut short by a crash; the service removes it on its next start)");
+                case DAMAGED -> summary.mismatch(collection, new Finding(Finding.Severity.PROBLEM,
+                        Finding.Kind.TORN_TAIL, t.file().path(), t.offset(), what + " inside the flush log's ranges "
+                        + "or before the checkpoint: the file was cut after it was archived)"));
+                case UNVERIFIED -> summary.notice(collection, where, "ignored " + what + "; not verified against "
+                        + "the flush log: an append cut short by a crash, or a file cut after it was archived)");
             }
         }
 

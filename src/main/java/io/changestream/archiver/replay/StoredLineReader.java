@@ -55,6 +55,7 @@ public final class StoredLineReader implements AutoCloseable {
     private byte[] line = new byte[1024];
     private int lineLength;
     private long tornTail;
+    private long lineStart;
 
     public StoredLineReader(InputStream in, Compression compression) {
         this.in = in;
@@ -63,6 +64,7 @@ public final class StoredLineReader implements AutoCloseable {
 
     /** The next complete line without its {@code \n}, or null at the end of the file. */
     public byte[] next() throws IOException {
+        long startOfLine = gzip ? -1 : completeEnd;
         while (true) {
             byte[] src;
             int from;
@@ -97,6 +99,7 @@ public final class StoredLineReader implements AutoCloseable {
                 if (!gzip) {
                     completeEnd = storedRead();
                 }
+                lineStart = gzip ? memberStart : startOfLine;
                 byte[] out = Arrays.copyOf(line, lineLength);
                 lineLength = 0;
                 return out;
@@ -107,6 +110,27 @@ public final class StoredLineReader implements AutoCloseable {
     /** Stored (compressed, for gzip) bytes consumed so far; what progress is measured in. */
     public long storedRead() {
         return consumedBefore + pos;
+    }
+
+    /**
+     * Where the line {@link #next()} returned last begins in the stored file (relative to where this reader's stream
+     * started): its first byte for a plain file, the start of the gzip member that holds it for a gzip file. What
+     * the flush log's ranges are matched with.
+     */
+    public long lineStart() {
+        return lineStart;
+    }
+
+    /**
+     * How far into the stored bytes every line has been returned by {@link #next()}: the end of the last line
+     * (plain), or of the last member whose lines were all returned (gzip). Bytes read ahead into the buffer but not
+     * yet returned as lines are not counted.
+     */
+    public long linesEnd() {
+        if (!gzip) {
+            return completeEnd;
+        }
+        return plainPos == plainLim && !inMember ? completeEnd : memberStart;
     }
 
     /** Bytes after the last complete line or member; valid once {@link #next()} returned null. */

@@ -110,7 +110,7 @@ class LeaseTakeoverWireTest extends ServiceFixture {
     private void insert(int from, int until) {
         for (int i = from; i < until; i++) {
             for (String collection : COLLECTIONS) {
-                client.getDatabase("shop").getCollection(collection).insertOne(new Document("_id", i));
+                mongo.database("shop").getCollection(collection).insertOne(new Document("_id", i));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.changestream.archiver.replay.status;
 
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.bson.BsonDocument;
-import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.json.JsonMode;
@@ -39,7 +39,7 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         List<CollectionState> states = new ArrayList<>();
         for (String c : collections) {
             var checkpoint = tracker.load(c);
-            var lag = checkpoint.map(cp -> Duration.between(instant(cp.clusterTime()), now));
+            var lag = checkpoint.map(cp -> Duration.between(ClusterTimes.instant(cp.clusterTime()), now));
             states.add(new CollectionState(c, checkpoint, lag, tracker.lastFlush(c), catalog.files(c).size(),
                     tracker.gaps(c).size()));
         }
@@ -68,7 +68,8 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         for (CollectionState s : collections) {
             Document d = new Document("collection", s.collection());
             d.append("checkpoint", s.checkpoint().map(cp -> new Document("resumeToken", cp.resumeToken().orElse(null))
-                    .append("clusterTime", cp.clusterTime()).append("time", instant(cp.clusterTime()).toString())
+                    .append("clusterTime", cp.clusterTime())
+                    .append("time", ClusterTimes.instant(cp.clusterTime()).toString())
                     .append("file", cp.file().orElse(null)).append("fileLength", cp.fileLength())
                     .append("updatedAt", cp.updatedAt().toString())).orElse(null));
             d.append("lagSeconds", s.lag().map(Duration::toSeconds).orElse(null));
@@ -95,10 +96,6 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         BsonValue data = token.get("_data");
         String text = data != null && data.isString() ? data.asString().getValue() : token.toJson();
         return text.length() <= 20 ? text : text.substring(0, 8) + "…" + text.substring(text.length() - 8);
-    }
-
-    private static Instant instant(BsonTimestamp t) {
-        return Instant.ofEpochSecond(t.getTime() & 0xFFFF_FFFFL);
     }
 
     private static String num(long n) {

@@ -17,12 +17,12 @@ import org.bson.BsonTimestamp;
  * memory stays small whatever the archive's size. Resume tokens are compared for equality only, never ordered: their
  * encoding is the server's business.
  */
-final class EventOrder {
+public final class EventOrder {
     private BsonTimestamp last;
     private final Set<BsonDocument> tokensAtLast = new HashSet<>();
 
     /** Takes the next event; returns the kind of break it makes, if any. */
-    Optional<Finding.Kind> accept(ChangeEvent event) {
+    public Optional<Finding.Kind> accept(ChangeEvent event) {
         BsonTimestamp time = event.clusterTime();
         if (last != null && time.compareTo(last) < 0) {
             return Optional.of(Finding.Kind.TIME_BACKWARDS);
@@ -34,7 +34,7 @@ final class EventOrder {
         return tokensAtLast.add(event.resumeToken()) ? Optional.empty() : Optional.of(Finding.Kind.DUPLICATE_EVENT);
     }
 
-    Optional<BsonTimestamp> last() {
+    public Optional<BsonTimestamp> last() {
         return Optional.ofNullable(last);
     }
 }

@@ -1,6 +1,7 @@
 package io.changestream.archiver.replay.verify;
 
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.StreamContinuation;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
@@ -38,8 +39,11 @@ import java.util.zip.ZipException;
  *       SHA-256.</li>
  *   <li>A file's logged ranges tile it: the first starts at 0, each starts where the one before ends (no hole, no
  *       overlap), and the last ends at the file's length. Bytes after the last range are allowed only beyond the
- *       checkpoint (a flush between its append and its commit, or a crash the next start adopts) and are reported
- *       as pending; before the checkpoint nothing will ever log them, so they are a problem.</li>
+ *       checkpoint (a flush between its append and its commit, or a crash the next start adopts) and only as far as
+ *       the next start would adopt them: lines that continue the stream after the checkpoint by the rule recovery
+ *       uses ({@link StreamContinuation}); those are reported as pending. A line recovery would refuse (another
+ *       collection's event, an event repeated or out of order, a forged token) is a problem, and so are unlogged
+ *       bytes before the checkpoint, which nothing will ever log.</li>
  *   <li>Each range ends at a line (gzip: member) boundary, holds as many lines as logged events, and every line is a
  *       change event.</li>
  *   <li>Continuity: each range's first line is the logged first event and its last line the logged last event, so
@@ -49,7 +53,8 @@ import java.util.zip.ZipException;
  *   <li>The checkpoint points at the end of a logged range that the store holds.</li>
  * </ol>
  * Gaps recorded under {@code HISTORY_LOST_POLICY=resume-from-now} are reported as such, never as failures. The
- * archive is streamed; memory does not grow with its size.
+ * archive is streamed; memory does not grow with its size. The layout checks of item 2 are {@link LoggedRanges}'s,
+ * which {@code replay} also holds each file it reads against.
  */
 public final class Verifier {
     private static final int PROBLEMS_KEPT = 50;
@@ -78,6 +83,8 @@ public final class Verifier {
         private int omitted;
         private Optional<Checkpoint> checkpoint = Optional.empty();
         private Optional<StoredFile> checkpointFile = Optional.empty();
+        private StreamContinuation continuation;
+        private boolean refusedContinuation;
 
         Check(String collection) {
             this.collection = collection;
@@ -125,26 +132,16 @@ public final class Verifier {
 
         private void checkFile(StoredFile file, List<FlushRecord> ranges) {
             long length = catalog.store().length(file.file());
-            long pos = 0;
+            LoggedRanges logged = new LoggedRanges(file, ranges);
+            logged.layout(length).forEach(f -> problem(f.kind(), f.file(), f.offset(), f.message()));
             try (FileCursor cursor = new FileCursor(catalog.store(), file.file())) {
-                for (FlushRecord r : ranges) {
-                    if (r.offset() > pos) {
-                        problem(Kind.HOLE, file.path(), pos, (r.offset() - pos) + " bytes [" + pos + ", " + r.offset()
-                                + ") are in no logged range");
-                    } else if (r.offset() < pos) {
-                        problem(Kind.OVERLAP, file.path(), r.offset(), "the range [" + r.offset() + ", " + r.end()
-                                + ") overlaps the range before it, which ends at " + pos);
-                    }
-                    if (r.end() > length) {
-                        problem(Kind.TRUNCATED, file.path(), r.offset(), "the range [" + r.offset() + ", " + r.end()
-                                + ") ends beyond the end of the file, which has " + length + " bytes");
-                    } else {
+                for (FlushRecord r : logged.ranges()) {
+                    if (r.end() <= length) {
                         checkRange(file, r, cursor);
                     }
-                    pos = Math.max(pos, r.end());
                 }
-                if (pos < length) {
-                    checkTail(file, pos, length, cursor);
+                if (logged.end() < length) {
+                    checkTail(file, logged.end(), length, cursor);
                 }
             }
         }
@@ -160,7 +157,8 @@ public final class Verifier {
             try {
                 for (byte[] line; (line = reader.next()) != null; ) {
                     lines++;
-                    Optional<ChangeEvent> event = decode(file, r.offset(), line, lines);
+                    Optional<ChangeEvent> event = decode(file, r.offset(), r.offset() + reader.lineStart(), line,
+                            lines);
                     if (event.isPresent()) {
                         first = first == null ? event.get() : first;
                         last = event.get();
@@ -181,8 +179,7 @@ public final class Verifier {
             }
             String actual = HexFormat.of().formatHex(sha.digest());
             if (!actual.equalsIgnoreCase(r.sha256())) {
-                problem(Kind.CHECKSUM, file.path(), r.offset(), "the " + r.length() + " bytes of the range have "
-                        + "SHA-256 " + actual + ", the flush log says " + r.sha256());
+                problem(Kind.CHECKSUM, file.path(), r.offset(), LoggedRanges.checksumMessage(r, actual));
             }
             if (!damaged && lines != r.events()) {
                 problem(Kind.EVENT_COUNT, file.path(), r.offset(), "the range holds " + lines + " lines, the flush "
@@ -200,16 +197,27 @@ public final class Verifier {
             }
         }
 
-        /** Bytes after the last logged range: pending beyond the checkpoint, a problem before it. */
+        /**
+         * Bytes after the last logged range: pending beyond the checkpoint when recovery would adopt them (the
+         * {@link StreamContinuation} rule), a problem before it or when it would not.
+         */
         private void checkTail(StoredFile file, long pos, long length, FileCursor cursor) {
-            boolean pending = beyondCheckpoint(file, pos);
+            boolean beyond = beyondCheckpoint(file, pos);
+            boolean pending = beyond;
             StoredLineReader reader = new StoredLineReader(cursor.range(pos, length - pos), file.compression());
             long lines = 0;
             long torn;
+            long lineOffset = pos;
             try {
                 for (byte[] line; (line = reader.next()) != null; ) {
                     lines++;
-                    decode(file, pos, line, lines);
+                    Optional<ChangeEvent> event = decode(file, pos, pos + reader.lineStart(), line, lines);
+                    if (pending && event.isPresent() && !continues(file, lineOffset, event.get())) {
+                        pending = false;
+                    }
+                    if (file.compression() != io.changestream.archiver.config.ArchiverConfig.Compression.GZIP) {
+                        lineOffset += line.length + 1;
+                    }
                 }
                 torn = reader.tornTailBytes();
             } catch (ZipException e) {
@@ -224,11 +232,11 @@ public final class Verifier {
                 findings.add(new Finding(Severity.PENDING, Kind.PENDING_TAIL, file.path(), pos, lines + " events ("
                         + complete + " bytes) after the checkpoint are not in the flush log yet: a flush in "
                         + "progress, or a crash that the next start adopts"));
-            } else if (complete > 0) {
+            } else if (complete > 0 && !beyond) {
                 problem(Kind.UNLOGGED_BYTES, file.path(), pos, complete + " bytes (" + lines + " lines) after the last "
                         + "logged range are in no flush log entry, and the checkpoint is past them");
             }
-            if (torn > 0 && pending) {
+            if (torn > 0 && beyond) {
                 findings.add(new Finding(Severity.PENDING, Kind.TORN_TAIL, file.path(), length - torn, "the last "
                         + torn + " bytes are an incomplete " + unit(file) + ": an append cut short, which the next "
                         + "start cuts off"));
@@ -238,13 +246,41 @@ public final class Verifier {
             }
         }
 
-        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, byte[] line, long lineNo) {
+        /**
+         * Follows the collection's stream beyond the checkpoint as recovery would; false (and a problem naming the
+         * line's offset; for gzip, where the tail starts) at the first line recovery would refuse. After that nothing
+         * beyond the checkpoint is pending: recovery stops there.
+         */
+        private boolean continues(StoredFile file, long offset, ChangeEvent event) {
+            if (continuation == null) {
+                continuation = checkpoint.map(c -> StreamContinuation.after(collection, c.resumeToken(),
+                        Optional.of(c.clusterTime()))).orElseGet(() -> StreamContinuation.after(collection,
+                        Optional.empty(), Optional.empty()));
+            }
+            if (refusedContinuation) {
+                return false;
+            }
+            String before = continuation.position();
+            Optional<String> refusal = continuation.accept(event);
+            if (refusal.isEmpty()) {
+                return true;
+            }
+            refusedContinuation = true;
+            problem(Kind.NOT_A_CONTINUATION, file.path(), offset, "a line after the checkpoint does not continue the "
+                    + "stream after " + before + ", so the next start stops the collection instead of adopting it: "
+                    + refusal.get());
+            return false;
+        }
+
+        /** @param lineAt where the line starts in the file (for gzip, its member) */
+        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, long lineAt, byte[] line,
+                                             long lineNo) {
             ChangeEvent event;
             try {
                 event = LineDecoder.decode(line);
             } catch (IllegalArgumentException e) {
-                problem(Kind.UNPARSABLE, file.path(), rangeOffset, "line " + lineNo + " of the range: "
-                        + e.getMessage());
+                problem(Kind.UNPARSABLE, file.path(), lineAt, "line " + lineNo + " of the range at " + rangeOffset
+                        + ": " + e.getMessage());
                 return Optional.empty();
             }
             if (!HourSlot.of(event.clusterTime()).equals(file.slot())) {
