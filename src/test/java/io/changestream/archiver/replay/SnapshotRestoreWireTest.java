@@ -132,12 +132,13 @@ class SnapshotRestoreWireTest {
     }
 
     @Test
-    void anInterruptedSnapshotResumesInTheNextProcessWritesNoPartTwiceAndRestoresExactly() throws Exception {
+    void aSnapshotInterruptedByAStopIsFinishedByTheCollectionsNextOwnerWithNoPartTwiceAndRestoresExactly()
+            throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         List<Integer> alive = fill(600);
         Map<String, Integer> appends = new ConcurrentHashMap<>();
-        Service first = start(archive, Map.of("SNAPSHOT_MAX_MB_PER_SECOND", "1"), appends);
+        Service first = start(archive, Map.of("SNAPSHOT_MAX_MB_PER_SECOND", "1", "INSTANCE_ID", "first"), appends);
         writeWhile(random, alive, () -> snapshots().isEmpty() || snapshots().get(0).parts().size() < 1);
         awaitArchived(first);
         first.close(); // the snapshot is interrupted: its threads stop, its progress stays in the tracker
@@ -145,11 +146,13 @@ class SnapshotRestoreWireTest {
         SnapshotProgress interrupted = snapshots().get(0);
         assertThat(interrupted.complete()).as("seed %d", seed).isFalse();
 
-        Service second = start(archive, Map.of(), appends);
+        Service second = start(archive, Map.of("INSTANCE_ID", "second"), appends); // the lease's next owner
         SnapshotProgress done = writeWhile(random, alive, () -> !snapshots().get(0).complete());
         awaitArchived(second);
 
         assertThat(done.id()).isEqualTo(interrupted.id());
+        assertThat(client.getDatabase(DB).getCollection("changestream_tracker")
+                .find(Filters.eq("type", "snapshot")).first().getString("owner")).isEqualTo("second");
         assertThat(done.parts().subList(0, interrupted.parts().size())).isEqualTo(interrupted.parts());
         assertThat(appends.entrySet()).as("every snapshot file written once").allMatch(e -> e.getValue() == 1);
         ReplaySummary summary = replay("restored", ReplayWindow.ALL, SnapshotPolicy.AUTO);
