@@ -437,6 +437,11 @@ public final class Archiver {
         if (p == null || !p.hold().writable()) {
             throw SnapshotCoordinator.AlreadyRunning.notOwned(collection, leases.instanceId());
         }
+        if (startProblems.containsKey(p)) {
+            // Until capture has started, history may not yet cover a start time taken now (a first start records
+            // where capture begins only then).
+            throw SnapshotCoordinator.AlreadyRunning.notStarted(collection);
+        }
         return coordinator.request(p.hold());
     }
 

@@ -76,7 +76,10 @@ public final class SnapshotCoordinator implements AutoCloseable {
     private final Map<String, SnapshotProgress> lastComplete = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** A snapshot of this collection is running already. */
+    /**
+     * A snapshot of the collection cannot start now ({@code 409}): one is running already, capture has not started,
+     * another instance owns the collection, or one with the same start time exists.
+     */
     public static final class AlreadyRunning extends RuntimeException {
         public AlreadyRunning(String collection, String id) {
             super("snapshot " + id + " of " + collection + " is running");
@@ -84,6 +87,16 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
         private AlreadyRunning(String message) {
             super(message);
+        }
+
+        /** Capture of the collection has not started yet: a snapshot's events would not be covered. */
+        public static AlreadyRunning notStarted(String collection) {
+            return new AlreadyRunning("capture of " + collection + " has not started yet; ask again once it runs");
+        }
+
+        /** Two snapshots cannot share a start time: their ids would be the same. */
+        public static AlreadyRunning sameStart(String message) {
+            return new AlreadyRunning(message + "; ask again in a second");
         }
 
         /** The collection is archived by another instance (or not yet started here): only its owner snapshots it. */
@@ -175,7 +188,12 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
     private String begin(LeaseHold hold, BsonTimestamp start) {
         hold.checkWritable();
-        SnapshotProgress begun = writer().begin(hold.collection(), start, hold.lease());
+        SnapshotProgress begun;
+        try {
+            begun = writer().begin(hold.collection(), start, hold.lease());
+        } catch (IllegalStateException e) {
+            throw AlreadyRunning.sameStart(e.getMessage());
+        }
         return launch(hold, begun);
     }
 
