@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Archives MongoDB change streams to ADLS Gen2 or a local folder, exactly once, and replays them.",
         subcommands = {RunCommand.class, ReplayCommand.class, VerifyCommand.class, StatusCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, SnapshotsCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;
@@ -58,7 +58,8 @@ public final class Main {
                 Object made = cls == RunCommand.class ? new RunCommand(env)
                         : cls == ReplayCommand.class ? new ReplayCommand(env)
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
-                        : cls == StatusCommand.class ? new StatusCommand(env) : null;
+                        : cls == StatusCommand.class ? new StatusCommand(env)
+                        : cls == SnapshotsCommand.class ? new SnapshotsCommand(env) : null;
                 return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
             }
         };

@@ -6,6 +6,8 @@ import io.changestream.archiver.config.ArchiverConfig.Flush;
 import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.config.ArchiverConfig.Ops;
+import io.changestream.archiver.config.ArchiverConfig.SnapshotMode;
+import io.changestream.archiver.config.ArchiverConfig.Snapshots;
 import io.changestream.archiver.config.ArchiverConfig.Source;
 import io.changestream.archiver.config.ArchiverConfig.Store;
 import io.changestream.archiver.config.ArchiverConfig.StoreKind;
@@ -132,6 +134,7 @@ public final class ConfigLoader {
         HistoryLostPolicy policy = parseEnum(Setting.HISTORY_LOST_POLICY, HistoryLostPolicy.values(),
                 HistoryLostPolicy::text).orElse(HistoryLostPolicy.FAIL);
         Ops ops = ops();
+        Snapshots snapshots = snapshots();
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -140,7 +143,7 @@ public final class ConfigLoader {
         Source source = new Source(sourceUri, database.orElseThrow(), collections, fullDocument, beforeChange);
         Tracker tracker = new Tracker(trackerUri.map(Secret::new).orElse(sourceUri), trackerDatabase,
                 trackerCollection, trackerUri.isPresent());
-        return new ArchiverConfig(source, tracker, store, flush, policy, ops);
+        return new ArchiverConfig(source, tracker, store, flush, policy, ops, snapshots);
     }
 
     private List<String> collections() {
@@ -238,6 +241,24 @@ public final class ConfigLoader {
                     "at least FLUSH_MAX_BYTES (" + maxBytes + "), or size flushes could never free room");
         }
         return new Flush(quartz, schedule, maxEvents, maxBytes, bufferMaxBytes);
+    }
+
+    private Snapshots snapshots() {
+        SnapshotMode mode = parseEnum(Setting.SNAPSHOT_MODE, SnapshotMode.values(),
+                m -> m.name().toLowerCase(Locale.ROOT)).orElse(SnapshotMode.INITIAL);
+        Optional<String> schedule = raw(Setting.SNAPSHOT_SCHEDULE);
+        Optional<String> quartz = Optional.empty();
+        if (schedule.isPresent()) {
+            try {
+                quartz = Optional.of(CronSchedule.toQuartz(schedule.get()));
+            } catch (IllegalArgumentException e) {
+                problem(Setting.SNAPSHOT_SCHEDULE, schedule.get(), "empty, or a cron as for FLUSH_SCHEDULE, evaluated "
+                        + "in UTC (" + e.getMessage() + ")");
+            }
+        }
+        long partBytes = longIn(Setting.SNAPSHOT_PART_BYTES, 1L << 16, 1L << 30);
+        long rate = longIn(Setting.SNAPSHOT_MAX_MB_PER_SECOND, 0, 100_000);
+        return new Snapshots(mode, quartz, schedule.orElse(""), partBytes, rate);
     }
 
     private Ops ops() {

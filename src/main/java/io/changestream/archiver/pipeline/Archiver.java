@@ -112,6 +112,7 @@ public final class Archiver {
     private final Sinks.One<HistoryLostException> fatal = Sinks.one();
     private final AtomicBoolean relieving = new AtomicBoolean();
     private final Disposable.Composite running = Disposables.composite();
+    private volatile SnapshotCoordinator snapshots;
     private volatile boolean halted;
 
     /**
@@ -432,7 +433,58 @@ public final class Archiver {
                 .retryWhen(retry.reactive(Long.MAX_VALUE)
                         .filter(e -> !(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)
                                 && p.hold().writable()))
-                .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p));
+                .subscribe(ok -> { }, e -> { }, () -> {
+                    startProblems.remove(p);
+                    startSnapshots(p);
+                });
+    }
+
+    /**
+     * Snapshots run beside capture ({@link SnapshotCoordinator}); without one (tests, tools) none are taken. Set
+     * before {@link #start}.
+     */
+    public void snapshots(SnapshotCoordinator coordinator) {
+        this.snapshots = coordinator;
+    }
+
+    /**
+     * {@code POST /snapshot/{collection}}: starts (or resumes) a snapshot of a collection this instance owns and
+     * returns its id.
+     *
+     * @throws SnapshotCoordinator.AlreadyRunning one is running, or the collection is not archived here
+     */
+    public String snapshot(String collection) {
+        CollectionPipeline p = active.get(collection);
+        SnapshotCoordinator coordinator = snapshots;
+        if (coordinator == null) {
+            throw new IllegalStateException("snapshots are not set up in this process");
+        }
+        if (p == null || !p.hold().writable()) {
+            throw SnapshotCoordinator.AlreadyRunning.notOwned(collection, leases.instanceId());
+        }
+        if (startProblems.containsKey(p)) {
+            // Until capture has started, history may not yet cover a start time taken now (a first start records
+            // where capture begins only then).
+            throw SnapshotCoordinator.AlreadyRunning.notStarted(collection);
+        }
+        return coordinator.request(p.hold());
+    }
+
+    /** The running snapshots' progress and the newest complete one per collection, for {@code GET /status}. */
+    public Optional<SnapshotCoordinator> snapshots() {
+        return Optional.ofNullable(snapshots);
+    }
+
+    /** Snapshot hook of a started pipeline: resume an unfinished snapshot, or take the initial one. */
+    private void startSnapshots(CollectionPipeline p) {
+        SnapshotCoordinator coordinator = snapshots;
+        if (coordinator == null) {
+            return;
+        }
+        Mono.fromRunnable(() -> LogContext.run(p.name(), () -> coordinator.captureStarted(p.hold(), p.beganAt())))
+                .subscribeOn(flushScheduler)
+                .subscribe(ok -> { }, e -> LogContext.run(p.name(), () -> log.warn("snapshot of {} not started: {}",
+                        p.name(), e.getMessage())));
     }
 
     /** At the memory cap: flush the biggest buffer; if the store is down, try again after the retry delay. */

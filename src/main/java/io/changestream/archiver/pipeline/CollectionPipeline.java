@@ -100,6 +100,7 @@ public final class CollectionPipeline {
     private final HistoryLostPolicy historyLostPolicy;
     private final Scheduler flushScheduler;
     private final Clock clock;
+    private volatile Optional<org.bson.BsonTimestamp> beganAt = Optional.empty();
     private final LeaseHold hold;
     private final Runnable onPressure;
     private final Consumer<HistoryLostException> onFatal;
@@ -153,6 +154,14 @@ public final class CollectionPipeline {
     }
 
     /**
+     * After {@link #start}: the operation time capture began at when nothing was archived since (the collection's
+     * first start), for the initial snapshot; empty when capture resumed after an archived event.
+     */
+    Optional<org.bson.BsonTimestamp> beganAt() {
+        return beganAt;
+    }
+
+    /**
      * The three start steps (class comment): first-start time, recovery, capture. Blocking: source, tracker and
      * store must answer.
      *
@@ -173,6 +182,8 @@ public final class CollectionPipeline {
             stopForConflict(e.getMessage());
             throw e;
         }
+        // Snapshot hook: capture began at an operation time with nothing archived since (a first start).
+        beganAt = checkpoint.resumeToken().isEmpty() ? Optional.of(checkpoint.clusterTime()) : Optional.empty();
         checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
         metrics.checkpointed(instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);

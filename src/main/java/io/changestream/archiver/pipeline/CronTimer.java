@@ -1,14 +1,11 @@
 package io.changestream.archiver.pipeline;
 
-import java.text.ParseException;
+import io.changestream.archiver.config.CronSchedule;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.Optional;
-import java.util.TimeZone;
 import java.util.function.Supplier;
-import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -18,8 +15,9 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Runs a task at the fire times of a Quartz cron expression (UTC), read from the injected {@link Clock} and fired
  * on a Reactor {@link Scheduler}: the driver of every schedule of the service ({@code FLUSH_SCHEDULE} through
- * {@link FlushSchedule}; a snapshot schedule is one more instance). Quartz is used only as the calendar
- * ({@link CronExpression#getNextValidTimeAfter}); no Quartz scheduler, job store or thread runs.
+ * {@link FlushSchedule}, {@code SNAPSHOT_SCHEDULE} through {@link SnapshotSchedule}). Quartz is used only as the
+ * calendar ({@link CronSchedule#nextFireAfter}, Quartz's {@code CronExpression}); no Quartz scheduler, job store or
+ * thread runs.
  *
  * <p><b>Firing.</b> The timer sleeps until the next fire time by the clock, but never longer than {@link #MAX_NAP};
  * on each wake-up it reads the clock again and fires when the fire time has passed. So a clock that jumps (a test's
@@ -39,7 +37,7 @@ public final class CronTimer implements AutoCloseable {
     static final Duration MAX_NAP = Duration.ofSeconds(1);
 
     private final String name;
-    private final CronExpression cron;
+    private final String quartzCron;
     private final Clock clock;
     private final Scheduler scheduler;
     private final Supplier<Mono<?>> task;
@@ -56,13 +54,8 @@ public final class CronTimer implements AutoCloseable {
      */
     public CronTimer(String name, String quartzCron, Clock clock, Scheduler scheduler, Supplier<Mono<?>> task) {
         this.name = name;
-        try {
-            this.cron = new CronExpression(quartzCron);
-        } catch (ParseException e) {
-            throw new IllegalArgumentException("cannot set up the " + name + " '" + quartzCron + "': "
-                    + e.getMessage(), e);
-        }
-        cron.setTimeZone(TimeZone.getTimeZone("UTC"));
+        this.quartzCron = quartzCron;
+        CronSchedule.nextFireAfter(quartzCron, clock.instant()); // throws now if Quartz cannot read it
         this.clock = clock;
         this.scheduler = scheduler;
         this.task = task;
@@ -87,7 +80,7 @@ public final class CronTimer implements AutoCloseable {
     }
 
     private Optional<Instant> after(Instant now) {
-        return Optional.ofNullable(cron.getNextValidTimeAfter(Date.from(now))).map(Date::toInstant);
+        return CronSchedule.nextFireAfter(quartzCron, now);
     }
 
     /** Under the monitor: sleeps until the next fire time, at most {@link #MAX_NAP}. */

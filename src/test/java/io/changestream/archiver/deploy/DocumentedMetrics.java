@@ -30,7 +30,11 @@ final class DocumentedMetrics {
             "archiver_backpressure_active",
             "archiver_collection_state",
             "archiver_checkpoint_timestamp_seconds",
-            "archiver_build_info");
+            "archiver_build_info",
+            "archiver_snapshot_documents_total",
+            "archiver_snapshot_bytes_total",
+            "archiver_snapshots_total",
+            "archiver_last_snapshot_timestamp_seconds");
 
     private static final Pattern SERIES = Pattern.compile("\\b([a-z_][a-z0-9_]*)\\s*\\{");
 

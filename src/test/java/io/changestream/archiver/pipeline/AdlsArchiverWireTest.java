@@ -68,7 +68,7 @@ class AdlsArchiverWireTest {
     void commitsAnswered503AndAnOutageLeaveEveryEventInTheHourFileExactlyOnce(Compression compression) {
         ArchiverConfig config = ConfigLoader.load(Map.ofEntries(
                 Map.entry("MONGODB_URI", mongo.uri()), Map.entry("MONGODB_DATABASE", "shop"),
-                Map.entry("MONGODB_COLLECTIONS", "orders"), Map.entry("FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099"),
+                Map.entry("MONGODB_COLLECTIONS", "orders"), Map.entry("FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099"), Map.entry("SNAPSHOT_MODE", "never"),
                 Map.entry("ARCHIVE_STORE", "adls"), Map.entry("AZURE_STORAGE_ACCOUNT_NAME", adls.accountName()),
                 Map.entry("AZURE_STORAGE_ACCOUNT_KEY", adls.accountKey()),
                 Map.entry("AZURE_STORAGE_ENDPOINT", adls.endpoint()),

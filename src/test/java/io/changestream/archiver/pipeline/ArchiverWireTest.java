@@ -42,7 +42,7 @@ class ArchiverWireTest extends ServiceFixture {
     private ArchiverConfig config(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders,customers",
-                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
+                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "SNAPSHOT_MODE", "never",
                 "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2", "HTTP_PORT", "0"));
         env.putAll(extra);
         return ConfigLoader.load(env);

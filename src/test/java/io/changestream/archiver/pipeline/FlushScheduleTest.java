@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * The flush schedule reads its fire times from the injected clock: moving a {@link MutableClock} across an hour
+ * The flush and snapshot schedules read its fire times from the injected clock: moving a {@link MutableClock} across an hour
  * boundary fires exactly one scheduled flush per collection, and none before it. Wake-ups run on a
  * {@link VirtualTimeScheduler}, so the test decides when the timer looks at the clock.
  */
@@ -80,6 +80,26 @@ class FlushScheduleTest {
         letTimerLook(Duration.ofMinutes(5));
 
         assertThat(scheduledFlushes).isEqualTo(Map.of("orders", 1, "customers", 1));
+    }
+
+    @Test
+    void theSnapshotScheduleRunsOnTheSameClockDrivenTimer() {
+        Map<String, Integer> snapshots = new ConcurrentHashMap<>();
+        SnapshotSchedule snapshotSchedule = new SnapshotSchedule(() -> COLLECTIONS, c -> {
+            snapshots.merge(c, 1, Integer::sum);
+            return "snap-" + c;
+        }, CronSchedule.toQuartz("0 3 * * *"), clock, timers);
+        try {
+            clock.advance(Duration.ofHours(14)); // 02:59 the next day
+            letTimerLook(Duration.ofMinutes(5));
+            assertThat(snapshots).as("before 03:00").isEmpty();
+
+            clock.advance(Duration.ofMinutes(1)); // 03:00
+            letTimerLook(Duration.ofMinutes(5));
+            assertThat(snapshots).isEqualTo(Map.of("orders", 1, "customers", 1));
+        } finally {
+            snapshotSchedule.close();
+        }
     }
 
     @Test

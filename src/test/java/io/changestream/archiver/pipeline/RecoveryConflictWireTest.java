@@ -39,6 +39,7 @@ class RecoveryConflictWireTest extends ServiceFixture {
                 "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders",
                 "ARCHIVE_LOCAL_DIR", archiveDir.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
                 "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2", "HTTP_PORT", "0"));
+        env.put("SNAPSHOT_MODE", "never"); // snapshots have tests of their own
         return ConfigLoader.load(env);
     }
 

@@ -47,6 +47,7 @@ class StoreOutageWireTest extends ServiceFixture {
                 "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders",
                 "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
                 "RETRY_DELAY_MS", "20", "RETRY_ATTEMPTS", "2", "HTTP_PORT", "0"));
+        env.put("SNAPSHOT_MODE", "never"); // snapshots have tests of their own
         return ConfigLoader.load(env);
     }
 
@@ -125,6 +126,7 @@ class StoreOutageWireTest extends ServiceFixture {
                     "HTTP_PORT", "0", "ARCHIVE_STORE", "adls", "AZURE_STORAGE_ACCOUNT_NAME", adls.accountName(),
                     "AZURE_STORAGE_ACCOUNT_KEY", adls.accountKey()));
             env.put("AZURE_STORAGE_ENDPOINT", adls.endpoint());
+            env.put("SNAPSHOT_MODE", "never");
             ArchiverConfig config = ConfigLoader.load(env);
             Service service = track(Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC()));
             await().atMost(WAIT).until(() -> adls.faults().injectedFailures() > 0);

@@ -114,6 +114,11 @@ class EscapedEventReplayTest {
         }
 
         @Override
+        public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+            return new InsertOutcome(documents.size(), 0, List.of());
+        }
+
+        @Override
         public void drop(String collection) {
         }
 

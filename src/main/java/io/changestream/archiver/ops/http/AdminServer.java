@@ -3,6 +3,7 @@ package io.changestream.archiver.ops.http;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.Secret;
 import io.changestream.archiver.pipeline.Archiver;
+import io.changestream.archiver.pipeline.SnapshotCoordinator;
 import io.changestream.archiver.pipeline.FlushFailedException;
 import io.changestream.archiver.pipeline.FlushResult;
 import io.changestream.archiver.pipeline.Readiness;
@@ -74,6 +75,7 @@ public final class AdminServer implements AutoCloseable {
     private static final Duration READINESS_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final String FLUSH_PREFIX = "/flush/";
+    private static final String SNAPSHOT_PREFIX = "/snapshot/";
     /** Where {@link MalformedTargetGuard} sends a request whose target does not parse. */
     static final String MALFORMED_TARGET = "/.malformed-request-target";
 
@@ -217,10 +219,13 @@ public final class AdminServer implements AutoCloseable {
             }
             return flush(List.of(collection.get()));
         }
+        if (path.equals("/snapshot") || path.startsWith(SNAPSHOT_PREFIX)) {
+            return snapshotRoute(method, path, authorization);
+        }
         Supplier<Mono<Answer>> get = switch (path) {
             // status reads the tracker for collections held elsewhere: off the event loop.
-            case "/status" -> () -> Mono.fromCallable(() -> Answer.json(200,
-                    JsonBodies.status(instance, clock.instant(), archiver.status())))
+            case "/status" -> () -> Mono.fromCallable(() -> Answer.json(200, SnapshotStatusJson.withSnapshots(
+                    JsonBodies.status(instance, clock.instant(), archiver.status()), archiver.snapshots())))
                     .subscribeOn(Schedulers.boundedElastic());
             case "/healthz/live" -> this::live;
             case "/healthz/ready" -> this::ready;
@@ -236,6 +241,47 @@ public final class AdminServer implements AutoCloseable {
                     .with("Allow", "GET, HEAD"));
         }
         return get.get();
+    }
+
+    /** {@code POST /snapshot[/{collection}]}: 202 with the started snapshots, 409 when none could start. */
+    private Mono<Answer> snapshotRoute(String method, String path, String authorization) {
+        if (!method.equals("POST")) {
+            return Mono.just(Answer.error(405, "method " + method + " not allowed; use POST").with("Allow", "POST"));
+        }
+        if (!auth.permits(authorization)) {
+            return Mono.just(Answer.error(401, "a valid bearer token is required (ADMIN_TOKEN)")
+                    .with("WWW-Authenticate", "Bearer realm=\"changestream-archiver\""));
+        }
+        List<String> collections;
+        if (path.equals("/snapshot")) {
+            collections = List.copyOf(archiver.collections());
+        } else {
+            Optional<String> collection = PathSegments.decode(path.substring(SNAPSHOT_PREFIX.length()));
+            if (collection.isEmpty()) {
+                return Mono.just(Answer.error(400, "malformed percent-encoding in the collection name"));
+            }
+            if (!archiver.collections().contains(collection.get())) {
+                return Mono.just(Answer.error(404, "collection " + collection.get() + " is not watched"));
+            }
+            collections = List.of(collection.get());
+        }
+        // Starting reads the cluster time and writes the tracker: off the event loop.
+        return Mono.fromCallable(() -> {
+            org.bson.BsonArray started = new org.bson.BsonArray();
+            List<String> refused = new ArrayList<>();
+            for (String c : collections) {
+                try {
+                    started.add(new org.bson.BsonDocument("collection", new org.bson.BsonString(c))
+                            .append("snapshot", new org.bson.BsonString(archiver.snapshot(c))));
+                } catch (SnapshotCoordinator.AlreadyRunning e) {
+                    refused.add(e.getMessage());
+                }
+            }
+            if (started.isEmpty()) {
+                return Answer.error(409, String.join("; ", refused));
+            }
+            return Answer.json(202, new org.bson.BsonDocument("started", started).toJson());
+        }).subscribeOn(Schedulers.boundedElastic());
     }
 
     private Mono<Answer> live() {

@@ -7,6 +7,7 @@ import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.Gap;
 import io.changestream.archiver.encode.HourSlot;
+import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.replay.ArchiveCatalog;
 import io.changestream.archiver.replay.LineDecoder;
 import io.changestream.archiver.replay.ReplayWindow;
@@ -21,9 +22,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +146,7 @@ public final class Verifier {
         }
 
         private void checkRange(StoredFile file, FlushRecord r, FileCursor cursor) {
-            MessageDigest sha = sha256();
+            MessageDigest sha = SegmentEncoder.newSha256();
             DigestInputStream in = new DigestInputStream(cursor.range(r.offset(), r.length()), sha);
             StoredLineReader reader = new StoredLineReader(in, file.compression());
             long lines = 0;
@@ -177,7 +176,7 @@ public final class Verifier {
             } catch (IOException e) {
                 throw new UncheckedIOException("reading " + file + " at " + r.offset() + " failed", e);
             }
-            String actual = HexFormat.of().formatHex(sha.digest());
+            String actual = SegmentEncoder.hex(sha);
             if (!actual.equalsIgnoreCase(r.sha256())) {
                 problem(Kind.CHECKSUM, file.path(), r.offset(), LoggedRanges.checksumMessage(r, actual));
             }
@@ -349,14 +348,6 @@ public final class Verifier {
             in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new UncheckedIOException("reading the rest of a damaged range failed", e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
         }
     }
 }
