@@ -1,6 +1,5 @@
 package io.changestream.archiver.pipeline;
 
-import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
@@ -13,7 +12,6 @@ import io.changestream.archiver.checkpoint.LeaseLostException;
 import io.changestream.archiver.checkpoint.LeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.encode.ArchiveLayout;
-import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.logging.LogContext;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
@@ -105,6 +103,24 @@ public final class Archiver {
     private final MemoryBudget budget;
     private final ArchiverMetrics metrics;
     private final RetryPolicy retry;
+    /** The wiring of each collection's pipeline ({@link PipelineServices#pipeline}). */
+    private final PipelineServices services;
+    private final CollectionPipeline.Owner owner = new CollectionPipeline.Owner() {
+        @Override
+        public void memoryPressure() {
+            relievePressure();
+        }
+
+        @Override
+        public void historyLostFatally(HistoryLostException e) {
+            fatal(e);
+        }
+
+        @Override
+        public void leaseLost(LeaseHold hold) {
+            leases.fenced(hold);
+        }
+    };
     private final Clock clock;
     private final Scheduler flushScheduler = Schedulers.newBoundedElastic(
             Math.max(4, Runtime.getRuntime().availableProcessors() * 2), 10_000, "flush");
@@ -158,6 +174,8 @@ public final class Archiver {
                         }
                     }, monitor::serverSplitsLargeEvents));
         }
+        this.services = new PipelineServices(config, store, checkpoints, monitor, clusterClock, firstStart, budget,
+                layout, retry, metrics, flushScheduler, clock);
         this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
                 clock, leaseTiming, new Leased());
         metrics.collectionStates(watchers.keySet(), Arrays.stream(State.values()).map(Archiver::label).toList(),
@@ -519,17 +537,7 @@ public final class Archiver {
         @Override
         public void acquired(LeaseHold hold) {
             String name = hold.collection();
-            ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
-            CollectionBuffer buffer = new CollectionBuffer(budget, config.flush().maxEvents(),
-                    config.flush().maxBytes());
-            // One encoder per writer: it reuses its buffers between flushes.
-            SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
-            ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, hold, layout, encoder, clock,
-                    retry, perCollection);
-            CollectionPipeline p = new CollectionPipeline(name, watchers.get(name), buffer, budget, writer,
-                    checkpoints, monitor, clusterClock, perCollection, config.historyLostPolicy(), flushScheduler,
-                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced, firstStart,
-                    config.store().retryDelay());
+            CollectionPipeline p = services.pipeline(hold, watchers.get(name), owner);
             CollectionPipeline before = active.put(name, p);
             if (before != null) {
                 before.abandon(); // its hold was revoked before this acquisition

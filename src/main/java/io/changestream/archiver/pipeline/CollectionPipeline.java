@@ -22,7 +22,6 @@ import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -118,31 +117,39 @@ public final class CollectionPipeline {
     private volatile String conflict;
     private boolean captureStopped;
 
-    CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
-                       ExactlyOnceWriter writer, CheckpointStore checkpoints, CursorMonitor monitor,
-                       ClusterClock clusterClock,
-                       ArchiverMetrics.PerCollection metrics, HistoryLostPolicy historyLostPolicy,
-                       Scheduler flushScheduler, Clock clock, LeaseHold hold, Runnable onPressure,
-                       Consumer<HistoryLostException> onFatal, Consumer<LeaseHold> onLeaseLost,
-                       FirstStart firstStart, Duration retryDelay) {
-        this.name = name;
+    /** What a pipeline reports to its owner (the {@link Archiver}): called on the pipeline's threads, not blocking. */
+    interface Owner {
+        /** Capture parked for want of memory: relieve the pressure (flush the biggest buffer). */
+        void memoryPressure();
+
+        /** History was lost under {@code HISTORY_LOST_POLICY=fail}: the service stops. */
+        void historyLostFatally(HistoryLostException e);
+
+        /** A write under {@code hold} was refused: the lease is gone. */
+        void leaseLost(LeaseHold hold);
+    }
+
+    /** Built by {@link PipelineServices#pipeline}, which decides what a pipeline is made of. */
+    CollectionPipeline(LeaseHold hold, ChangeStreamWatcher watcher, CollectionBuffer buffer, ExactlyOnceWriter writer,
+                       ArchiverMetrics.PerCollection metrics, PipelineServices shared, Owner owner) {
+        this.name = hold.collection();
+        this.hold = hold;
         this.watcher = watcher;
         this.buffer = buffer;
-        this.budget = budget;
         this.writer = writer;
-        this.checkpoints = checkpoints;
-        this.monitor = monitor;
-        this.clusterClock = clusterClock;
         this.metrics = metrics;
-        this.historyLostPolicy = historyLostPolicy;
-        this.flushScheduler = flushScheduler;
-        this.clock = clock;
-        this.hold = hold;
-        this.onPressure = onPressure;
-        this.onFatal = onFatal;
-        this.onLeaseLost = onLeaseLost;
-        this.firstStart = firstStart;
-        this.retries = new FlushRetries(retryDelay, clock, this::flush);
+        this.budget = shared.budget();
+        this.checkpoints = shared.checkpoints();
+        this.monitor = shared.monitor();
+        this.clusterClock = shared.clusterClock();
+        this.historyLostPolicy = shared.config().historyLostPolicy();
+        this.flushScheduler = shared.flushScheduler();
+        this.clock = shared.clock();
+        this.firstStart = shared.firstStart();
+        this.onPressure = owner::memoryPressure;
+        this.onFatal = owner::historyLostFatally;
+        this.onLeaseLost = owner::leaseLost;
+        this.retries = new FlushRetries(shared.config().store().retryDelay(), clock, this::flush);
     }
 
     LeaseHold hold() {

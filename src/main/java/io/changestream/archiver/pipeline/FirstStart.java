@@ -2,7 +2,6 @@ package io.changestream.archiver.pipeline;
 
 import io.changestream.archiver.capture.ClusterClock;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -16,9 +16,9 @@ import reactor.core.scheduler.Scheduler;
  * that finds the previous one still running is skipped rather than queued, since the running flush already takes
  * whatever is buffered, and a firing is given up waiting for after {@code flushTimeout}.
  *
- * <p>A failed firing is not logged here (only one that timed out): each collection whose flush failed logged it, its events stay buffered
- * and its pipeline retries the flush ({@link FlushRetries}); a collection still starting is refused and captures
- * what it missed later.
+ * <p>A failed firing is not logged here (only one that timed out): each collection whose flush failed logged it,
+ * its events stay buffered and its pipeline retries the flush ({@link FlushRetries}); a collection still starting
+ * is refused and captures what it missed later.
  *
  * <p><b>Threads.</b> As {@link CronTimer}: constructed, started and closed by the service; firings run on the flush
  * scheduler. No state of its own.
@@ -36,8 +36,8 @@ public final class FlushSchedule implements AutoCloseable {
                   Scheduler scheduler) {
         this.timer = new CronTimer("flush schedule", quartzCron, clock, scheduler,
                 () -> flushAll.apply(FlushTrigger.SCHEDULE).timeout(flushTimeout, scheduler)
-                        .doOnError(TimeoutException.class, e -> log.warn("scheduled flush did not complete within {} s; "
-                                + "the next firing flushes what is still buffered", flushTimeout.toSeconds())));
+                        .doOnError(TimeoutException.class, e -> log.warn("scheduled flush did not complete within "
+                                + "{} s; the next firing flushes what is still buffered", flushTimeout.toSeconds())));
     }
 
     public void start() {
