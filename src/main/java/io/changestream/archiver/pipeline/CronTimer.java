@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,11 +76,6 @@ public final class CronTimer implements AutoCloseable {
         arm();
     }
 
-    /** The next fire time, if armed: for status and tests. */
-    synchronized Optional<Instant> nextFireTime() {
-        return Optional.ofNullable(next);
-    }
-
     private Optional<Instant> after(Instant now) {
         return CronSchedule.nextFireAfter(quartzCron, now);
     }
@@ -87,7 +84,11 @@ public final class CronTimer implements AutoCloseable {
     private void arm() {
         Duration until = Duration.between(clock.instant(), next);
         Duration nap = until.isNegative() ? Duration.ZERO : until.compareTo(MAX_NAP) > 0 ? MAX_NAP : until;
-        timer = scheduler.schedule(this::wake, nap.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        try {
+            timer = scheduler.schedule(this::wake, nap.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopped) {
+            next = null; // the scheduler was disposed (the archiver stopped): nothing more fires
+        }
     }
 
     private void wake() {
