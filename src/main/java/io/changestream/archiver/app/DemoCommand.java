@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
                     "HTTP_PORT", "0",
                     "RETRY_DELAY_MS", "200",
                     "LOG_FORMAT", "text"));
-            LogSetup.apply(config);
+            LogSetup.applyToStandardError(config); // standard output is the demo's report
             out.println("embedded MongoDB-wire server: " + uri);
             out.println("archive folder: " + dir.toAbsolutePath());
             try (Service service = Service.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),

@@ -171,7 +171,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         CheckpointStore tracker = archive.tracker();
         try {
-            tracker.ping();
+            archive.checkTracker(); // an unknown TRACKER_COLLECTION is a configuration error (exit 2), not "unreadable"
         } catch (IllegalStateException | MongoException e) {
             String why = "the tracker cannot be read (" + Secret.maskUri(String.valueOf(e.getMessage())) + ")";
             if (!allowUnverified) {

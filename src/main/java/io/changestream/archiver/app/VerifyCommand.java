@@ -46,8 +46,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, true))) {
+            archive.checkTracker();
             VerifyReport report = new Verifier(archive.catalog, archive.tracker())
-                    .verify(archive.collections(collections));
+                    .verify(archive.collections(collections, spec));
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.toJson() : report.toText());
             out.flush();
