@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
  * replays it into a second database on the same server, and compares every document of every collection with the
  * source (BSON equality, types included). Exit 1 when anything differs.
  */
-@Command(name = "demo", description = "Run the whole loop against an embedded MongoDB-wire server and a local folder.")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Run the whole loop against an embedded MongoDB-wire server and a local folder.")
 final class DemoCommand implements Callable<Integer> {
     private static final Duration CAPTURE_TIMEOUT = Duration.ofSeconds(60);
     static final String REPLAY_DATABASE = "shop_replay";

@@ -1,5 +1,7 @@
 package io.changestream.archiver.app;
 
+import io.changestream.archiver.config.Secret;
+import io.changestream.archiver.ops.metrics.BuildInfo;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -45,6 +47,7 @@ public final class Main {
         // Usage errors, including those a command finds in its option values, exit 2; anything else thrown is 3.
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : RUNTIME_FAILURE);
         cli.getCommandSpec().exitCodeOnInvalidInput(USAGE);
+        cli.setParameterExceptionHandler(Main::usageError);
         return cli.execute(effective);
     }
 
@@ -61,12 +64,36 @@ public final class Main {
         };
     }
 
-    /** The version from the jar manifest, when there is one. */
+    /**
+     * {@code -V}: the version and git revision baked into the jar ({@link BuildInfo}, the same source as the
+     * {@code archiver_build_info} metric); "(development build)" only when running from unfiltered classes.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"changestream-archiver " + (v == null ? "(development build)" : v)};
+            return new String[] {describe(BuildInfo.current())};
         }
+
+        static String describe(BuildInfo build) {
+            if (BuildInfo.UNKNOWN.equals(build.version())) {
+                return "changestream-archiver (development build)";
+            }
+            return "changestream-archiver " + build.version() + (BuildInfo.UNKNOWN.equals(build.revision()) ? ""
+                    : " (git " + build.revision() + ")");
+        }
+    }
+
+    /**
+     * A usage error is one line and a hint, not the whole usage: the message (masked: picocli quotes what was
+     * typed, which may be a connection string), picocli's suggestions for a mistyped option, and where the help is.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        err.println(Secret.maskUri(e.getMessage()));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cli.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return USAGE;
     }
 }

@@ -23,7 +23,8 @@ import sun.misc.Signal;
  * <p>Order: configuration (problems go to stderr, exit 2), then logging as configured, then the {@link Service}
  * with its admin endpoint on {@code HTTP_PORT}, whose {@code /metrics} renders the Prometheus registry made here.
  */
-@Command(name = "run", description = "Capture, buffer, flush and checkpoint, with the HTTP admin endpoint.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Capture, buffer, flush and checkpoint, with the HTTP admin endpoint.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
