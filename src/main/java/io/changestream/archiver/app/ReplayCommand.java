@@ -77,8 +77,12 @@ final class ReplayCommand implements Callable<Integer> {
             + "Default: the end of the archive.")
     String until;
 
+    /** Where the target's connection string may come from instead of the command line (shell history, ps). */
+    static final String TARGET_URI_VARIABLE = "REPLAY_TARGET_URI";
+
     @Option(names = "--target-uri", paramLabel = "URI", description = "Connection string of the target cluster "
-            + "(required unless --dry-run).")
+            + "(required unless --dry-run; default: the environment variable " + TARGET_URI_VARIABLE + ", which "
+            + "keeps a password out of shell history and ps).")
     String targetUri;
 
     @Option(names = "--target-database", paramLabel = "DB", description = "Target database (required unless "
@@ -232,13 +236,21 @@ final class ReplayCommand implements Callable<Integer> {
         if (dryRun) {
             return;
         }
+        String option = "--target-uri";
+        if (targetUri == null && env.get(TARGET_URI_VARIABLE) != null && !env.get(TARGET_URI_VARIABLE).isBlank()) {
+            targetUri = env.get(TARGET_URI_VARIABLE).trim();
+            option = TARGET_URI_VARIABLE;
+        }
         if (targetUri == null) {
-            throw usage("--target-uri", null, "a mongodb:// or mongodb+srv:// connection string (or --dry-run)");
+            throw usage("--target-uri", null, "a mongodb:// or mongodb+srv:// connection string, or the variable "
+                    + TARGET_URI_VARIABLE + " (or --dry-run)");
         }
         try {
             new ConnectionString(targetUri);
         } catch (IllegalArgumentException e) {
-            throw usage("--target-uri", targetUri, "a valid mongodb:// or mongodb+srv:// connection string");
+            // Shown as a Secret: the whole value is one URI, so no part of a malformed password is printed.
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " '" + new Secret(targetUri)
+                    + "' is not allowed: a valid mongodb:// or mongodb+srv:// connection string");
         }
         if (targetDatabase == null || targetDatabase.isBlank() || targetDatabase.matches(".*[/\\\\. \"$].*")) {
             throw usage("--target-database", targetDatabase, "a database name without / \\ . space \" or $ "
