@@ -53,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
                 return Main.RUNTIME_FAILURE;
             }
             return Main.OK;
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage()); // HTTP_PORT taken: found only when binding it
+            return Main.USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.RUNTIME_FAILURE;
