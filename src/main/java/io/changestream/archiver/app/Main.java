@@ -58,7 +58,8 @@ public final class Main {
             public <K> K create(Class<K> cls) throws Exception {
                 Object made = cls == ReplayCommand.class ? new ReplayCommand(env)
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
-                        : cls == StatusCommand.class ? new StatusCommand(env) : null;
+                        : cls == StatusCommand.class ? new StatusCommand(env)
+                        : cls == DemoCommand.class ? new DemoCommand(env) : null;
                 return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
             }
         };
