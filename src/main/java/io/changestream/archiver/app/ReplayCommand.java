@@ -197,21 +197,47 @@ final class ReplayCommand implements Callable<Integer> {
     private int run(ArchiveAccess archive, ReplayOptions options, Verification verification) {
         Console console = System.console();
         PrintWriter terminal = console == null ? null : console.writer();
+        PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         if (dryRun) {
-            summary = new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal, verification)
-                    .replay(options);
+            summary = replay(new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal,
+                    verification), options, out);
         } else {
             try (MongoClient client = MongoClients.create(targetUri)) {
                 ReplayTarget target = new MongoReplayTarget(client.getDatabase(targetDatabase));
-                summary = new Replayer(archive.catalog, target, Clock.systemUTC(), terminal, verification)
-                        .replay(options);
+                summary = replay(new Replayer(archive.catalog, target, Clock.systemUTC(), terminal, verification),
+                        options, out);
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
         out.print(ReplaySummaryText.render(summary));
         out.flush();
         return summary.succeeded() ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /**
+     * Prints the plan first, then replays; an interrupt (Ctrl-C, SIGTERM) on the way prints where each collection
+     * stopped before the JVM exits (130 for Ctrl-C).
+     */
+    private static ReplaySummary replay(Replayer replayer, ReplayOptions options, PrintWriter out) {
+        replayer.onPlan(plan -> {
+            out.println(plan);
+            out.flush();
+        });
+        Thread onInterrupt = new Thread(() -> replayer.current().ifPresent(s -> {
+            out.println();
+            out.print(ReplaySummaryText.interrupted(s));
+            out.flush();
+        }), "replay-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            return replayer.replay(options);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook runs and says where each collection stopped
+            }
+        }
     }
 
     private ReplayWindow window() {

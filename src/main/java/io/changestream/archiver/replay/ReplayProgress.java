@@ -10,8 +10,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a replay: events per second, files done and an ETA from the stored bytes still to read (the sizes of
- * the chosen files are known before the first line is read). On a terminal one line is redrawn in place twice a
- * second; otherwise (a pod, a pipe) an INFO log line every ten seconds, so logs stay readable.
+ * the chosen files are known before the first line is read; with {@code --until}, only the share of the last hour
+ * up to it counts, see {@link Replayer#windowShare}). On a terminal one line is redrawn in place twice a second,
+ * cut to the terminal's width ({@code COLUMNS}, else 80) and erased to its end, so it never wraps and each redraw
+ * replaces the last; otherwise (a pod, a pipe) an INFO log line every ten seconds on standard error.
+ *
+ * <p>The ETA is "…" until the rate means something: {@value #WARM_UP_SECONDS} s of reading and at least 1 % of the
+ * bytes, so a slow first batch (connections, the first bulk write) does not read as days.
  *
  * <p>Time comes from the injected {@link Clock}.
  */
@@ -19,17 +24,27 @@ final class ReplayProgress {
     private static final Logger log = LoggerFactory.getLogger(ReplayProgress.class);
     private static final Duration TERMINAL_EVERY = Duration.ofMillis(500);
     private static final Duration LOG_EVERY = Duration.ofSeconds(10);
+    static final int WARM_UP_SECONDS = 3;
+    /** Erase from the cursor to the end of the line (ANSI), so a shorter redraw leaves nothing of the last one. */
+    private static final String ERASE_TO_END = "\u001b[K";
 
     private final Clock clock;
     private final PrintWriter terminal;
     private final long totalBytes;
     private final int totalFiles;
     private final Instant started;
+    private final int width;
     private Instant lastShown;
     private boolean drawn;
 
     /** @param terminal the console to redraw on, or null to log */
     ReplayProgress(Clock clock, PrintWriter terminal, long totalBytes, int totalFiles) {
+        this(clock, terminal, totalBytes, totalFiles, terminalWidth(System.getenv("COLUMNS")));
+    }
+
+    /** @param width the terminal's columns: a redrawn line is cut to one less */
+    ReplayProgress(Clock clock, PrintWriter terminal, long totalBytes, int totalFiles, int width) {
+        this.width = width;
         this.clock = clock;
         this.terminal = terminal;
         this.totalBytes = totalBytes;
@@ -46,7 +61,7 @@ final class ReplayProgress {
         lastShown = now;
         String line = line(events, bytesRead, filesDone, now);
         if (terminal != null) {
-            terminal.print("\r" + line + "   ");
+            terminal.print("\r" + (line.length() < width ? line : line.substring(0, width - 1)) + ERASE_TO_END);
             terminal.flush();
             drawn = true;
         } else {
@@ -65,14 +80,24 @@ final class ReplayProgress {
     String line(long events, long bytesRead, int filesDone, Instant now) {
         double seconds = Math.max(0.001, Duration.between(started, now).toMillis() / 1000.0);
         double rate = events / seconds;
-        String eta = "unknown";
-        if (bytesRead > 0 && totalBytes > bytesRead) {
+        String eta = "…";
+        boolean warm = seconds >= WARM_UP_SECONDS && bytesRead * 100 >= totalBytes;
+        if (warm && bytesRead > 0 && totalBytes > bytesRead) {
             double bytesPerSecond = bytesRead / seconds;
             eta = Table.duration(Duration.ofSeconds((long) ((totalBytes - bytesRead) / bytesPerSecond)));
         } else if (bytesRead >= totalBytes) {
             eta = "0s";
         }
         return String.format(Locale.ROOT, "%,d events, %,.0f events/s, files %d/%d, %s of %s read, ETA %s", events,
-                rate, filesDone, totalFiles, Table.bytes(bytesRead), Table.bytes(totalBytes), eta);
+                rate, filesDone, totalFiles, Table.bytes(bytesRead), Table.bytes(Math.max(totalBytes, bytesRead)), eta);
+    }
+
+    static int terminalWidth(String columns) {
+        try {
+            int n = columns == null ? 80 : Integer.parseInt(columns.trim());
+            return n >= 20 ? n : 80;
+        } catch (NumberFormatException e) {
+            return 80;
+        }
     }
 }

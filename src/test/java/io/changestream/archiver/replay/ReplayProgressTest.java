@@ -43,6 +43,43 @@ class ReplayProgressTest {
         assertThat(screen.toString()).startsWith("\r1 events,").doesNotContain("\r2 events", "\r3 events");
     }
 
+    @Test
+    void theFirstEtaWaitsForTheRateToSettleInsteadOfReadingDays() {
+        ManualClock clock = new ManualClock();
+        StringWriter screen = new StringWriter();
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 1L << 30, 40, 200);
+
+        clock.advance(Duration.ofMillis(600));
+        progress.update(10, 4096, 0);
+
+        assertThat(screen.toString()).contains("ETA …").doesNotContainPattern("ETA \\d+d");
+    }
+
+    @Test
+    void aRedrawFitsTheTerminalWidthAndErasesWhatThePreviousOneLeft() {
+        ManualClock clock = new ManualClock();
+        StringWriter screen = new StringWriter();
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 1L << 40, 4000, 70);
+
+        for (int i = 1; i <= 3; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            progress.update(1_000_000L * i, (1L << 30) * i, i);
+        }
+
+        String[] redraws = screen.toString().substring(1).split("\r");
+        assertThat(redraws).hasSize(3).allSatisfy(r -> {
+            assertThat(r).endsWith("\u001b[K").doesNotContain("\n");
+            assertThat(r.length() - "\u001b[K".length()).as(r).isLessThan(70);
+        });
+    }
+
+    @Test
+    void theWidthComesFromColumnsAndFallsBackToEighty() {
+        assertThat(ReplayProgress.terminalWidth("132")).isEqualTo(132);
+        assertThat(ReplayProgress.terminalWidth(null)).isEqualTo(80);
+        assertThat(ReplayProgress.terminalWidth("wide")).isEqualTo(80);
+    }
+
     /** A clock the test moves. */
     private static final class ManualClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
