@@ -5,15 +5,23 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a replay: events per second, files done and an ETA from the stored bytes still to read (the sizes of
  * the chosen files are known before the first line is read; with {@code --until}, only the share of the last hour
- * up to it counts, see {@link Replayer#windowShare}). On a terminal one line is redrawn in place twice a second,
- * cut to the terminal's width ({@code COLUMNS}, else 80) and erased to its end, so it never wraps and each redraw
- * replaces the last; otherwise (a pod, a pipe) an INFO log line every ten seconds on standard error.
+ * up to it counts, see {@link Replayer#windowShare}). Three ways to show it:
+ * <ul>
+ *   <li>On the process's console: a progress bar (me.tongfei:progressbar) on standard error, which asks the terminal
+ *       for its width through JLine and redraws in place, so it never wraps or leaves a line per redraw.</li>
+ *   <li>On a given writer (tests): one line redrawn in place twice a second, cut to {@code width} and erased to
+ *       its end with ANSI {@code ESC[K}, with the injected {@link Clock}.</li>
+ *   <li>Without a terminal (a pod, a pipe): an INFO log line every ten seconds, on standard error.</li>
+ * </ul>
  *
  * <p>The ETA is "…" until the rate means something: {@value #WARM_UP_SECONDS} s of reading and at least 1 % of the
  * bytes, so a slow first batch (connections, the first bulk write) does not read as days.
@@ -36,14 +44,23 @@ final class ReplayProgress {
     private final int width;
     private Instant lastShown;
     private boolean drawn;
+    private final ProgressBar bar;
 
-    /** @param terminal the console to redraw on, or null to log */
-    ReplayProgress(Clock clock, PrintWriter terminal, long totalBytes, int totalFiles) {
-        this(clock, terminal, totalBytes, totalFiles, terminalWidth(System.getenv("COLUMNS")));
+    /** @param console whether the process has a console: a progress bar then, else log lines */
+    static ReplayProgress of(Clock clock, boolean console, long totalBytes, int totalFiles) {
+        return new ReplayProgress(clock, null, totalBytes, totalFiles, 80, console);
     }
 
-    /** @param width the terminal's columns: a redrawn line is cut to one less */
+    /** @param terminal the writer to redraw on, or null to log; @param width its columns: a line is cut to one less */
     ReplayProgress(Clock clock, PrintWriter terminal, long totalBytes, int totalFiles, int width) {
+        this(clock, terminal, totalBytes, totalFiles, width, false);
+    }
+
+    private ReplayProgress(Clock clock, PrintWriter terminal, long totalBytes, int totalFiles, int width,
+                           boolean console) {
+        this.bar = console ? new ProgressBarBuilder().setTaskName("replay").setInitialMax(Math.max(1, totalBytes))
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" MiB", 1L << 20).setUpdateIntervalMillis(500)
+                .hideEta().build() : null;
         this.width = width;
         this.clock = clock;
         this.terminal = terminal;
@@ -55,6 +72,12 @@ final class ReplayProgress {
 
     void update(long events, long bytesRead, int filesDone) {
         Instant now = clock.instant();
+        if (bar != null) {
+            bar.stepTo(Math.min(bytesRead, bar.getMax()));
+            bar.setExtraMessage(String.format(Locale.ROOT, "%,d events, files %d/%d, ETA %s", events, filesDone,
+                    totalFiles, eta(bytesRead, now)));
+            return;
+        }
         if (Duration.between(lastShown, now).compareTo(terminal != null ? TERMINAL_EVERY : LOG_EVERY) < 0) {
             return;
         }
@@ -71,6 +94,10 @@ final class ReplayProgress {
 
     /** Ends the redrawn line so the summary starts on a fresh one. */
     void finish() {
+        if (bar != null) {
+            bar.close();
+            return;
+        }
         if (terminal != null && drawn) {
             terminal.println();
             terminal.flush();
@@ -80,6 +107,14 @@ final class ReplayProgress {
     String line(long events, long bytesRead, int filesDone, Instant now) {
         double seconds = Math.max(0.001, Duration.between(started, now).toMillis() / 1000.0);
         double rate = events / seconds;
+        return String.format(Locale.ROOT, "%,d events, %,.0f events/s, files %d/%d, %s of %s read, ETA %s", events,
+                rate, filesDone, totalFiles, Table.bytes(bytesRead), Table.bytes(Math.max(totalBytes, bytesRead)),
+                eta(bytesRead, now));
+    }
+
+    /** The time left at the rate so far; "…" until the rate settles (see the class comment). */
+    private String eta(long bytesRead, Instant now) {
+        double seconds = Math.max(0.001, Duration.between(started, now).toMillis() / 1000.0);
         String eta = "…";
         boolean warm = seconds >= WARM_UP_SECONDS && bytesRead * 100 >= totalBytes;
         if (warm && bytesRead > 0 && totalBytes > bytesRead) {
@@ -88,16 +123,6 @@ final class ReplayProgress {
         } else if (bytesRead >= totalBytes) {
             eta = "0s";
         }
-        return String.format(Locale.ROOT, "%,d events, %,.0f events/s, files %d/%d, %s of %s read, ETA %s", events,
-                rate, filesDone, totalFiles, Table.bytes(bytesRead), Table.bytes(Math.max(totalBytes, bytesRead)), eta);
-    }
-
-    static int terminalWidth(String columns) {
-        try {
-            int n = columns == null ? 80 : Integer.parseInt(columns.trim());
-            return n >= 20 ? n : 80;
-        } catch (NumberFormatException e) {
-            return 80;
-        }
+        return eta;
     }
 }

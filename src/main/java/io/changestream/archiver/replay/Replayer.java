@@ -129,7 +129,7 @@ public final class Replayer {
                 + ", window " + options.window() + ": " + options.collections().size() + " collections, " + totalFiles
                 + " files, " + Table.bytes(totalBytes) + (windowBytes < totalBytes
                         ? " (about " + Table.bytes(windowBytes) + " up to --until)" : ""));
-        ReplayProgress progress = new ReplayProgress(clock, terminal, windowBytes, totalFiles);
+        ReplayProgress progress = ReplayProgress.of(clock, terminal != null, windowBytes, totalFiles);
         Totals done = new Totals();
         for (String collection : options.collections()) {
             new CollectionRun(collection, options, summary, progress, done, ledgers.get(collection))

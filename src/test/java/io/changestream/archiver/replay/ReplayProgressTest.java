@@ -18,7 +18,7 @@ class ReplayProgressTest {
     void onATerminalTheLineShowsRateFilesAndAnEtaFromTheBytesLeft() {
         ManualClock clock = new ManualClock();
         StringWriter screen = new StringWriter();
-        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 4096, 4);
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 4096, 4, 200);
 
         clock.advance(Duration.ofSeconds(10));
         progress.update(5000, 1024, 1);
@@ -32,7 +32,7 @@ class ReplayProgressTest {
     void updatesComeAtMostTwiceASecondOnATerminal() {
         ManualClock clock = new ManualClock();
         StringWriter screen = new StringWriter();
-        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 100, 1);
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 100, 1, 200);
 
         clock.advance(Duration.ofMillis(600));
         progress.update(1, 1, 0);
@@ -71,13 +71,6 @@ class ReplayProgressTest {
             assertThat(r).endsWith("\u001b[K").doesNotContain("\n");
             assertThat(r.length() - "\u001b[K".length()).as(r).isLessThan(70);
         });
-    }
-
-    @Test
-    void theWidthComesFromColumnsAndFallsBackToEighty() {
-        assertThat(ReplayProgress.terminalWidth("132")).isEqualTo(132);
-        assertThat(ReplayProgress.terminalWidth(null)).isEqualTo(80);
-        assertThat(ReplayProgress.terminalWidth("wide")).isEqualTo(80);
     }
 
     /** A clock the test moves. */
