@@ -16,6 +16,7 @@ import io.changestream.archiver.replay.DatabaseComparison.Kind;
 import io.changestream.archiver.replay.DdlPolicy;
 import io.changestream.archiver.replay.MongoReplayTarget;
 import io.changestream.archiver.replay.ReplayOptions;
+import io.changestream.archiver.replay.SnapshotPolicy;
 import io.changestream.archiver.replay.ReplaySummary;
 import io.changestream.archiver.replay.ReplaySummaryText;
 import io.changestream.archiver.replay.ReplayWindow;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,13 +129,25 @@ final class DemoCommand implements Callable<Integer> {
                     .toLowerCase(java.util.Locale.ROOT) + " compression, " + config.store().jsonMode().name()
                     .toLowerCase(java.util.Locale.ROOT) + " Extended JSON)");
             out.flush();
+            try (MongoClient client = MongoClients.create(uri)) {
+                DemoWorkload.existing(client.getDatabase(DemoWorkload.DATABASE), documents);
+            }
+            out.println("existing data: " + documents + " documents per collection before archiving starts");
+            // The embedded server has no operation time: capture starts at the local clock's whole second, so let
+            // it pass, or the existing documents would be archived as events too.
+            long filled = Instant.now().getEpochSecond();
+            while (Instant.now().getEpochSecond() <= filled) {
+                Thread.sleep(20);
+            }
             try (Service service = Service.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                     Clock.systemUTC());
                  MongoClient client = MongoClients.create(uri)) {
                 out.println("admin endpoint: http://127.0.0.1:" + service.adminPort() + "/status");
                 awaitReady(service);
                 MongoDatabase db = client.getDatabase(DemoWorkload.DATABASE);
-                int events = new DemoWorkload(documents).run(db);
+                awaitInitialSnapshots(service, out);
+                DemoWorkload workload = new DemoWorkload(documents);
+                int events = workload.run(db) + workload.changeExisting(db, documents);
                 out.println("workload: " + events + " change events written");
                 awaitCaptured(service, events);
                 List<FlushResult> flushed = service.archiver.flushAll(FlushTrigger.MANUAL).block(CAPTURE_TIMEOUT);
@@ -161,7 +175,7 @@ final class DemoCommand implements Callable<Integer> {
         out.print(verified.toText());
         MongoDatabase replica = client.getDatabase(REPLAY_DATABASE);
         ReplayOptions options = new ReplayOptions(DemoWorkload.COLLECTIONS, ReplayWindow.ALL, Map.of(), DdlPolicy.STOP,
-                ReplayOptions.DEFAULT_BATCH_SIZE);
+                ReplayOptions.DEFAULT_BATCH_SIZE, java.util.Optional.of(SnapshotPolicy.AUTO));
         ReplaySummary summary = new Replayer(catalog, new MongoReplayTarget(replica), Clock.systemUTC(), null,
                 Verification.against(tracker, false)).replay(options);
         out.print(ReplaySummaryText.render(summary));
@@ -181,6 +195,20 @@ final class DemoCommand implements Callable<Integer> {
                 : " (" + compared.count(Kind.FIELD_ORDER) + " with their fields in another order: the embedded "
                         + "server keeps a replaced document's field order, real MongoDB does not)"));
         return Main.OK;
+    }
+
+    /** SNAPSHOT_MODE=initial: each collection's first start snapshots the data that existed before. */
+    private static void awaitInitialSnapshots(Service service, PrintWriter out) throws InterruptedException {
+        long deadline = System.nanoTime() + CAPTURE_TIMEOUT.toNanos();
+        var coordinator = service.archiver.snapshots().orElseThrow();
+        while (!coordinator.lastComplete().keySet().containsAll(DemoWorkload.COLLECTIONS)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("initial snapshots not complete: " + coordinator.lastComplete());
+            }
+            Thread.sleep(20);
+        }
+        coordinator.lastComplete().forEach((c, s) -> out.println("initial snapshot of " + c + ": " + s.id() + ", "
+                + s.documents() + " documents"));
     }
 
     private static void awaitReady(Service service) throws InterruptedException {

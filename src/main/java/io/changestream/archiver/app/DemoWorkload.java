@@ -61,6 +61,35 @@ final class DemoWorkload {
         return events;
     }
 
+    /**
+     * Documents that exist before the archiver starts (ids from {@value #EXISTING_FROM}), a few of which the
+     * workload then changes: only the initial snapshot brings them back in the replica.
+     */
+    static final int EXISTING_FROM = 1_000_000;
+
+    static void existing(MongoDatabase db, int count) {
+        for (String name : COLLECTIONS) {
+            List<Document> docs = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                docs.add(document(name, EXISTING_FROM + i));
+            }
+            db.getCollection(name).insertMany(docs);
+        }
+    }
+
+    /** Changes some of the documents that existed before: updates that find nothing without the snapshot. */
+    int changeExisting(MongoDatabase db, int count) {
+        int events = 0;
+        for (String name : COLLECTIONS) {
+            for (int i = 0; i < count; i += 4) {
+                db.getCollection(name).updateOne(Filters.eq("_id", EXISTING_FROM + i),
+                        Updates.combine(Updates.set("profile.tier", "platinum"), Updates.inc("visits", 1)));
+                events++;
+            }
+        }
+        return events;
+    }
+
     static Document document(String collection, int i) {
         return new Document("_id", i)
                 .append("oid", new ObjectId(new Date(1_700_000_000_000L + i * 1000L), i))
@@ -84,7 +113,8 @@ final class DemoWorkload {
 
     static List<Path> archiveFiles(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).sorted().toList();
+            return walk.filter(Files::isRegularFile).filter(f -> !f.toString().contains("snapshots"))
+                    .sorted().toList();
         }
     }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Archives MongoDB change streams to ADLS Gen2 or a local folder, exactly once, and replays them.",
         subcommands = {RunCommand.class, ReplayCommand.class, VerifyCommand.class, StatusCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, SnapshotsCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;
@@ -32,8 +32,8 @@ public final class Main {
     }
 
     /**
-     * Runs a command line with the given environment (what {@code replay}, {@code verify} and {@code status} read
-     * their configuration from) and output streams (null: standard out and err). For tests and embedding.
+     * Runs a command line with the given environment (what every command, {@code run} too, reads its configuration
+     * from) and output streams (null: standard out and err). For tests and embedding.
      */
     public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
         String[] effective = args.length == 0 ? new String[] {"run"} : args;
@@ -51,15 +51,17 @@ public final class Main {
         return cli.execute(effective);
     }
 
-    /** Gives the archive-reading commands the environment to read; every other class is made as usual. */
+    /** Gives the commands the environment to read; every other class is made as usual. */
     private static CommandLine.IFactory factory(Map<String, String> env) {
         return new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                Object made = cls == ReplayCommand.class ? new ReplayCommand(env)
+                Object made = cls == RunCommand.class ? new RunCommand(env)
+                        : cls == ReplayCommand.class ? new ReplayCommand(env)
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
                         : cls == StatusCommand.class ? new StatusCommand(env)
-                        : cls == DemoCommand.class ? new DemoCommand(env) : null;
+                        : cls == DemoCommand.class ? new DemoCommand(env)
+                        : cls == SnapshotsCommand.class ? new SnapshotsCommand(env) : null;
                 return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
             }
         };

@@ -17,6 +17,8 @@ import io.changestream.archiver.replay.ReplaySummary;
 import io.changestream.archiver.replay.ReplaySummaryText;
 import io.changestream.archiver.replay.ReplayTarget;
 import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.SnapshotPolicy;
+import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.replay.Replayer;
 import io.changestream.archiver.replay.Verification;
 import io.changestream.archiver.store.StoreException;
@@ -111,9 +113,27 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Writes per ordered bulk write (default: ${DEFAULT-VALUE}, 1 to 100000).")
     int batchSize;
 
+    @Option(names = "--snapshot", paramLabel = "auto|none|ID", defaultValue = "auto", description = "Restore a "
+            + "snapshot first, then the events from its start: auto (default: per collection the newest complete "
+            + "snapshot ending at or before --until; none when --from is given), none (events only), or a snapshot id "
+            + "(see the snapshots command).")
+    String snapshot;
+
+    @Option(names = "--ids", paramLabel = "IDS|@FILE", description = "Restore only these documents: _id values "
+            + "as Extended JSON, comma-separated or a JSON array (e.g. '[1, {\"$oid\": \"…\"}]'), or @FILE with one "
+            + "value per line. Each listed document is deleted in the target and rebuilt from the snapshot and the "
+            + "events; the others are not touched. Needs a snapshot.")
+    String ids;
+
     @Override
     public Integer call() {
         ReplayWindow window = window();
+        SnapshotPolicy snapshotPolicy;
+        try {
+            snapshotPolicy = SnapshotPolicy.parse(snapshot);
+        } catch (IllegalArgumentException e) {
+            throw usage("--snapshot", snapshot, e.getMessage());
+        }
         DdlPolicy policy = DdlPolicy.parse(onDdl).orElseThrow(() -> usage("--on-ddl", onDdl, "stop, apply or skip"));
         if (batchSize < 1 || batchSize > 100_000) {
             throw usage("--batch-size", String.valueOf(batchSize), "a whole number from 1 to 100000");
@@ -143,7 +163,14 @@ final class ReplayCommand implements Callable<Integer> {
                             + "replayed collection " + r.getValue() + " (rename that one too)");
                 }
             }
-            ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize);
+            checkSnapshot(archive, chosen, window, snapshotPolicy);
+            java.util.Set<org.bson.BsonValue> idSet = ids == null ? java.util.Set.of() : parseIds(ids);
+            if (!idSet.isEmpty() && !snapshotPolicy.use()) {
+                throw usage("--ids", ids, "a restore from a snapshot (not --snapshot none): events alone cannot "
+                        + "rebuild a document that existed before the archive's first event");
+            }
+            ReplayOptions options = new ReplayOptions(chosen, window, renameMap, policy, batchSize,
+                    Optional.of(snapshotPolicy), idSet);
             return run(archive, options, verification);
         } catch (TrackerUnreadable e) {
             printError("replay failed: " + e.getMessage());
@@ -237,6 +264,58 @@ final class ReplayCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is exiting: the hook runs and says where each collection stopped
             }
+        }
+    }
+
+    /** {@code --snapshot <id>} must name a complete snapshot of every replayed collection that serves --until. */
+    private void checkSnapshot(ArchiveAccess archive, List<String> chosen, ReplayWindow window, SnapshotPolicy p) {
+        if (p.id().isEmpty()) {
+            return;
+        }
+        String id = p.id().get();
+        if (window.from().isPresent()) {
+            throw usage("--from", from, "no --from with --snapshot " + id + ": the events applied start at the "
+                    + "snapshot's start");
+        }
+        for (String c : chosen) {
+            Optional<SnapshotManifest> m = archive.catalog.snapshots().complete(c).stream()
+                    .filter(s -> s.id().equals(id)).findFirst();
+            if (m.isEmpty()) {
+                throw usage("--snapshot", id, "a complete snapshot of " + c + " (it has: " + String.join(", ",
+                        archive.catalog.snapshots().complete(c).stream().map(SnapshotManifest::id).toList())
+                        + "; see the snapshots command)");
+            }
+            if (window.until().isPresent() && m.get().end().compareTo(window.until().get()) > 0) {
+                throw usage("--snapshot", id, "a snapshot that ends at or before --until " + until + ": snapshot "
+                        + id + " of " + c + " ends at " + ReplayWindow.describe(m.get().end()) + ", so it already "
+                        + "holds changes made after that time; choose an older snapshot or a later --until");
+            }
+        }
+    }
+
+    /** {@code --ids}: inline Extended JSON values (a list, or comma-separated), or {@code @file}, one per line. */
+    private java.util.Set<org.bson.BsonValue> parseIds(String text) {
+        String given = text.trim();
+        if (given.startsWith("@")) {
+            try {
+                List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of(given.substring(1)));
+                given = "[" + String.join(",", lines.stream().map(String::trim).filter(l -> !l.isEmpty()).toList())
+                        + "]";
+            } catch (java.io.IOException e) {
+                throw usage("--ids", text, "a readable file (" + e.getMessage() + ")");
+            }
+        } else if (!given.startsWith("[")) {
+            given = "[" + given + "]";
+        }
+        try {
+            org.bson.BsonArray values = org.bson.BsonDocument.parse("{\"ids\": " + given + "}").getArray("ids");
+            if (values.isEmpty()) {
+                throw usage("--ids", text, "at least one _id value");
+            }
+            return new java.util.LinkedHashSet<>(values);
+        } catch (org.bson.json.JsonParseException | org.bson.BsonInvalidOperationException e) {
+            throw usage("--ids", text, "_id values as Extended JSON, e.g. 17,\"a\",{\"$oid\": "
+                    + "\"65a1…\"} or @file (" + e.getMessage() + ")");
         }
     }
 

@@ -4,16 +4,21 @@ import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigLoader;
+import io.changestream.archiver.config.Secret;
 import io.changestream.archiver.ops.logging.LogSetup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 /**
@@ -28,13 +33,24 @@ import sun.misc.Signal;
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
+    private final Map<String, String> env;
+
+    @Spec
+    CommandSpec spec;
+
+    RunCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
     @Override
     public Integer call() {
         ArchiverConfig config;
         try {
-            config = ConfigLoader.load(System.getenv());
+            config = ConfigLoader.load(env);
         } catch (ConfigException e) {
-            System.err.println(e.getMessage());
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(e.getMessage());
+            err.flush();
             return Main.USAGE;
         }
         // First, so every line after the configuration is in the configured format, level and masking.
@@ -49,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             log.info("stopping ({}): flushing buffers within {} s", why, config.ops().shutdownTimeout().toSeconds());
             if ("fatal".equals(why)) {
                 HistoryLostException e = service.archiver.fatalError().block();
-                System.err.println(e == null ? "capture failed" : e.getMessage());
+                System.err.println(e == null ? "capture failed" : Secret.maskUri(e.getMessage()));
                 return Main.RUNTIME_FAILURE;
             }
             return Main.OK;

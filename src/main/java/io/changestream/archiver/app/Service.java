@@ -11,9 +11,14 @@ import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigException.Problem;
 import io.changestream.archiver.ops.http.AdminServer;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
+import io.changestream.archiver.ops.metrics.SnapshotMetrics;
 import io.changestream.archiver.ops.metrics.JvmProcessMetrics;
 import io.changestream.archiver.pipeline.Archiver;
 import io.changestream.archiver.pipeline.FlushSchedule;
+import io.changestream.archiver.pipeline.SnapshotCoordinator;
+import io.changestream.archiver.pipeline.SnapshotSchedule;
+import io.changestream.archiver.checkpoint.MongoSnapshotProgressStore;
+import io.changestream.archiver.snapshot.MongoSnapshotSource;
 import io.changestream.archiver.pipeline.LeaseTiming;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.ArchiveStores;
@@ -100,6 +105,11 @@ public final class Service implements AutoCloseable {
                     config.tracker().collection());
             Archiver archiver = new Archiver(config, source.getDatabase(config.source().database()), monitor, store,
                     checkpoints, leases, leaseTiming, metrics, clock);
+            SnapshotCoordinator snapshots = new SnapshotCoordinator(config,
+                    new MongoSnapshotSource(source, config.source().database(), clock), store,
+                    new MongoSnapshotProgressStore(trackerClient, config.tracker().database(),
+                            config.tracker().collection()), new SnapshotMetrics(meters), clock);
+            archiver.snapshots(snapshots);
             // Secret.toString masks the user info and secret parameters of both URIs.
             log.info("archiving {} collections of database {} from {} to {} (tracker: {} mode, {}.{} at {})",
                     config.source().collections().size(), config.source().database(), config.source().uri(),
@@ -110,6 +120,10 @@ public final class Service implements AutoCloseable {
             admin = bind(config, archiver, prometheus, clock);
             archiver.start();
             opened.push(() -> archiver.stop(config.ops().shutdownTimeout()));
+            opened.push(snapshots); // stopped first: an interrupted snapshot resumes on the next start
+            if (config.snapshots().quartzCron().isPresent()) {
+                opened.push(new SnapshotSchedule(archiver, config.snapshots().quartzCron().get()));
+            }
             FlushSchedule schedule = new FlushSchedule(archiver, config.flush().quartzCron(),
                     config.ops().shutdownTimeout().multipliedBy(4));
             opened.push(schedule);

@@ -4,6 +4,7 @@ import com.mongodb.MongoException;
 import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.config.Secret;
+import io.changestream.archiver.replay.verify.SnapshotVerifier;
 import io.changestream.archiver.replay.verify.Verifier;
 import io.changestream.archiver.replay.verify.VerifyReport;
 import io.changestream.archiver.store.StoreException;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,10 +51,16 @@ final class VerifyCommand implements Callable<Integer> {
             archive.checkTracker();
             VerifyReport report = new Verifier(archive.catalog, archive.tracker())
                     .verify(archive.collections(collections, spec));
+            List<SnapshotVerifier.Verdict> snapshots = new SnapshotVerifier(archive.catalog.snapshots(), archive.store,
+                    Optional.of(archive.tracker())).verify(archive.collections(collections, spec));
+            boolean snapshotsConsistent = snapshots.stream().allMatch(v -> v.problems().isEmpty());
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.toJson() : report.toText());
+            if (!json) {
+                out.print(SnapshotVerifier.toText(snapshots)); // the JSON shape stays the report's
+            }
             out.flush();
-            return report.consistent() ? Main.OK : Main.CHECK_FAILED;
+            return report.consistent() && snapshotsConsistent ? Main.OK : Main.CHECK_FAILED;
         } catch (ConfigException e) {
             printError(e.getMessage());
             return Main.USAGE;

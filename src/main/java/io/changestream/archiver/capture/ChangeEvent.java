@@ -31,9 +31,11 @@ import org.bson.RawBsonDocument;
  * <p>Immutable. Two events are equal when their BSON bytes are.
  */
 public final class ChangeEvent {
+    /** The {@code operationType} of the event that ends a stream (collection dropped or renamed). */
+    public static final String INVALIDATE = "invalidate";
     /** Operation types the server sends, shared instead of one decoded string per buffered event. */
     private static final String[] KNOWN_TYPES = {"insert", "update", "replace", "delete", "drop", "rename",
-        "dropDatabase", "invalidate", "create", "createIndexes", "dropIndexes", "modify", "shardCollection",
+        "dropDatabase", INVALIDATE, "create", "createIndexes", "dropIndexes", "modify", "shardCollection",
         "refineCollectionShardKey", "reshardCollection"};
     private static final byte[][] KNOWN_TYPE_BYTES = Arrays.stream(KNOWN_TYPES)
             .map(t -> t.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
@@ -259,6 +261,11 @@ public final class ChangeEvent {
     /** {@code insert}, {@code update}, … as sent. */
     public String operationType() {
         return operationType;
+    }
+
+    /** True for the {@code invalidate} event that ends a stream: capture goes on {@code startAfter} it. */
+    public boolean isInvalidate() {
+        return INVALIDATE.equals(operationType);
     }
 
     /** Size of the raw BSON in bytes: what buffers and memory budgets count. */

@@ -7,6 +7,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import io.changestream.archiver.ops.logging.LogContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -31,7 +32,11 @@ import reactor.util.retry.Retry;
  * repeats nothing). After an {@code invalidate} event (collection dropped or renamed) the stream ends; it is
  * re-opened with {@code startAfter} that event's token, so capture continues when the collection comes back.
  * A failure classified {@link ServerErrors.Kind#HISTORY_LOST} is not retried here: it ends the flux with a
- * {@link HistoryLostException} for the pipeline to apply {@code HISTORY_LOST_POLICY}.
+ * {@link HistoryLostException} for the pipeline to apply {@code HISTORY_LOST_POLICY}. Neither is a failure
+ * classified {@link ServerErrors.Kind#EVENT_TOO_LARGE} from a stream that already asked the server to split such
+ * events, or from a server that cannot (before MongoDB 7.0): every resume would meet the same event, so the flux
+ * ends with an {@link EventTooLargeException} naming the remedy. Only a stream opened before the server's version was
+ * known (without the split stage) is retried, once the server is known to split.
  */
 public final class ChangeStreamWatcher {
     private static final Logger log = LoggerFactory.getLogger(ChangeStreamWatcher.class);
@@ -69,12 +74,17 @@ public final class ChangeStreamWatcher {
     public Flux<ChangeEvent> events(ResumePoint start) {
         AtomicReference<ResumePoint> position = new AtomicReference<>(start);
         AtomicInteger failuresInARow = new AtomicInteger();
-        return Flux.defer(() -> open(position.get()))
+        AtomicBoolean openedSplitting = new AtomicBoolean();
+        return Flux.defer(() -> {
+                    boolean split = splitLargeEvents.getAsBoolean();
+                    openedSplitting.set(split);
+                    return open(position.get(), split);
+                })
                 .doOnNext(raw -> {
                     failuresInARow.set(0);
                     BsonValue op = raw.get("operationType");
                     position.set(ResumePoint.after(raw.getDocument("_id"),
-                            op != null && op.isString() && "invalidate".equals(op.asString().getValue())));
+                            op != null && op.isString() && ChangeEvent.INVALIDATE.equals(op.asString().getValue())));
                 })
                 // An invalidate ends the server's stream; open the next one after it, with a pause so a
                 // collection that stays dropped does not cause a busy loop.
@@ -84,11 +94,16 @@ public final class ChangeStreamWatcher {
                             + "startAfter", name));
                     return Mono.delay(firstBackoff);
                 }))
-                .onErrorMap(e -> ServerErrors.classify(e) == ServerErrors.Kind.HISTORY_LOST
-                        ? new HistoryLostException(name, position.get(), e) : e)
+                .onErrorMap(e -> switch (ServerErrors.classify(e)) {
+                    case HISTORY_LOST -> new HistoryLostException(name, position.get(), e);
+                    // Retried only when the stream lacked the split stage and the server is now known to split.
+                    case EVENT_TOO_LARGE -> openedSplitting.get() || !splitLargeEvents.getAsBoolean()
+                            ? new EventTooLargeException(name, position.get(), openedSplitting.get(), e) : e;
+                    default -> e;
+                })
                 .retryWhen(Retry.from(errors -> errors.concatMap(signal -> {
                     Throwable error = signal.failure();
-                    if (error instanceof HistoryLostException) {
+                    if (error instanceof HistoryLostException || error instanceof EventTooLargeException) {
                         return Mono.error(error);
                     }
                     int n = failuresInARow.incrementAndGet();
@@ -112,8 +127,8 @@ public final class ChangeStreamWatcher {
         }
     }
 
-    private Flux<RawBsonDocument> open(ResumePoint from) {
-        List<Bson> pipeline = splitLargeEvents.getAsBoolean()
+    private Flux<RawBsonDocument> open(ResumePoint from, boolean split) {
+        List<Bson> pipeline = split
                 ? List.of(new Document("$changeStreamSplitLargeEvent", new Document())) : List.of();
         ChangeStreamPublisher<RawBsonDocument> publisher = collection
                 .watch(pipeline, RawBsonDocument.class)
@@ -166,6 +181,29 @@ public final class ChangeStreamWatcher {
                 return java.util.Optional.of(s.token());
             }
             return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * An event over 16 MB stops the stream: the server fails it with {@code BSONObjectTooLarge} (10334) at the same
+     * event on every resume. The message names the remedy; the position is the last event received before it.
+     */
+    public static final class EventTooLargeException extends RuntimeException {
+        private final transient ResumePoint position;
+
+        EventTooLargeException(String collection, ResumePoint position, boolean split, Throwable cause) {
+            super("change stream of " + collection + " stopped: the next event after " + position + " is over 16 MB "
+                    + "and the server cannot send it (server code " + ServerErrors.code(cause) + ", BSONObjectTooLarge"
+                    + (split ? ", even split by $changeStreamSplitLargeEvent" : "") + "). To go on: "
+                    + (split ? "" : "upgrade the source to MongoDB 7.0 or later, where the archiver splits such events "
+                    + "with $changeStreamSplitLargeEvent and rejoins them, or ")
+                    + "leave the pre- and post-images out of the events (MONGODB_FULL_DOCUMENT=default, "
+                    + "MONGODB_FULL_DOCUMENT_BEFORE_CHANGE=off), then restart", cause);
+            this.position = position;
+        }
+
+        public ResumePoint position() {
+            return position;
         }
     }
 }

@@ -7,6 +7,7 @@ import com.mongodb.event.CommandSucceededEvent;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
@@ -27,6 +28,7 @@ public final class CursorMonitor implements CommandListener {
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
     private final Map<Integer, String> pending = new ConcurrentHashMap<>();
     private volatile int maxWireVersion;
+    private volatile BiConsumer<String, BsonDocument> idleTokenListener = (collection, token) -> { };
 
     /** An idle stream's post-batch token, and how many events the stream had delivered when it was seen. */
     public record IdleToken(BsonDocument token, long eventsSeen) {
@@ -59,6 +61,14 @@ public final class CursorMonitor implements CommandListener {
         Stream s = stream(collection);
         IdleToken t = s.idle;
         return t != null && t.eventsSeen() == s.events ? Optional.of(t) : Optional.empty();
+    }
+
+    /**
+     * Called with each idle token as its reply arrives, on the driver's thread (so it must not block): the
+     * capture lag of an idle stream follows it.
+     */
+    public void onIdleToken(BiConsumer<String, BsonDocument> listener) {
+        idleTokenListener = listener;
     }
 
     public long eventsDelivered(String collection) {
@@ -109,6 +119,7 @@ public final class CursorMonitor implements CommandListener {
         BsonValue token = c.get("postBatchResumeToken");
         if (batch != null && batch.isArray() && batch.asArray().isEmpty() && token != null && token.isDocument()) {
             s.idle = new IdleToken(token.asDocument().clone(), s.events);
+            idleTokenListener.accept(collection, s.idle.token());
         }
     }
 

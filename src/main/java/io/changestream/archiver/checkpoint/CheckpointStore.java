@@ -8,7 +8,9 @@ import java.util.Optional;
  * ({@link MongoCheckpointStore}); unit tests use an in-memory one.
  *
  * <p>{@link #commit} must be idempotent: the flush log entry is keyed by file and offset, so repeating a commit
- * after a crash or an ambiguous answer rewrites the same entry instead of adding a second one.
+ * after a crash or an ambiguous answer rewrites the same entry instead of adding a second one. It must also never
+ * replace an entry by a different range (length, events or SHA-256): bytes at a logged offset that differ from the
+ * logged ones mean the archive was replaced (a new volume, a file written anew), and the entry is the evidence.
  *
  * <p><b>Fencing.</b> Every checkpoint write carries the writer's {@link Lease}. A new owner first {@link #claim}s
  * the collection with its (larger) epoch; from then on a checkpoint write with any other epoch is refused with
@@ -30,6 +32,8 @@ public interface CheckpointStore extends AutoCloseable {
     /**
      * Records the flush range, then moves the checkpoint. The checkpoint write is what makes the range "archived".
      *
+     * @throws io.changestream.archiver.store.StoreConflictException the flush log holds a different range at the same
+     *                                   file and offset; nothing was written
      * @throws LeaseLostException {@code lease} is not the epoch that claimed the collection last; nothing moved
      */
     void commit(FlushRecord range, Checkpoint checkpoint, Lease lease);

@@ -35,7 +35,10 @@ import org.bson.types.ObjectId;
  * </pre>
  *
  * The flush entry's {@code _id} is derived from file and offset, so writing it twice (a retried commit, a
- * recovery after a crash between the two writes of {@link #commit}) replaces it rather than duplicating it.
+ * recovery after a crash between the two writes of {@link #commit}) replaces it rather than duplicating it. It is
+ * replaced only by the same range (length, events, SHA-256; trigger and times may differ): the write filters on
+ * them, so a different range under the same key collides on {@code _id} and is refused
+ * ({@link CheckpointStore#commit}).
  * Writes use majority write concern: a checkpoint that a failover could roll back would let a restart resume
  * after events the archive does not hold, or before events it already holds.
  *
@@ -129,7 +132,18 @@ public final class MongoCheckpointStore implements CheckpointStore {
                 .append("firstClusterTime", range.firstClusterTime()).append("lastClusterTime", range.lastClusterTime())
                 .append("sha256", range.sha256()).append("trigger", range.trigger().tag())
                 .append("startedAt", Date.from(range.startedAt())).append("durationMs", range.duration().toMillis());
-        tracker.replaceOne(Filters.eq("_id", entry.get("_id")), entry, new ReplaceOptions().upsert(true));
+        // Rewritten only with the same range: a different one under the same key has the upsert collide on _id.
+        Bson sameRange = Filters.and(Filters.eq("_id", entry.get("_id")), Filters.eq("length", range.length()),
+                Filters.eq("events", range.events()), Filters.eq("sha256", range.sha256()));
+        try {
+            tracker.replaceOne(sameRange, entry, new ReplaceOptions().upsert(true));
+        } catch (MongoWriteException e) {
+            if (!MongoLeaseStore.duplicateKey(e)) {
+                throw e;
+            }
+            Document logged = tracker.find(Filters.eq("_id", entry.get("_id"))).first();
+            throw FlushLogConflict.of(range, logged == null ? null : flushRecord(range.collection(), logged));
+        }
         advance(checkpoint, lease);
     }
 

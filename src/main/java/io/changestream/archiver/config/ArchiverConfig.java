@@ -16,7 +16,8 @@ public record ArchiverConfig(
         Store store,
         Flush flush,
         HistoryLostPolicy historyLostPolicy,
-        Ops ops) {
+        Ops ops,
+        Snapshots snapshots) {
 
     public ArchiverConfig {
         Objects.requireNonNull(source, "source");
@@ -25,6 +26,7 @@ public record ArchiverConfig(
         Objects.requireNonNull(flush, "flush");
         Objects.requireNonNull(historyLostPolicy, "historyLostPolicy");
         Objects.requireNonNull(ops, "ops");
+        Objects.requireNonNull(snapshots, "snapshots");
     }
 
     /** The watched cluster, database and collections, and the change stream options. */
@@ -94,4 +96,11 @@ public record ArchiverConfig(
     public record Ops(int httpPort, Optional<Secret> adminToken, Duration shutdownTimeout,
                       String logLevel, String logFormat, String instanceId) {
     }
+
+    /** When collections are snapshotted, and how big and fast. */
+    public record Snapshots(SnapshotMode mode, Optional<String> quartzCron, String scheduleAsGiven, long partBytes,
+                            long maxMegabytesPerSecond) {
+    }
+
+    public enum SnapshotMode { INITIAL, NEVER }
 }

@@ -19,16 +19,24 @@ public final class ConfigException extends RuntimeException {
     }
 
     /**
-     * One thing wrong with one variable.
+     * One thing wrong with one variable. Value and allowed text pass through {@link Secret#maskUri} here as well,
+     * so a value that is not marked secret (an endpoint with a SAS query, a prefix that holds a token) is masked too.
      *
      * @param variable the variable as the user wrote it (an alias stays an alias)
-     * @param value    the value as given, already masked when secret; null when unset
+     * @param value    the value as given, already masked when secret; null when unset, empty when set but blank
      * @param allowed  what would be accepted
      */
     public record Problem(String variable, String value, String allowed) {
+        public Problem {
+            value = Secret.maskUri(value);
+            allowed = Secret.maskUri(allowed);
+        }
+
         @Override
         public String toString() {
-            return variable + (value == null ? " is not set" : "=" + value + " is invalid") + ": " + allowed;
+            String given = value == null ? " is not set"
+                    : value.isEmpty() ? " is set but blank" : "=" + value + " is invalid";
+            return variable + given + ": " + allowed;
         }
     }
 }

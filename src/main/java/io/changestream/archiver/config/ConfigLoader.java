@@ -6,14 +6,21 @@ import io.changestream.archiver.config.ArchiverConfig.Flush;
 import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.config.ArchiverConfig.Ops;
+import io.changestream.archiver.config.ArchiverConfig.SnapshotMode;
+import io.changestream.archiver.config.ArchiverConfig.Snapshots;
 import io.changestream.archiver.config.ArchiverConfig.Source;
 import io.changestream.archiver.config.ArchiverConfig.Store;
 import io.changestream.archiver.config.ArchiverConfig.StoreKind;
 import io.changestream.archiver.config.ArchiverConfig.Tracker;
 import io.changestream.archiver.config.ConfigException.Problem;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,16 +42,29 @@ public final class ConfigLoader {
     private static final Set<String> BEFORE_CHANGE = Set.of("off", "whenAvailable", "required");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
+    static final String DATABASE_RULE = "a database name: not blank, none of / \\ . space \" $ * < > : | ? or NUL, "
+            + "less than 64 bytes";
+    static final String COLLECTION_RULE = "non-empty, without $ or NUL, not starting with system., "
+            + "at most 255 characters once percent-encoded as an archive folder name";
+    private static final int MAX_NAMESPACE_BYTES = 255;
+
     private final Map<String, String> env;
+    private final Clock clock;
     private final List<Problem> problems = new ArrayList<>();
 
-    private ConfigLoader(Map<String, String> env) {
+    private ConfigLoader(Map<String, String> env, Clock clock) {
         this.env = env;
+        this.clock = clock;
     }
 
     /** Loads the configuration, or throws {@link ConfigException} listing every problem. */
     public static ArchiverConfig load(Map<String, String> env) {
-        return new ConfigLoader(env).build();
+        return load(env, Clock.systemUTC());
+    }
+
+    /** As {@link #load(Map)}, judging the flush schedule from {@code clock}'s now. */
+    public static ArchiverConfig load(Map<String, String> env, Clock clock) {
+        return new ConfigLoader(env, clock).build();
     }
 
     /**
@@ -55,7 +75,7 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem
      */
     public static OfflineConfig loadOffline(Map<String, String> env, boolean needTracker) {
-        return new ConfigLoader(env).buildOffline(needTracker);
+        return new ConfigLoader(env, Clock.systemUTC()).buildOffline(needTracker);
     }
 
     private OfflineConfig buildOffline(boolean needTracker) {
@@ -68,14 +88,16 @@ public final class ConfigLoader {
             uri.ifPresentOrElse(u -> checkMongoUri(uriSetting, u), () -> problems.add(new Problem(
                     name(Setting.TRACKER_URI) + " (or " + name(Setting.MONGODB_URI) + ")", null,
                     "required to read the tracker: the connection string of the tracker's cluster")));
-            Optional<String> database = raw(Setting.TRACKER_DATABASE).or(() -> raw(Setting.MONGODB_DATABASE));
+            Setting databaseSetting = isSet(Setting.TRACKER_DATABASE) ? Setting.TRACKER_DATABASE
+                    : Setting.MONGODB_DATABASE;
+            Optional<String> database = raw(databaseSetting);
             if (database.isEmpty()) {
                 problems.add(new Problem(name(Setting.TRACKER_DATABASE) + " (or " + name(Setting.MONGODB_DATABASE)
                         + ")", null, "required to read the tracker: the database of the tracker collection"));
             }
+            database.ifPresent(d -> checkDatabaseName(databaseSetting, d));
             String collection = value(Setting.TRACKER_COLLECTION);
-            check(Setting.TRACKER_COLLECTION, collection, !collection.isBlank() && !collection.contains("$"),
-                    "a collection name without $");
+            checkCollectionName(Setting.TRACKER_COLLECTION, collection, database.orElse(""));
             if (problems.isEmpty()) {
                 tracker = Optional.of(new Tracker(new Secret(uri.orElseThrow()), database.orElseThrow(), collection,
                         isSet(Setting.TRACKER_URI)));
@@ -95,24 +117,24 @@ public final class ConfigLoader {
         if (database.isEmpty()) {
             missing(Setting.MONGODB_DATABASE);
         }
-        database.ifPresent(d -> check(Setting.MONGODB_DATABASE, d, !d.isBlank() && !d.matches(".*[/\\\\. \"$].*"),
-                "a database name without / \\ . space \" or $"));
+        database.ifPresent(d -> checkDatabaseName(Setting.MONGODB_DATABASE, d));
+        collections.forEach(c -> checkNamespace(Setting.MONGODB_COLLECTIONS, database.orElse(""), c));
         String fullDocument = oneOf(Setting.MONGODB_FULL_DOCUMENT, FULL_DOCUMENT);
         String beforeChange = oneOf(Setting.MONGODB_FULL_DOCUMENT_BEFORE_CHANGE, BEFORE_CHANGE);
 
         Optional<String> trackerUri = raw(Setting.TRACKER_URI);
         trackerUri.ifPresent(u -> checkMongoUri(Setting.TRACKER_URI, u));
+        raw(Setting.TRACKER_DATABASE).ifPresent(d -> checkDatabaseName(Setting.TRACKER_DATABASE, d));
         String trackerDatabase = raw(Setting.TRACKER_DATABASE).or(() -> database).orElse("");
         String trackerCollection = value(Setting.TRACKER_COLLECTION);
-        check(Setting.TRACKER_COLLECTION, trackerCollection,
-                !trackerCollection.isBlank() && !trackerCollection.contains("$") && !trackerCollection.startsWith("system."),
-                "a collection name without $ that does not start with system.");
+        checkCollectionName(Setting.TRACKER_COLLECTION, trackerCollection, trackerDatabase);
 
         Store store = store();
         Flush flush = flush();
         HistoryLostPolicy policy = parseEnum(Setting.HISTORY_LOST_POLICY, HistoryLostPolicy.values(),
                 HistoryLostPolicy::text).orElse(HistoryLostPolicy.FAIL);
         Ops ops = ops();
+        Snapshots snapshots = snapshots();
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -121,7 +143,7 @@ public final class ConfigLoader {
         Source source = new Source(sourceUri, database.orElseThrow(), collections, fullDocument, beforeChange);
         Tracker tracker = new Tracker(trackerUri.map(Secret::new).orElse(sourceUri), trackerDatabase,
                 trackerCollection, trackerUri.isPresent());
-        return new ArchiverConfig(source, tracker, store, flush, policy, ops);
+        return new ArchiverConfig(source, tracker, store, flush, policy, ops, snapshots);
     }
 
     private List<String> collections() {
@@ -131,11 +153,11 @@ public final class ConfigLoader {
             return List.of();
         }
         LinkedHashSet<String> names = new LinkedHashSet<>();
-        for (String part : given.get().split(",")) {
+        for (String part : given.get().split(",", -1)) {
             String name = part.trim();
-            if (name.isEmpty() || name.contains("$") || name.startsWith("system.") || name.indexOf('\0') >= 0) {
-                problem(Setting.MONGODB_COLLECTIONS, given.get(),
-                        "comma-separated collection names; each non-empty, without $ or NUL, not system.*");
+            if (!validCollectionName(name)) {
+                problem(Setting.MONGODB_COLLECTIONS, given.get(), "comma-separated collection names; each name "
+                        + COLLECTION_RULE);
                 return List.of();
             }
             names.add(name);
@@ -147,9 +169,20 @@ public final class ConfigLoader {
         StoreKind kind = parseEnum(Setting.ARCHIVE_STORE, StoreKind.values(), k -> k.name().toLowerCase(Locale.ROOT))
                 .orElse(StoreKind.LOCAL);
         String prefix = value(Setting.ARCHIVE_PREFIX).replaceAll("^/+|/+$", "");
-        check(Setting.ARCHIVE_PREFIX, prefix, !("/" + prefix + "/").matches(".*/\\.{1,2}/.*") && !prefix.contains("\\"),
-                "a relative path without '.' or '..' segments or backslashes");
-        Path localDir = Path.of(value(Setting.ARCHIVE_LOCAL_DIR));
+        boolean segmentsOk = prefix.isEmpty() || Arrays.stream(prefix.split("/", -1)).allMatch(segment ->
+                !segment.isEmpty() && !segment.equals(".") && !segment.equals("..")
+                        && segment.getBytes(StandardCharsets.UTF_8).length <= 255);
+        boolean charactersOk = !prefix.contains("\\") && prefix.chars().noneMatch(Character::isISOControl);
+        check(Setting.ARCHIVE_PREFIX, prefix, segmentsOk && charactersOk,
+                "a relative path of non-empty segments of at most 255 bytes, without '.' or '..' segments, "
+                        + "backslashes or control characters");
+        Path localDir = Path.of(".");
+        try {
+            localDir = Path.of(value(Setting.ARCHIVE_LOCAL_DIR));
+        } catch (InvalidPathException e) {
+            problem(Setting.ARCHIVE_LOCAL_DIR, value(Setting.ARCHIVE_LOCAL_DIR), "a path this system can open ("
+                    + e.getReason() + ")");
+        }
         Optional<Azure> azure = kind == StoreKind.ADLS ? Optional.ofNullable(azure()) : Optional.empty();
         Compression compression = parseEnum(Setting.ARCHIVE_COMPRESSION, Compression.values(),
                 c -> c.name().toLowerCase(Locale.ROOT)).orElse(Compression.NONE);
@@ -176,7 +209,8 @@ public final class ConfigLoader {
         }
         String endpoint = raw(Setting.AZURE_STORAGE_ENDPOINT)
                 .orElse("https://" + account.orElse("account") + ".dfs.core.windows.net");
-        check(Setting.AZURE_STORAGE_ENDPOINT, endpoint, endpoint.matches("https?://[^\\s/?#@]+(/[^\\s?#]*)?"),
+        check(Setting.AZURE_STORAGE_ENDPOINT, endpoint, endpoint.matches("https?://[^\\s/?#@]+(/[^\\s?#]*)?")
+                        && hasHost(endpoint),
                 "an http(s) URL without credentials or query, e.g. https://<account>.dfs.core.windows.net");
         String fileSystem = value(Setting.AZURE_ADLS_FILESYSTEM);
         check(Setting.AZURE_ADLS_FILESYSTEM, fileSystem, fileSystem.matches("[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]"),
@@ -189,6 +223,12 @@ public final class ConfigLoader {
         String quartz = "";
         try {
             quartz = CronSchedule.toQuartz(schedule);
+            // Quartz accepts expressions that never fire; the scheduler would then refuse them at start (exit 3).
+            // A far but real date (the tests' "0 0 0 1 1 ? 2099": size and manual flushes only) is allowed.
+            if (CronSchedule.nextFireAfter(quartz, clock.instant()).isEmpty()) {
+                problem(Setting.FLUSH_SCHEDULE, schedule, "a schedule that fires; this one never does "
+                        + "(a date that does not exist, such as 31 February, or a year in the past)");
+            }
         } catch (IllegalArgumentException e) {
             problem(Setting.FLUSH_SCHEDULE, schedule, "a 5-field Unix cron (e.g. '0 * * * *') or a 6/7-field Quartz "
                     + "cron (e.g. '0 0 * * * ?'), evaluated in UTC (" + e.getMessage() + ")");
@@ -203,9 +243,32 @@ public final class ConfigLoader {
         return new Flush(quartz, schedule, maxEvents, maxBytes, bufferMaxBytes);
     }
 
+    private Snapshots snapshots() {
+        SnapshotMode mode = parseEnum(Setting.SNAPSHOT_MODE, SnapshotMode.values(),
+                m -> m.name().toLowerCase(Locale.ROOT)).orElse(SnapshotMode.INITIAL);
+        Optional<String> schedule = raw(Setting.SNAPSHOT_SCHEDULE);
+        Optional<String> quartz = Optional.empty();
+        if (schedule.isPresent()) {
+            try {
+                quartz = Optional.of(CronSchedule.toQuartz(schedule.get()));
+            } catch (IllegalArgumentException e) {
+                problem(Setting.SNAPSHOT_SCHEDULE, schedule.get(), "empty, or a cron as for FLUSH_SCHEDULE, evaluated "
+                        + "in UTC (" + e.getMessage() + ")");
+            }
+        }
+        long partBytes = longIn(Setting.SNAPSHOT_PART_BYTES, 1L << 16, 1L << 30);
+        long rate = longIn(Setting.SNAPSHOT_MAX_MB_PER_SECOND, 0, 100_000);
+        return new Snapshots(mode, quartz, schedule.orElse(""), partBytes, rate);
+    }
+
     private Ops ops() {
         int port = (int) longIn(Setting.HTTP_PORT, 0, 65535);
         Optional<Secret> adminToken = raw(Setting.ADMIN_TOKEN).map(Secret::new);
+        if (adminToken.isEmpty() && env.containsKey(Setting.ADMIN_TOKEN.name())) {
+            // Blank is unset for every other variable; here it would silently leave the POST endpoints open.
+            problem(Setting.ADMIN_TOKEN, "", "at least 16 characters; unset the variable to leave the POST endpoints "
+                    + "open on purpose");
+        }
         adminToken.ifPresent(t -> check(Setting.ADMIN_TOKEN, t.reveal(), t.reveal().length() >= 16,
                 "at least 16 characters"));
         long shutdown = longIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600);
@@ -257,7 +320,7 @@ public final class ConfigLoader {
     }
 
     private String shown(Setting s, String v) {
-        return v == null ? null : s.secret() ? new Secret(v).toString() : v;
+        return v == null || v.isEmpty() ? v : s.secret() ? new Secret(v).toString() : v;
     }
 
     private void missing(Setting s) {
@@ -295,7 +358,8 @@ public final class ConfigLoader {
     private long longIn(Setting s, long min, long max) {
         String v = value(s);
         try {
-            long n = Long.parseLong(v);
+            // ASCII digits only: Long.parseLong would also read other scripts' digits.
+            long n = v.matches("-?[0-9]{1,19}") ? Long.parseLong(v) : min - 1;
             if (n >= min && n <= max) {
                 return n;
             }
@@ -306,13 +370,64 @@ public final class ConfigLoader {
         return -1;
     }
 
+    /** MongoDB's rules for database names (the strictest, Windows, set of characters), checked at start. */
+    private void checkDatabaseName(Setting s, String name) {
+        check(s, name, !name.isBlank() && !name.matches("(?s).*[/\\\\. \"$*<>:|?\\x00].*")
+                && name.getBytes(StandardCharsets.UTF_8).length < 64, DATABASE_RULE);
+    }
+
+    private void checkCollectionName(Setting s, String name, String database) {
+        if (!validCollectionName(name)) {
+            problem(s, name, "a collection name: " + COLLECTION_RULE);
+        } else {
+            checkNamespace(s, database, name);
+        }
+    }
+
+    /** The namespace {@code <database>.<collection>} the server must accept; reported once per variable. */
+    private void checkNamespace(Setting s, String database, String collection) {
+        int bytes = (database + "." + collection).getBytes(StandardCharsets.UTF_8).length;
+        boolean reported = problems.stream().anyMatch(p -> p.variable().equals(name(s)));
+        if (bytes > MAX_NAMESPACE_BYTES && !reported) {
+            problem(s, collection, "a collection name whose namespace <database>.<collection> is at most "
+                    + MAX_NAMESPACE_BYTES + " bytes (" + bytes + " here)");
+        }
+    }
+
+    /**
+     * Not empty, no {@code $} or NUL, not {@code system.*} (MongoDB's rules), and a folder name of at most 255
+     * characters once {@code ArchiveLayout} has percent-encoded every byte but letters, digits, {@code _ - .}.
+     */
+    private static boolean validCollectionName(String name) {
+        if (name.isEmpty() || name.contains("$") || name.indexOf('\0') >= 0 || name.startsWith("system.")) {
+            return false;
+        }
+        int folder = 0;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            folder += (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_'
+                    || b == '-' || b == '.' ? 1 : 3;
+        }
+        return folder <= 255;
+    }
+
+    /** A URL with a host the HTTP client can parse (the pattern alone lets {@code http://[::1} through). */
+    private static boolean hasHost(String url) {
+        try {
+            URI parsed = new URI(url);
+            parsed.toURL();
+            return parsed.getHost() != null;
+        } catch (URISyntaxException | java.net.MalformedURLException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private void checkMongoUri(Setting s, String uri) {
         check(s, uri, uri.startsWith("mongodb://") || uri.startsWith("mongodb+srv://"),
                 "a connection string starting with mongodb:// or mongodb+srv://");
         if (uri.startsWith("mongodb")) {
             try {
                 new com.mongodb.ConnectionString(uri);
-            } catch (IllegalArgumentException e) {
+            } catch (RuntimeException e) { // IllegalArgumentException, or a MongoException subclass: both mean refused
                 // The driver's message may quote the URI; never pass it on.
                 problem(s, uri, "a valid MongoDB connection string (the driver could not parse it)");
             }

@@ -1,6 +1,11 @@
 package io.changestream.archiver.config;
 
 import java.text.ParseException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.Optional;
+import java.util.TimeZone;
 import org.quartz.CronExpression;
 
 /**
@@ -39,8 +44,25 @@ public final class CronSchedule {
             CronExpression.validateExpression(quartz);
         } catch (ParseException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Quartz's parser throws index and number errors on some junk; to the user it is the same refusal.
+            throw new IllegalArgumentException("not a cron expression Quartz can read", e);
         }
         return quartz;
+    }
+
+    /**
+     * The first time after {@code after} at which a valid Quartz expression fires, evaluated in UTC; empty when it
+     * never does (31 February, a year in the past).
+     */
+    public static Optional<Instant> nextFireAfter(String quartz, Instant after) {
+        try {
+            CronExpression cron = new CronExpression(quartz);
+            cron.setTimeZone(TimeZone.getTimeZone(ZoneOffset.UTC));
+            return Optional.ofNullable(cron.getNextValidTimeAfter(Date.from(after))).map(Date::toInstant);
+        } catch (ParseException | RuntimeException e) {
+            throw new IllegalArgumentException("not a cron expression Quartz can read", e);
+        }
     }
 
     private static String unixDayOfWeek(String field) {

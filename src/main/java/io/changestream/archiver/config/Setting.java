@@ -52,7 +52,13 @@ public enum Setting {
     SHUTDOWN_TIMEOUT_SECONDS(null, "25", false, "Budget in seconds for the final flush on SIGTERM."),
     LOG_LEVEL(null, "info", false, "trace, debug, info, warn or error."),
     LOG_FORMAT(null, "json", false, "json (Logstash encoder) or text."),
-    INSTANCE_ID(null, null, false, "Identity used for collection leases. Default: the host name.");
+    INSTANCE_ID(null, null, false, "Identity used for collection leases. Default: the host name."),
+    SNAPSHOT_MODE(null, "initial", false,
+            "initial: a collection without a checkpoint is snapshotted when its capture begins; never: only on "
+                    + "schedule or request."),
+    SNAPSHOT_SCHEDULE(null, null, false, "Snapshot every collection on this cron (UTC), FLUSH_SCHEDULE syntax."),
+    SNAPSHOT_PART_BYTES(null, "67108864", false, "A snapshot part file is closed at about this many bytes."),
+    SNAPSHOT_MAX_MB_PER_SECOND(null, "0", false, "Read throttle per snapshot in MB per second; 0: unlimited.");
 
     private final String alias;
     private final String defaultValue;

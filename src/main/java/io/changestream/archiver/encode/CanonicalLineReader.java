@@ -17,12 +17,23 @@ import org.bson.RawBsonDocument;
  * {@code $numberLong}, {@code $numberDouble}, {@code $date} with {@code $numberLong}, {@code $timestamp} (with
  * {@code t} before {@code i}, both below 2^31). Declined: any other value (bare numbers of relaxed mode, other
  * {@code $} wrappers such as binary, regular expressions or Decimal128), any document whose first key starts with
- * {@code $} but is not one of those wrappers written exactly, ill-formed UTF-8, raw control characters, escapes
- * other than JSON's own, lone surrogate escapes, a {@code \u0000} in a key, nesting deeper than
- * {@value #MAX_DEPTH}, and any whitespace but spaces (plus a final {@code \r\n}).
+ * {@code $} but is not one of those wrappers written exactly (a {@code $} written as an escape included),
+ * ill-formed UTF-8, raw control characters, escapes other than JSON's own, lone surrogate escapes, a
+ * {@code \u0000} in a key, nesting deeper than {@value #MAX_DEPTH}, and any whitespace but spaces (plus a final
+ * {@code \r\n}).
  *
  * <p>Strings are copied a word at a time while the bytes are plain ASCII, as {@link StringEscaper} writes them.
- * Not thread-safe; {@link ExtendedJsonDecoder} makes one per line.
+ *
+ * <h2>Growth</h2>
+ * The BSON goes into {@code out}, which {@link #ensure} replaces by a larger copy when it runs short. So nothing may
+ * hold {@code out} across a call that can grow it: not a local, and not an expression Java has begun to evaluate
+ * ({@code out[at] = value()} reads {@code out} before the call, and its store lands in the old array; issue 13
+ * found exactly that). Every write whose position was reserved earlier (a type byte, a size field) is made after
+ * the nested call has returned, through the field. Every write is preceded, in the same method or its caller, by an
+ * {@link #ensure} that covers it; nested documents and arrays grow {@code out} by up to 8 bytes per input byte
+ * ({@code [[[[...}), so the first guess of the size, the line's length, is only a guess.
+ *
+ * <p>Not thread-safe; {@link ExtendedJsonDecoder} makes one per line.
  */
 final class CanonicalLineReader {
     static final int MAX_DEPTH = 200;
@@ -78,16 +89,24 @@ final class CanonicalLineReader {
     private int size;
     private int depth;
 
-    private CanonicalLineReader(byte[] in, int offset, int end) {
+    private CanonicalLineReader(byte[] in, int offset, int end, int capacity) {
         this.in = in;
         this.p = offset;
         this.end = end;
-        this.out = new byte[Math.max(64, end - offset)];
+        this.out = new byte[capacity];
     }
 
     /** The document on the line, or {@code null} when this reader declines the line. */
     static RawBsonDocument read(byte[] line, int offset, int length) {
-        CanonicalLineReader reader = new CanonicalLineReader(line, offset, offset + length);
+        return read(line, offset, length, Math.max(64, length));
+    }
+
+    /**
+     * As {@link #read(byte[], int, int)}, with the output buffer's first size given: what tests use to make it grow
+     * at every byte of a document.
+     */
+    static RawBsonDocument read(byte[] line, int offset, int length, int initialCapacity) {
+        CanonicalLineReader reader = new CanonicalLineReader(line, offset, offset + length, initialCapacity);
         try {
             return reader.line();
         } catch (Decline declined) {
@@ -122,15 +141,19 @@ final class CanonicalLineReader {
             if (peek() == '"' && p + 1 < end && in[p + 1] == '$') {
                 throw DECLINE; // a wrapper where a document was expected, or an unknown one
             }
-            while (true) {
+            for (boolean first = true; ; first = false) {
                 expect('"');
                 ensure(8);
-                int type = size++;
+                int typeAt = size++;
                 string(true);
+                if (first && out[typeAt + 1] == '$') {
+                    throw DECLINE; // "\u0024...": the driver reads the escaped name, so it may be a wrapper
+                }
                 skipSpaces();
                 expect(':');
                 skipSpaces();
-                out[type] = value();
+                byte type = value(); // before the store: value() may replace out (see Growth)
+                out[typeAt] = type;
                 if (closedAfterValue('}')) {
                     break;
                 }
@@ -147,9 +170,10 @@ final class CanonicalLineReader {
         } else {
             for (int index = 0; ; index++) {
                 ensure(16);
-                int type = size++;
+                int typeAt = size++;
                 writeIndex(index);
-                out[type] = value();
+                byte type = value(); // before the store: value() may replace out (see Growth)
+                out[typeAt] = type;
                 if (closedAfterValue(']')) {
                     break;
                 }
@@ -312,7 +336,7 @@ final class CanonicalLineReader {
         skipSpaces();
     }
 
-    /** A quoted decimal integer: optional minus and 1 to 19 digits, within a long. */
+    /** A quoted decimal integer: optional minus and 1 to 18 digits (more are left to the driver). */
     private long quotedInteger() {
         expect('"');
         long v = digits(true);
@@ -472,6 +496,7 @@ final class CanonicalLineReader {
             } else {
                 utf8(b);
             }
+            dst = out; // neither grows out today; re-read it so that a change there cannot write to a stale array
             i = p;
             d = size;
         }

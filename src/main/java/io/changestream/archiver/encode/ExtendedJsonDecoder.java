@@ -21,8 +21,9 @@ import org.bson.json.JsonReader;
  * anything else, which then takes the driver's path. For canonical lines the result
  * equals the document that was encoded, for every BSON type. Relaxed lines lose what relaxed mode
  * loses: numbers come back as int32, int64 or double by their text, and a DBPointer as a plain
- * {@code {$ref, $id}} document. Like any Extended JSON reader, it reads a user document whose keys
- * look like a type wrapper ({@code {"$oid": ...}}) as that type.
+ * {@code {$ref, $id}} document. A line that is an {@link EscapedLine escape} (an event whose keys look
+ * like a type wrapper, {@code {"$oid": ...}}, which Extended JSON cannot spell) decodes to the event in
+ * its binary, exactly, in either mode; {@link EscapedLine#unwrap} checks every decoded line for it.
  *
  * <p>Invariant: a line holds exactly one document. Anything but whitespace after it is an error, so
  * two lines glued together by a lost newline are reported rather than half-replayed.
@@ -37,14 +38,15 @@ public final class ExtendedJsonDecoder {
      * Decodes the UTF-8 line of {@code length} bytes at {@code line[offset]}; a trailing
      * {@code "\n"} or {@code "\r\n"} is allowed.
      *
-     * @throws JsonParseException when the line is not exactly one Extended JSON document
+     * @throws JsonParseException when the line is not exactly one Extended JSON document, or an escape that does
+     *                            not check out
      */
     public RawBsonDocument decodeLine(byte[] line, int offset, int length) {
         if (offset < 0 || length < 0 || offset > line.length - length) {
             throw new IndexOutOfBoundsException("offset " + offset + " and length " + length + " outside array of " + line.length);
         }
         RawBsonDocument fast = CanonicalLineReader.read(line, offset, length);
-        return fast != null ? fast : decodeLine(new String(line, offset, length, StandardCharsets.UTF_8));
+        return fast != null ? EscapedLine.unwrap(fast) : decodeLine(new String(line, offset, length, StandardCharsets.UTF_8));
     }
 
     /**
@@ -59,6 +61,6 @@ public final class ExtendedJsonDecoder {
         if (reader.readBsonType() != BsonType.END_OF_DOCUMENT) {
             throw new JsonParseException("Expected one JSON document on the line, found more after the first");
         }
-        return document;
+        return EscapedLine.unwrap(document);
     }
 }

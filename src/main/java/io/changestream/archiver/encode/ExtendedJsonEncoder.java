@@ -29,6 +29,12 @@ import org.bson.types.Decimal128;
  * subtype 2 written without its inner length;
  * every surrogate, and so every supplementary character, escaped (see {@link StringEscaper}).
  *
+ * <p>The one exception: an event that Extended JSON cannot spell, because a document in it starts with a key the
+ * driver's reader takes for a type wrapper ({@code {"$oid": "not-an-oid"}}), is written as an {@link EscapedLine}
+ * instead, which every reader of ours turns back into the exact event. The check rides on the name writing (one
+ * byte compared per field name); when it fires, the line written so far is rewound and the escape written in its
+ * place. {@link #encodeLine} returns whether it did.
+ *
  * <h2>Design</h2>
  * A single forward pass over the BSON bytes with no intermediate {@code String},
  * {@code BsonDocument} or reader object. Numbers, object ids, dates, timestamps and base64 are
@@ -79,10 +85,14 @@ public final class ExtendedJsonEncoder {
     private static final byte[] MIN_KEY = ascii("{\"$minKey\": 1}");
     private static final byte[] MAX_KEY = ascii("{\"$maxKey\": 1}");
     private static final byte[] UNDEFINED = ascii("{\"$undefined\": true}");
+    private static final byte[] ESCAPE_FIELD = ascii("\"" + EscapedLine.FIELD + "\": ");
+    private static final byte[] ESCAPE_END = ascii("\", \"subType\": \"00\"}}}");
 
     private final JsonMode mode;
     private final boolean relaxed;
     private final RegexWriter regexWriter = new RegexWriter();
+    /** Set while writing when the output cannot be read back as what was written (see {@link EscapedLine}). */
+    private boolean ambiguous;
 
     /**
      * @param mode {@link JsonMode#EXTENDED} for canonical Extended JSON (lossless) or
@@ -102,30 +112,42 @@ public final class ExtendedJsonEncoder {
         return mode;
     }
 
-    /** Appends the JSON line for {@code doc}, newline included, to {@code out}. */
-    public void encodeLine(RawBsonDocument doc, Utf8Sink out) {
+    /**
+     * Appends the JSON line for {@code doc}, newline included, to {@code out}.
+     *
+     * @return true when the line is an {@link EscapedLine escape}, as Extended JSON cannot spell {@code doc}
+     */
+    public boolean encodeLine(RawBsonDocument doc, Utf8Sink out) {
         ByteBuf bytes = doc.getByteBuffer();
-        encodeLine(bytes.array(), bytes.position(), bytes.remaining(), out);
+        return encodeLine(bytes.array(), bytes.position(), bytes.remaining(), out);
     }
 
     /**
      * Appends the JSON line, newline included, for the BSON document of {@code length} bytes at
      * {@code bson[offset]}.
      *
+     * @return true when the line is an {@link EscapedLine escape}, as Extended JSON cannot spell the document
      * @throws BsonSerializationException when the bytes are not one well-formed BSON document; the
      *                                    sink is then left as it was
      */
-    public void encodeLine(byte[] bson, int offset, int length, Utf8Sink out) {
+    public boolean encodeLine(byte[] bson, int offset, int length, Utf8Sink out) {
         if (offset < 0 || length < 0 || offset > bson.length - length) {
             throw new IndexOutOfBoundsException("offset " + offset + " and length " + length + " outside array of " + bson.length);
         }
         int mark = out.size;
+        ambiguous = false;
         try {
             if (length < 5 || int32(bson, offset) != length) {
                 throw new BsonSerializationException("BSON document length does not match the " + length + " bytes given");
             }
             writeDocument(bson, offset, offset + length, false, 1, out);
+            boolean escaped = ambiguous;
+            if (escaped) {
+                out.size = mark;
+                writeEscaped(bson, offset, length, out);
+            }
             out.writeByte('\n');
+            return escaped;
         } catch (RuntimeException e) {
             out.size = mark;
             throw e;
@@ -164,6 +186,9 @@ public final class ExtendedJsonEncoder {
                 }
                 nameEnd = cstringEnd(b, p, last);
             } else {
+                if (b[p] == '$' && (first || depth == 1)) {
+                    checkDollarName(b, p, last, first, depth);
+                }
                 nameEnd = StringEscaper.writeFieldName(b, p, last, first, out);
             }
             p = writeValue(type, b, nameEnd + 1, last, depth, out);
@@ -174,6 +199,48 @@ public final class ExtendedJsonEncoder {
         }
         out.writeByte(array ? ']' : '}');
         return last + 1;
+    }
+
+    /**
+     * A field name starting with {@code $} that the driver's reader would take for something else: a wrapper keyword
+     * as a document's first key, or the escape's reserved name at top level. Either makes the line an escape.
+     */
+    private void checkDollarName(byte[] b, int p, int last, boolean first, int depth) {
+        if (first && EscapedLine.isWrapperKeyword(b, p, last) || depth == 1 && EscapedLine.isReservedField(b, p, last)) {
+            ambiguous = true;
+        }
+    }
+
+    /**
+     * Writes the {@link EscapedLine escape} of the document of {@code length} bytes at {@code b[offset]}, without
+     * the newline: each routing field whose own JSON is unambiguous, then the whole document as binary.
+     */
+    private void writeEscaped(byte[] b, int offset, int length, Utf8Sink out) {
+        int last = offset + length - 1;
+        out.writeByte('{');
+        boolean first = true;
+        int p = offset + 4;
+        while (p < last) {
+            int type = b[p++];
+            int fieldStart = out.size;
+            boolean routing = EscapedLine.isRoutingField(b, p, last);
+            ambiguous = false;
+            int nameEnd = StringEscaper.writeFieldName(b, p, last, first, out);
+            p = writeValue(type, b, nameEnd + 1, last, 1, out);
+            if (routing && !ambiguous) {
+                first = false;
+            } else {
+                out.size = fieldStart;
+            }
+        }
+        ambiguous = false;
+        if (!first) {
+            out.writePair(',', ' ');
+        }
+        out.write(ESCAPE_FIELD);
+        out.write(BINARY);
+        Base64Writer.write(b, offset, length, out);
+        out.write(ESCAPE_END);
     }
 
     /**

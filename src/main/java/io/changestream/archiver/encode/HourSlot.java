@@ -1,5 +1,6 @@
 package io.changestream.archiver.encode;
 
+import io.changestream.archiver.capture.ClusterTimes;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -24,7 +25,7 @@ public record HourSlot(LocalDateTime hour) implements Comparable<HourSlot> {
 
     /** The slot of a cluster time: its seconds since the epoch, in UTC. */
     public static HourSlot of(BsonTimestamp clusterTime) {
-        return of(Instant.ofEpochSecond(clusterTime.getTime() & 0xFFFFFFFFL));
+        return of(ClusterTimes.instant(clusterTime));
     }
 
     public static HourSlot of(Instant instant) {

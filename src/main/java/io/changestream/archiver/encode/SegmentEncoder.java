@@ -30,10 +30,13 @@ public final class SegmentEncoder {
     private final Compression compression;
     private final Utf8Sink plain = new Utf8Sink(64 * 1024);
     private final Buffer gzipped = new Buffer();
-    private final MessageDigest sha256 = sha256();
+    private final MessageDigest sha256 = newSha256();
 
-    /** Bytes ready to append, {@code data[0, length)}, valid until the next {@link #encode} call, and their SHA-256. */
-    public record Encoded(byte[] data, int length, String sha256) {
+    /**
+     * Bytes ready to append, {@code data[0, length)}, valid until the next {@link #encode} call, their SHA-256, and
+     * how many of the events were written as {@link EscapedLine escapes}.
+     */
+    public record Encoded(byte[] data, int length, String sha256, int escaped) {
     }
 
     public SegmentEncoder(JsonMode mode, Compression compression) {
@@ -45,22 +48,27 @@ public final class SegmentEncoder {
     public Encoded encode(List<ChangeEvent> events) {
         plain.reset();
         sha256.reset();
+        int escaped = 0;
         if (compression == Compression.NONE) {
             int hashed = 0;
             for (ChangeEvent e : events) {
-                lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain);
+                if (lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain)) {
+                    escaped++;
+                }
                 if (plain.size() - hashed >= CHUNK) {
                     sha256.update(plain.array(), hashed, plain.size() - hashed);
                     hashed = plain.size();
                 }
             }
             sha256.update(plain.array(), hashed, plain.size() - hashed);
-            return new Encoded(plain.array(), plain.size(), HexFormat.of().formatHex(sha256.digest()));
+            return new Encoded(plain.array(), plain.size(), hex(sha256), escaped);
         }
         gzipped.reset();
         try (GZIPOutputStream gz = new GZIPOutputStream(gzipped, CHUNK)) {
             for (ChangeEvent e : events) {
-                lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain);
+                if (lines.encodeLine(e.array(), e.arrayOffset(), e.byteSize(), plain)) {
+                    escaped++;
+                }
                 if (plain.size() >= CHUNK) {
                     plain.writeTo(gz);
                     plain.reset();
@@ -71,7 +79,7 @@ public final class SegmentEncoder {
             throw new UncheckedIOException("gzip of an in-memory buffer failed", e);
         }
         sha256.update(gzipped.array(), 0, gzipped.size());
-        return new Encoded(gzipped.array(), gzipped.size(), HexFormat.of().formatHex(sha256.digest()));
+        return new Encoded(gzipped.array(), gzipped.size(), hex(sha256), escaped);
     }
 
     /**
@@ -79,12 +87,18 @@ public final class SegmentEncoder {
      * {@link Encoded#sha256()} holds for encoded bytes, for bytes found in the store.
      */
     public static String sha256Hex(byte[] data, int offset, int length) {
-        MessageDigest digest = sha256();
+        MessageDigest digest = newSha256();
         digest.update(data, offset, length);
+        return hex(digest);
+    }
+
+    /** Completes a digest fed bytes by bytes (a streamed file) into the flush log's lower-case hex. */
+    public static String hex(MessageDigest digest) {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static MessageDigest sha256() {
+    /** A fresh SHA-256 digest, for hashing stored bytes as they stream by; complete it with {@link #hex}. */
+    public static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

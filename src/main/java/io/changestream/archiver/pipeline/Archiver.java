@@ -19,14 +19,17 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -57,10 +60,19 @@ import reactor.util.retry.Retry;
  * instance buffers nothing of them.
  *
  * <p><b>Readiness</b> answers "is this instance doing its part?": the last lease round succeeded, it holds at least
- * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. An
+ * its fair share, every collection it holds has its change stream subscribed, and the tracker answers. A
+ * collection stopped on a conflict (its archive is not what its checkpoint says) is not retried and stays a reason,
+ * with the file and offset, until a restart finds the archive repaired. An
  * instance with nothing to hold (more instances than collections) is ready: it is a healthy standby. A new
  * instance stays not-ready until the others have handed over its share, so a rolling update proceeds only once
  * the new pod archives.
+ *
+ * <p><b>Start.</b> {@link #start()} first fixes the first-start time ({@link FirstStart}: the source's operation time,
+ * where every collection without a checkpoint begins capture), then runs the lease rounds; each acquired collection's
+ * pipeline runs its start steps (see {@link CollectionPipeline}) with retries. A collection that is not capturing
+ * (starting, or held by no instance) is not ready, and a flush request for it fails with the reason instead of
+ * answering "0 events". Work that must happen once per collection before capture (recovery, the first checkpoint)
+ * belongs in {@link CollectionPipeline#start()}, between its steps; {@link CaptureStart} is the time it refers to.
  *
  * <p>The Archiver does not own the clients, store and tracker it is given; {@link io.changestream.archiver.app}
  * opens and closes them.
@@ -78,6 +90,7 @@ public final class Archiver {
     private final CheckpointStore checkpoints;
     private final CursorMonitor monitor;
     private final ClusterClock clusterClock;
+    private final FirstStart firstStart;
     private final ArchiveLayout layout;
     private final LeaseCoordinator leases;
     private final MemoryBudget budget;
@@ -90,6 +103,7 @@ public final class Archiver {
     private final Sinks.One<HistoryLostException> fatal = Sinks.one();
     private final AtomicBoolean relieving = new AtomicBoolean();
     private final Disposable.Composite running = Disposables.composite();
+    private volatile SnapshotCoordinator snapshots;
     private volatile boolean halted;
 
     /**
@@ -116,6 +130,7 @@ public final class Archiver {
         });
         this.layout = new ArchiveLayout(config.store().prefix(), config.store().compression());
         this.clusterClock = new ClusterClock(source, clock);
+        this.firstStart = new FirstStart(clusterClock, clock);
         for (String name : config.source().collections()) {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
             watchers.put(name, new ChangeStreamWatcher(source.getCollection(name, RawBsonDocument.class),
@@ -130,6 +145,16 @@ public final class Archiver {
         }
         this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
                 clock, leaseTiming, new Leased());
+        metrics.collectionStates(watchers.keySet(), Arrays.stream(State.values()).map(Archiver::label).toList(),
+                c -> label(state(c)));
+        // Capture lag of an idle stream follows its post-batch token (real servers send one with every empty batch).
+        monitor.onIdleToken((collection, token) -> ResumeTokens.clusterTime(token).ifPresent(t -> metrics
+                .collection(collection).streamAt(Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL))));
+    }
+
+    /** A state as {@code archiver_collection_state} and {@code /status} name it: {@code watching}, ... */
+    private static String label(State state) {
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     /** Every watched collection, whichever instance archives it. */
@@ -138,11 +163,13 @@ public final class Archiver {
     }
 
     /**
-     * Starts the lease rounds (the first one at once) and the idle checkpoints, in the background. Each acquired
-     * collection's pipeline recovers and starts, retrying with backoff while MongoDB, tracker or store are down;
-     * readiness shows why until it succeeds. Returns at once.
+     * Fixes the first-start time, then starts the lease rounds (the first one at once) and the idle checkpoints, in
+     * the background. Each acquired collection's pipeline recovers and starts, retrying with backoff while MongoDB,
+     * tracker or store are down; readiness shows why until it succeeds. Returns at once.
      */
     public void start() {
+        // Before anything that can wait on the tracker or the store: the first lease round needs the tracker.
+        running.add(firstStart.fixEarly(flushScheduler, retry.firstDelay(), MAX_START_BACKOFF));
         leases.start();
         running.add(Flux.interval(IDLE_CHECKPOINT_INTERVAL, flushScheduler)
                 .concatMap(tick -> Flux.fromIterable(held())
@@ -160,30 +187,77 @@ public final class Archiver {
         return fatal.asMono();
     }
 
-    /** Flushes every collection this instance holds; fails if any flush failed (the others are still durable). */
+    /**
+     * Flushes every collection this instance holds; fails if any flush failed (the others are still durable) or any
+     * of them is not capturing yet.
+     */
     public Mono<List<FlushResult>> flushAll(FlushTrigger trigger) {
         return Flux.fromIterable(held())
-                .flatMapSequentialDelayError(p -> p.flush(trigger), Integer.MAX_VALUE, 1)
+                .flatMapSequentialDelayError(p -> flush(p, trigger), Integer.MAX_VALUE, 1)
                 .collectList();
     }
 
     /**
-     * Flushes one collection; {@link NoSuchElementException} when it is not watched. A collection this instance does
-     * not hold has nothing buffered here: the result is empty.
+     * Flushes one collection; {@link NoSuchElementException} when it is not watched. A collection another instance
+     * holds has nothing buffered here: the result is empty. A collection that nobody captures (still starting here,
+     * or no instance holds its lease) fails with {@link FlushFailedException} naming why: "0 events flushed" would
+     * claim that the archive is up to date.
      */
     public Mono<FlushResult> flush(String collection, FlushTrigger trigger) {
         if (!watchers.containsKey(collection)) {
             return Mono.error(new NoSuchElementException("collection " + collection + " is not watched"));
         }
         CollectionPipeline p = active.get(collection);
-        return p == null ? Mono.just(FlushResult.empty(collection)) : p.flush(trigger);
+        if (p != null) {
+            return flush(p, trigger);
+        }
+        LeaseCoordinator.View view = leases.view();
+        State state = notHeldState(collection, view);
+        if (state == State.OWNED_ELSEWHERE) {
+            return Mono.just(FlushResult.empty(collection));
+        }
+        return Mono.error(notCapturing(collection, state.name().toLowerCase(Locale.ROOT)
+                + view.problem().map(problem -> ", leases: " + problem).orElse("")));
+    }
+
+    private Mono<FlushResult> flush(CollectionPipeline p, FlushTrigger trigger) {
+        if (p.conflict().isPresent()) {
+            return Mono.error(new FlushFailedException(p.name(), 0, true, "flush of " + p.name() + " refused: it "
+                    + "stopped on a conflict: " + p.conflict().get(), null));
+        }
+        if (p.starting()) {
+            return Mono.error(notCapturing(p.name(), "starting: " + startProblems.getOrDefault(p, "opening its "
+                    + "change stream")));
+        }
+        return p.flush(trigger);
+    }
+
+    private static FlushFailedException notCapturing(String collection, String why) {
+        return new FlushFailedException(collection, 0, false, "flush of " + collection + " refused: it is not "
+                + "capturing (" + why + "); what is written meanwhile is captured once it starts", null);
+    }
+
+    /**
+     * The state {@link #status} shows for one collection, from memory only (no tracker read): metrics poll it at
+     * every scrape.
+     */
+    public State state(String collection) {
+        CollectionPipeline p = active.get(collection);
+        return p != null ? p.state() : notHeldState(collection, leases.view());
     }
 
     public List<CollectionStatus> status() {
         LeaseCoordinator.View view = leases.view();
         return watchers.keySet().stream().map(c -> {
             CollectionPipeline p = active.get(c);
-            return p != null ? p.status() : notHeld(c, view);
+            if (p == null) {
+                return notHeld(c, view);
+            }
+            if (p.conflict().isPresent()) {
+                return p.status().withDetail("stopped on a conflict: " + p.conflict().get());
+            }
+            String problem = startProblems.get(p);
+            return problem != null && p.starting() ? p.status().withDetail("not capturing: " + problem) : p.status();
         }).toList();
     }
 
@@ -205,8 +279,11 @@ public final class Archiver {
         }
         for (CollectionPipeline p : held()) {
             String problem = startProblems.get(p);
-            if (problem != null) {
-                reasons.add(p.name() + ": " + problem);
+            if (p.conflict().isPresent()) {
+                reasons.add(p.name() + ": stopped on a conflict: " + p.conflict().get());
+            } else if (problem != null) {
+                reasons.add(p.name() + ": not capturing (" + p.status().state().name().toLowerCase(Locale.ROOT)
+                        + "): " + problem);
             } else if (!p.subscribed()) {
                 reasons.add(p.name() + ": change stream not subscribed (" + p.status().state() + ")");
             }
@@ -289,20 +366,25 @@ public final class Archiver {
 
     private CollectionStatus notHeld(String collection, LeaseCoordinator.View view) {
         Lease lease = view.table().get(collection);
-        State state;
-        if (lease == null || !lease.liveAt(clock.instant())) {
-            state = State.UNOWNED;
-        } else {
-            state = lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
-        }
+        State state = notHeldState(collection, view);
         Optional<CheckpointView> checkpoint;
         try {
             checkpoint = checkpoints.load(collection).map(CheckpointView::of);
         } catch (RuntimeException e) {
             checkpoint = Optional.empty(); // readiness reports an unreachable tracker
         }
-        return new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
-                checkpoint, lease == null ? "" : lease.owner());
+        CollectionStatus status = new CollectionStatus(collection, state, 0, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), checkpoint, lease == null ? "" : lease.owner());
+        return state == State.OWNED_ELSEWHERE ? status : status.withDetail("not capturing on this instance"
+                + view.problem().map(problem -> " (leases: " + problem + ")").orElse(""));
+    }
+
+    private State notHeldState(String collection, LeaseCoordinator.View view) {
+        Lease lease = view.table().get(collection);
+        if (lease == null || !lease.liveAt(clock.instant())) {
+            return State.UNOWNED;
+        }
+        return lease.owner().equals(leases.instanceId()) ? State.STARTING : State.OWNED_ELSEWHERE;
     }
 
     /**
@@ -310,19 +392,74 @@ public final class Archiver {
      * pipelines come and go with their leases, and revoking the hold (loss, handover, shutdown) ends the retries.
      */
     private void startPipeline(CollectionPipeline p) {
-        startProblems.put(p, "starting");
+        startProblems.put(p, "start in progress");
         Mono.fromRunnable(() -> LogContext.run(p.name(), p::start))
                 .subscribeOn(flushScheduler)
                 .doOnError(e -> {
-                    startProblems.computeIfPresent(p, (k, v) -> "recovery failed: " + e.getMessage());
-                    if (!(e instanceof LeaseLostException)) {
+                    String step = e instanceof FirstStart.TimeUnknownException ? "" : "recovery failed: ";
+                    startProblems.computeIfPresent(p, (k, v) -> step + e.getMessage() + firstStart.known()
+                            .map(t -> "; without a checkpoint, capture begins at operation time " + t.describe())
+                            .orElse("") + (e instanceof StoreConflictException ? "" : "; retrying"));
+                    if (!(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)) {
                         LogContext.run(p.name(), () -> log.warn("start of {} failed, retrying: {}", p.name(),
                                 e.getMessage()));
                     }
                 })
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF)
-                        .filter(e -> !(e instanceof LeaseLostException) && p.hold().writable()))
-                .subscribe(ok -> { }, e -> { }, () -> startProblems.remove(p));
+                        .filter(e -> !(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)
+                                && p.hold().writable()))
+                .subscribe(ok -> { }, e -> { }, () -> {
+                    startProblems.remove(p);
+                    startSnapshots(p);
+                });
+    }
+
+    /**
+     * Snapshots run beside capture ({@link SnapshotCoordinator}); without one (tests, tools) none are taken. Set
+     * before {@link #start}.
+     */
+    public void snapshots(SnapshotCoordinator coordinator) {
+        this.snapshots = coordinator;
+    }
+
+    /**
+     * {@code POST /snapshot/{collection}}: starts (or resumes) a snapshot of a collection this instance owns and
+     * returns its id.
+     *
+     * @throws SnapshotCoordinator.AlreadyRunning one is running, or the collection is not archived here
+     */
+    public String snapshot(String collection) {
+        CollectionPipeline p = active.get(collection);
+        SnapshotCoordinator coordinator = snapshots;
+        if (coordinator == null) {
+            throw new IllegalStateException("snapshots are not set up in this process");
+        }
+        if (p == null || !p.hold().writable()) {
+            throw SnapshotCoordinator.AlreadyRunning.notOwned(collection, leases.instanceId());
+        }
+        if (startProblems.containsKey(p)) {
+            // Until capture has started, history may not yet cover a start time taken now (a first start records
+            // where capture begins only then).
+            throw SnapshotCoordinator.AlreadyRunning.notStarted(collection);
+        }
+        return coordinator.request(p.hold());
+    }
+
+    /** The running snapshots' progress and the newest complete one per collection, for {@code GET /status}. */
+    public Optional<SnapshotCoordinator> snapshots() {
+        return Optional.ofNullable(snapshots);
+    }
+
+    /** Snapshot hook of a started pipeline: resume an unfinished snapshot, or take the initial one. */
+    private void startSnapshots(CollectionPipeline p) {
+        SnapshotCoordinator coordinator = snapshots;
+        if (coordinator == null) {
+            return;
+        }
+        Mono.fromRunnable(() -> LogContext.run(p.name(), () -> coordinator.captureStarted(p.hold(), p.beganAt())))
+                .subscribeOn(flushScheduler)
+                .subscribe(ok -> { }, e -> LogContext.run(p.name(), () -> log.warn("snapshot of {} not started: {}",
+                        p.name(), e.getMessage())));
     }
 
     /** At the memory cap: flush the biggest buffer; if the store is down, try again after the retry delay. */
@@ -366,7 +503,8 @@ public final class Archiver {
                     retry, perCollection);
             CollectionPipeline p = new CollectionPipeline(name, watchers.get(name), buffer, budget, writer,
                     checkpoints, monitor, clusterClock, perCollection, config.historyLostPolicy(), flushScheduler,
-                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced);
+                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced, firstStart,
+                    config.store().retryDelay());
             CollectionPipeline before = active.put(name, p);
             if (before != null) {
                 before.abandon(); // its hold was revoked before this acquisition

@@ -5,6 +5,7 @@ import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ClusterClock;
+import io.changestream.archiver.capture.ChangeStreamWatcher.EventTooLargeException;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.capture.ResumePoint;
@@ -19,7 +20,9 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
 import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
+import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +46,22 @@ import reactor.core.scheduler.Scheduler;
  * <p>Capture requests one event at a time, and only while the shared {@link MemoryBudget} has room, so a slow or
  * failing store pauses the change stream instead of growing memory (the driver fetches nothing nobody asked for).
  * Flushes of this collection are serialized by one lock: concurrent triggers queue and each flushes what is
- * buffered when its turn comes, so writes to one file never interleave.
+ * buffered when its turn comes, so writes to one file never interleave. A failed flush is retried in rounds until
+ * it succeeds ({@link FlushRetries}), without waiting for the next trigger.
+ *
+ * <h2>Start</h2>
+ * {@link #start()} runs three steps in this order, on the flush scheduler, retried by the {@link Archiver} until they
+ * succeed:
+ * <ol>
+ *   <li><b>First-start time.</b> The process's {@link CaptureStart} is fixed ({@link FirstStart}): read from the
+ *       source before anything here can wait on the store or the tracker.</li>
+ *   <li><b>Recovery.</b> The writer claims the collection, reads the checkpoint and adopts the archive tail (tracker
+ *       and store must answer). A collection without a checkpoint records the first-start time as its first
+ *       checkpoint ({@link ExactlyOnceWriter#beginAt}), however late this step succeeds.</li>
+ *   <li><b>Capture.</b> The change stream opens after the checkpoint's token, or at the first-start time.</li>
+ * </ol>
+ * Until step 3 the collection is {@link State#STARTING}: not ready, and a flush request is refused rather than
+ * answered with "0 events".
  */
 public final class CollectionPipeline {
     private static final Logger log = LoggerFactory.getLogger(CollectionPipeline.class);
@@ -60,16 +78,22 @@ public final class CollectionPipeline {
     private final HistoryLostPolicy historyLostPolicy;
     private final Scheduler flushScheduler;
     private final Clock clock;
+    private volatile Optional<org.bson.BsonTimestamp> beganAt = Optional.empty();
     private final LeaseHold hold;
     private final Runnable onPressure;
     private final Consumer<HistoryLostException> onFatal;
     private final Consumer<LeaseHold> onLeaseLost;
+    private final FirstStart firstStart;
+    private final FlushRetries retries;
     private final ReentrantLock flushLock = new ReentrantLock();
     private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private volatile LastFlush lastFlush;
     private volatile boolean backingOff;
     private volatile Capture capture;
+    /** Why capture stopped for good, when the cause is one an operator fixes outside (shown as status detail). */
+    private volatile String stoppedBecause;
+    private volatile String conflict;
     private boolean captureStopped;
 
     CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
@@ -77,7 +101,8 @@ public final class CollectionPipeline {
                        ClusterClock clusterClock,
                        ArchiverMetrics.PerCollection metrics, HistoryLostPolicy historyLostPolicy,
                        Scheduler flushScheduler, Clock clock, LeaseHold hold, Runnable onPressure,
-                       Consumer<HistoryLostException> onFatal, Consumer<LeaseHold> onLeaseLost) {
+                       Consumer<HistoryLostException> onFatal, Consumer<LeaseHold> onLeaseLost,
+                       FirstStart firstStart, Duration retryDelay) {
         this.name = name;
         this.watcher = watcher;
         this.buffer = buffer;
@@ -94,6 +119,8 @@ public final class CollectionPipeline {
         this.onPressure = onPressure;
         this.onFatal = onFatal;
         this.onLeaseLost = onLeaseLost;
+        this.firstStart = firstStart;
+        this.retries = new FlushRetries(retryDelay, clock, this::flush);
     }
 
     LeaseHold hold() {
@@ -105,24 +132,43 @@ public final class CollectionPipeline {
     }
 
     /**
-     * Recovers the archive tail (blocking; store and tracker must answer) and opens the change stream after it.
+     * After {@link #start}: the operation time capture began at when nothing was archived since (the collection's
+     * first start), for the initial snapshot; empty when capture resumed after an archived event.
+     */
+    Optional<org.bson.BsonTimestamp> beganAt() {
+        return beganAt;
+    }
+
+    /**
+     * The three start steps (class comment): first-start time, recovery, capture. Blocking: source, tracker and
+     * store must answer.
      *
      * @throws LeaseLostException the lease was lost meanwhile (reported to the owner of this pipeline as well)
+     * @throws FirstStart.TimeUnknownException step 1 failed: the source did not answer
+     * @throws RuntimeException recovery failed, as the writer threw it; the Archiver retries
      */
     void start() {
+        CaptureStart origin = firstStart.fix();                                                    // step 1
         Checkpoint checkpoint;
         try {
-            checkpoint = locked(() -> writer.recover().orElseGet(() -> writer.beginAt(clusterClock.now())));
+            checkpoint = locked(() -> writer.recover()                                             // step 2
+                    .orElseGet(() -> writer.beginAt(origin.operationTime())));
         } catch (LeaseLostException e) {
             onLeaseLost.accept(hold);
             throw e;
+        } catch (StoreConflictException e) {
+            stopForConflict(e.getMessage());
+            throw e;
         }
+        // Snapshot hook: capture began at an operation time with nothing archived since (a first start).
+        beganAt = checkpoint.resumeToken().isEmpty() ? Optional.of(checkpoint.clusterTime()) : Optional.empty();
         checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
+        metrics.checkpointed(instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
                 .map(t -> "checkpoint " + t.toJson()).orElse("operation time " + checkpoint.clusterTime().getTime()
                         + "." + checkpoint.clusterTime().getInc()), instant(checkpoint.clusterTime()));
-        subscribe(from);
+        subscribe(from);                                                                           // step 3
     }
 
     private static ResumePoint resumePoint(Checkpoint c) {
@@ -143,6 +189,7 @@ public final class CollectionPipeline {
     /** Stops capture for good; buffered events stay for the final flush. */
     synchronized void stopCapture() {
         captureStopped = true;
+        retries.stop();
         Capture c = capture;
         if (c != null) {
             c.dispose();
@@ -187,12 +234,18 @@ public final class CollectionPipeline {
 
     private FlushResult flushNow(FlushTrigger trigger) {
         if (buffer.size() == 0) {
+            retries.succeeded(); // nothing left to retry
             return FlushResult.empty(name);
         }
         Instant at = clock.instant();
         try {
             FlushResult result = writer.flush(buffer, trigger);
             lastFlush = new LastFlush(at, trigger.tag(), true, result.events(), result.files(), Optional.empty());
+            int failedBefore = retries.succeeded();
+            if (failedBefore > 0) {
+                log.info("flush of {} succeeded after {} failed in a row; {} events archived", name, failedBefore,
+                        result.events());
+            }
             return result;
         } catch (FlushFailedException e) {
             lastFlush = new LastFlush(at, trigger.tag(), false, e.archivedBeforeFailure(), List.of(),
@@ -203,19 +256,48 @@ public final class CollectionPipeline {
             } else if (e.conflict()) {
                 // Another writer's bytes are in our file: writing on would interleave two histories. Stop this
                 // collection; its unarchived events are after the checkpoint, so a restart captures them again.
-                metrics.storeConflict();
-                stopCapture();
-                state = State.FAILED;
-                log.error("capture of {} stopped: another writer committed to its archive ({}); fix the cause "
-                        + "(two archivers on one archive?) and restart", name, e.getMessage());
+                stopForConflict(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             } else {
-                log.error("flush of {} failed; {} events stay buffered for the next trigger: {}", name,
-                        buffer.size(), e.getMessage());
+                retried(trigger, e);
             }
             throw e;
         } finally {
             metrics.buffered(buffer.size(), buffer.bytes());
         }
+    }
+
+    /** Schedules the next round and logs the failure: one line per failed flush, so one per retry round. */
+    private void retried(FlushTrigger trigger, FlushFailedException e) {
+        FlushRetries.Next next = retries.failed(trigger, e.getMessage());
+        String retry = next.retryIn().map(d -> "retrying in " + d.toMillis() + " ms")
+                .orElse("not retried (capture stopped)");
+        if (next.failedInARow() == 1) {
+            log.error("flush of {} failed; {} events stay buffered, {}: {}", name, buffer.size(), retry,
+                    e.getMessage());
+        } else {
+            log.warn("flush of {} failed again ({} in a row since {}); {} events stay buffered, {}: {}", name,
+                    next.failedInARow(), next.failingSince(), buffer.size(), retry, e.getMessage());
+        }
+    }
+
+    /**
+     * The archive is not what this collection's writer can build on (another writer's bytes, lines beyond the
+     * checkpoint that do not continue the stream, a missing or shortened file): stops capture for good, counts it,
+     * and keeps the reason for readiness. Nothing more is written until an operator has looked and restarted.
+     */
+    private void stopForConflict(String reason) {
+        metrics.storeConflict();
+        stopCapture();
+        state = State.FAILED;
+        conflict = reason;
+        log.error("capture of {} stopped: its archive is not what the checkpoint says ({}); nothing is written "
+                + "until it is: find the cause (two archivers on one archive? a volume that did not mount? a file "
+                + "changed by hand?), repair the archive, then restart", name, reason);
+    }
+
+    /** Why this collection stopped on a conflict, if it did: for readiness. */
+    Optional<String> conflict() {
+        return Optional.ofNullable(conflict);
     }
 
     /** Moves an idle collection's checkpoint to the stream's post-batch token, so it never falls off the oplog. */
@@ -229,6 +311,7 @@ public final class CollectionPipeline {
                         .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
                 try {
                     writer.advanceIdle(idle.get().token(), time);
+                    writer.checkpoint().ifPresent(c -> metrics.checkpointed(instant(c.clusterTime())));
                 } catch (LeaseLostException e) {
                     onLeaseLost.accept(hold);
                     throw e;
@@ -249,15 +332,27 @@ public final class CollectionPipeline {
             backingOff = false;
         }
         Optional<CheckpointView> checkpoint = writer.checkpoint().map(CheckpointView::of);
-        State shown = state;
-        if (state == State.WATCHING && backingOff) {
-            shown = State.BACKING_OFF;
-        } else if (state == State.WATCHING && budget.paused() && capture != null && capture.parked) {
-            shown = State.PAUSED_BY_BACKPRESSURE;
-        }
-        return new CollectionStatus(name, shown, buffer.size(), buffer.bytes(),
+        return new CollectionStatus(name, state(), buffer.size(), buffer.bytes(),
                 Optional.ofNullable(metrics.newestCaptured()), Optional.ofNullable(metrics.newestArchived()),
-                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner());
+                Optional.ofNullable(lastFlush), checkpoint, hold.lease().owner(),
+                Optional.ofNullable(stoppedBecause).or(retries::describe));
+    }
+
+    /** True until {@link #start()} has opened the change stream: nothing is captured yet. */
+    boolean starting() {
+        return state == State.STARTING;
+    }
+
+    /** The state {@link #status} shows; in-memory reads only (metrics poll it at every scrape). */
+    State state() {
+        State s = state;
+        if (s == State.WATCHING && backingOff) {
+            return State.BACKING_OFF;
+        }
+        if (s == State.WATCHING && budget.paused() && capture != null && capture.parked) {
+            return State.PAUSED_BY_BACKPRESSURE;
+        }
+        return s;
     }
 
     /** True while the change stream is open (its aggregate or latest getMore succeeded). */
@@ -286,7 +381,7 @@ public final class CollectionPipeline {
                         if (buffer.isFull()) {
                             flushSoon();
                         }
-                    }, e -> { /* logged by flushNow; the next trigger retries */ });
+                    }, e -> { /* logged by flushNow; FlushRetries retries it */ });
         }
     }
 
@@ -363,6 +458,13 @@ public final class CollectionPipeline {
             LogContext.run(name, () -> {
                 if (error instanceof HistoryLostException lost) {
                     historyLost(lost);
+                } else if (error instanceof EventTooLargeException tooLarge) {
+                    // Buffered events stay for the next flush; the stream cannot get past the large event.
+                    monitor.closed(name);
+                    stoppedBecause = tooLarge.getMessage();
+                    state = State.FAILED;
+                    metrics.watchRestart("event_too_large");
+                    log.error("{}", tooLarge.getMessage());
                 } else {
                     state = State.FAILED;
                     log.error("capture of {} stopped: {}", name, error.toString());

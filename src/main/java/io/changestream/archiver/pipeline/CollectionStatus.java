@@ -1,5 +1,6 @@
 package io.changestream.archiver.pipeline;
 
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import java.time.Instant;
@@ -20,13 +21,33 @@ import org.bson.BsonDocument;
  * @param checkpoint      the durable position
  * @param owner           the instance holding this collection's lease; for {@link State#UNOWNED} its last holder,
  *                        empty when it never had one
+ * @param detail          what is wrong, when something is: why a {@link State#STARTING} collection is not capturing
+ *                        yet, or that its flushes fail and when the next retry runs
  */
 public record CollectionStatus(String collection, State state, int bufferedEvents, long bufferedBytes,
                                Optional<Instant> newestCaptured, Optional<Instant> newestArchived,
-                               Optional<LastFlush> lastFlush, Optional<CheckpointView> checkpoint, String owner) {
+                               Optional<LastFlush> lastFlush, Optional<CheckpointView> checkpoint, String owner,
+                               Optional<String> detail) {
+
+    /** A status with nothing wrong to tell. */
+    public CollectionStatus(String collection, State state, int bufferedEvents, long bufferedBytes,
+                            Optional<Instant> newestCaptured, Optional<Instant> newestArchived,
+                            Optional<LastFlush> lastFlush, Optional<CheckpointView> checkpoint, String owner) {
+        this(collection, state, bufferedEvents, bufferedBytes, newestCaptured, newestArchived, lastFlush, checkpoint,
+                owner, Optional.empty());
+    }
+
+    CollectionStatus withDetail(String why) {
+        return new CollectionStatus(collection, state, bufferedEvents, bufferedBytes, newestCaptured, newestArchived,
+                lastFlush, checkpoint, owner, Optional.of(why));
+    }
 
     public enum State {
-        /** Recovering the archive tail and opening the stream. */
+        /**
+         * Not capturing yet: reading the first-start time, recovering the archive tail, opening the stream; retried
+         * while the source, tracker or store do not answer ({@code detail} says which). Writes made meanwhile are
+         * captured once it starts (from the checkpoint, or from the first-start time for a fresh collection).
+         */
         STARTING,
         /** The change stream is open and events are flowing. */
         WATCHING,
@@ -34,7 +55,10 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
         BACKING_OFF,
         /** All buffers together reached BUFFER_MAX_BYTES; capture waits for a flush to free room. */
         PAUSED_BY_BACKPRESSURE,
-        /** Capture stopped for good: history lost under the fail policy, or a conflicting writer. */
+        /**
+         * Capture stopped for good: history lost under the fail policy, a conflicting writer, or an event over 16 MB
+         * the server cannot send ({@code detail} names the remedy).
+         */
         FAILED,
         /** Shut down. */
         STOPPED,
@@ -78,7 +102,7 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
 
         public static CheckpointView of(Checkpoint c) {
             return new CheckpointView(c.resumeToken().map(BsonDocument::toJson).orElse(null),
-                    Instant.ofEpochSecond(c.clusterTime().getTime() & 0xFFFFFFFFL), c.file(), c.fileLength(),
+                    ClusterTimes.instant(c.clusterTime()), c.file(), c.fileLength(),
                     c.totalEvents(), c.totalBytes(), c.updatedAt(), c.clusterTime().getInc() & 0xFFFFFFFFL);
         }
 

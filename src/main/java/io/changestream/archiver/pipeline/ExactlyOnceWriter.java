@@ -2,6 +2,7 @@ package io.changestream.archiver.pipeline;
 
 import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.StreamContinuation;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
@@ -45,17 +46,40 @@ import org.slf4j.LoggerFactory;
  *       checkpoint moves to the run's last token and the file's new length. Only now are the run's events removed
  *       from the buffer. The next run of a multi-hour flush starts over at step 2.</li>
  *   <li><b>Recover.</b> On start, and before retrying after any failed step, the writer re-reads the checkpoint and
- *       looks at what the store holds beyond it: the rest of the checkpoint's file and every later hour file. A
- *       torn last line (a crash mid-append to a store without atomic commits) is cut off. Every complete line found
- *       there was delivered by the stream after the checkpoint, so it is <i>adopted</i>: logged with trigger
- *       {@code recovery}, and the checkpoint moves to its token. Adopted events still in the buffer are removed
- *       (they must be the buffer's oldest, in order; anything else is another writer, a conflict).</li>
+ *       looks at what the store holds beyond it: the rest of the checkpoint's file and every later hour file.
+ *       Recovery distrusts what it finds there; it adopts only what provably continues the stream, and judges all
+ *       of it before it changes anything:
+ *       <ul>
+ *         <li>The checkpoint's file must exist when the checkpoint says bytes of it are archived, and be at least
+ *             that long. A missing file (a volume that did not mount, a missing ADLS file system or prefix, a file
+ *             removed by hand) or a shortened one is a conflict: a first append at offset 0 would otherwise start a
+ *             fresh archive under the same name.</li>
+ *         <li>A torn last unit (a crash mid-append to a store without atomic commits) is not judged; it is cut
+ *             off once everything before it has been accepted.</li>
+ *         <li>Every complete line must be a change event that continues the stream after the checkpoint, line by
+ *             line: of this collection ({@code ns.coll} when present), with a resume token that agrees with its
+ *             {@code clusterTime}, and strictly after the line before it, by {@code clusterTime} and, for MongoDB's
+ *             KeyString tokens, by token order. The rule is {@link StreamContinuation}'s, which {@code verify}
+ *             applies too, so what verify calls pending is exactly what this step adopts; how tokens are ordered
+ *             (KeyString byte order, the events of a transaction by {@code txnOpIndex}, what a token of unknown shape
+ *             can prove) is written there. A duplicated range, a token going backwards, a forged token, another
+ *             collection's event: each is a conflict that names the file and the offset of the line (of its gzip
+ *             member, with gzip).</li>
+ *       </ul>
+ *       When all of it passes, the lines are <i>adopted</i>: logged with trigger {@code recovery}, and the checkpoint
+ *       moves to the last one's token. Adopted events still in the buffer are removed (they must be the buffer's
+ *       oldest, in order; anything else is another writer, a conflict). A conflict truncates, adopts and writes
+ *       nothing: the flush fails as a conflict, or the start does, and the collection stops (state
+ *       {@code failed}, not ready, {@code archiver_store_conflicts_total}) until an operator has looked; a restart
+ *       judges the archive again.</li>
  *   <li><b>Resume.</b> Capture resumes after the checkpoint's token, so events after the adopted ones are
  *       delivered again and appended once.</li>
  * </ol>
  * Crash points and why each is safe: before step 2 nothing was written and the stream re-delivers; during step 2
  * the torn tail is cut and its complete lines adopted; between steps 2 and 3 the appended bytes are adopted; during
- * step 3 the flush log entry is keyed by file and offset, so adoption rewrites it instead of adding a second one.
+ * step 3 the flush log entry is keyed by file and offset, so adoption rewrites it instead of adding a second one;
+ * the tracker rewrites an entry only with the same range (length, events, SHA-256), so bytes that replaced the logged
+ * ones can never overwrite their entry.
  *
  * <h2>Fencing</h2>
  * The writer acts under a {@link LeaseHold}. Recovery first {@link CheckpointStore#claim claims} the collection
@@ -154,7 +178,8 @@ public final class ExactlyOnceWriter {
             } catch (RuntimeException e) {
                 mustRecover = true;
                 last = e;
-                log.warn("flush of {} failed on attempt {}/{}: {}", collection, attempt, retry.attempts(),
+                // DEBUG: the pipeline logs the failed flush once, with the last cause (one line per retry round).
+                log.debug("flush of {} failed on attempt {}/{}: {}", collection, attempt, retry.attempts(),
                         describe(e));
             }
         }
@@ -222,6 +247,7 @@ public final class ExactlyOnceWriter {
             commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), "invalidate".equals(lastEvent.operationType()),
                     newLength, run.size(), bytes.length());                               // step 3
             buffer.removeDurable(run.size());
+            metrics.escaped(bytes.escaped());
             if (!files.contains(file.path())) {
                 files.add(file.path());
             }
@@ -267,9 +293,10 @@ public final class ExactlyOnceWriter {
     /**
      * Claims the collection, re-reads the checkpoint and adopts every complete line beyond it. {@code buffered} are
      * the events still held in memory: adopted lines must be their prefix; {@code capturing} is true when capture
-     * runs, so lines beyond {@code buffered} are not yet captured (see Fencing). Each file's adopted buffered events
-     * go to {@code removeAdopted} as soon as its adoption is checkpointed, so a failure at a later file cannot leave
-     * checkpointed events in the buffer. Returns how many buffered events were adopted.
+     * runs, so lines beyond {@code buffered} are not yet captured (see Fencing). Everything beyond the checkpoint is
+     * read and judged first; only when all of it may be adopted is anything cut or committed. Each file's adopted
+     * buffered events go to {@code removeAdopted} as soon as its adoption is checkpointed, so a failure at a later
+     * file cannot leave checkpointed events in the buffer. Returns how many buffered events were adopted.
      */
     private int adoptBeyondCheckpoint(List<ChangeEvent> buffered, boolean capturing, IntConsumer removeAdopted) {
         hold.checkWritable();
@@ -278,8 +305,14 @@ public final class ExactlyOnceWriter {
         checkpoint = checkpoints.load(collection).orElse(null);
         Optional<HourSlot> checkpointSlot = checkpoint == null ? Optional.empty()
                 : checkpoint.file().flatMap(f -> ArchiveLayout.slotOfAnySuffix(new ArchiveFile(f)));
-        int matched = 0;
-        for (ArchiveFile file : store.list(layout.folder(collection))) {
+        List<ArchiveFile> listed = store.list(layout.folder(collection));
+        requireCheckpointFile(listed);
+        StreamContinuation continuation = checkpoint == null
+                ? StreamContinuation.after(collection, Optional.empty(), Optional.empty())
+                : StreamContinuation.after(collection, checkpoint.resumeToken(), Optional.of(checkpoint.clusterTime()));
+        List<Map.Entry<ArchiveFile, StoredTail>> tails = new ArrayList<>();
+        int found = 0;
+        for (ArchiveFile file : listed) {
             Optional<HourSlot> slot = layout.slotOf(file);
             if (slot.isEmpty() || (checkpointSlot.isPresent() && slot.get().compareTo(checkpointSlot.get()) < 0)) {
                 continue;
@@ -294,7 +327,23 @@ public final class ExactlyOnceWriter {
             } else {
                 from = 0; // an hour after the checkpoint's: everything in it came after the checkpoint
             }
-            int adopted = adoptFile(file, from, buffered, matched, capturing);
+            long length = store.length(file);
+            if (length < from) {
+                throw new StoreConflictException(file + " holds " + length + " bytes but the checkpoint of "
+                        + collection + " says " + from + " are archived: the archive was shortened outside this "
+                        + "service", length, null);
+            }
+            lengths.put(file, length);
+            if (length > from) {
+                StoredTail tail = StoredTail.read(store, file, from, layout.compression(), continuation);
+                requireDelivered(file, tail, buffered, found, capturing);
+                found += tail.events().size();
+                tails.add(Map.entry(file, tail));
+            }
+        }
+        int matched = 0;
+        for (Map.Entry<ArchiveFile, StoredTail> tail : tails) {
+            int adopted = adoptTail(tail.getKey(), tail.getValue(), buffered.size() - matched);
             if (adopted > 0) {
                 removeAdopted.accept(adopted);
             }
@@ -303,20 +352,57 @@ public final class ExactlyOnceWriter {
         return matched;
     }
 
-    private int adoptFile(ArchiveFile file, long from, List<ChangeEvent> buffered, int alreadyMatched,
-                          boolean capturing) {
-        long length = store.length(file);
-        if (length < from) {
-            throw new StoreConflictException(file + " holds " + length + " bytes but the checkpoint of " + collection
-                    + " says " + from + " are archived: the archive was shortened outside this service", length, null);
+    /**
+     * A checkpoint that says bytes of a file are archived needs that file: without it, the first flush would start
+     * a new file under the same name at offset 0, a fresh archive where one existed (a volume that did not mount,
+     * an ADLS file system or prefix deleted or mistyped, a file removed by hand). Refused like a shortened file.
+     */
+    private void requireCheckpointFile(List<ArchiveFile> listed) {
+        if (checkpoint == null || checkpoint.file().isEmpty() || checkpoint.fileLength() == 0) {
+            return;
         }
-        lengths.put(file, length);
-        if (length == from) {
-            return 0;
+        ArchiveFile file = new ArchiveFile(checkpoint.file().get());
+        if (listed.contains(file)) {
+            return;
         }
-        StoredTail tail = StoredTail.read(store, file, from, layout.compression());
+        String where = listed.isEmpty()
+                ? "; the store holds no file of " + collection + " at all (" + store.describe() + "): a volume that "
+                + "did not mount, or an ADLS file system or prefix that is missing?"
+                : "; it was removed or renamed outside this service";
+        throw new StoreConflictException(file + " is missing at offset " + checkpoint.fileLength() + ": the "
+                + "checkpoint of " + collection + " says " + checkpoint.fileLength() + " bytes of it are archived"
+                + where + ". Nothing is written until the file is back", 0, null);
+    }
+
+    /**
+     * The tail's events must be the buffer's next events (from {@code alreadyFound}) where the buffer has them;
+     * beyond the buffer, while capturing, capture has not delivered them yet (see Fencing).
+     */
+    private void requireDelivered(ArchiveFile file, StoredTail tail, List<ChangeEvent> buffered, int alreadyFound,
+                                  boolean capturing) {
+        for (int i = 0; i < tail.events().size(); i++) {
+            ChangeEvent event = tail.events().get(i);
+            int index = alreadyFound + i;
+            if (index < buffered.size()) {
+                if (!buffered.get(index).resumeToken().equals(event.resumeToken())) {
+                    throw new StoreConflictException(file + " holds events beyond the checkpoint of " + collection
+                            + " that this writer did not write (token " + event.resumeToken().toJson()
+                            + "): another writer?", tail.from() + tail.bytes().length, null);
+                }
+            } else if (capturing) {
+                // Not a conflict: the same stream, only further than capture got so far. The next flush adopts it.
+                throw new IllegalStateException(file + " holds events beyond the checkpoint of " + collection
+                        + " that capture has not delivered yet (token " + event.resumeToken().toJson()
+                        + "): a former lease owner's last append, adopted once capture has caught up");
+            }
+        }
+    }
+
+    /** Cuts the tail's torn end and commits its events; returns how many of them were buffered (at most {@code buffered}). */
+    private int adoptTail(ArchiveFile file, StoredTail tail, int buffered) {
         if (tail.torn()) {
-            log.warn("cutting a torn tail of {} bytes off {} (a crash mid-append)", length - tail.completeEnd(), file);
+            log.warn("cutting a torn tail of {} bytes off {} (a crash mid-append)", tail.from() + tail.bytes().length
+                    - tail.completeEnd(), file);
             hold.checkWritable();
             store.truncate(file, tail.completeEnd());
             lengths.put(file, tail.completeEnd());
@@ -325,36 +411,19 @@ public final class ExactlyOnceWriter {
         if (adopted.isEmpty()) {
             return 0;
         }
-        int matched = 0;
-        for (ChangeEvent event : adopted) {
-            int index = alreadyMatched + matched;
-            if (index < buffered.size()) {
-                if (!buffered.get(index).resumeToken().equals(event.resumeToken())) {
-                    throw new StoreConflictException(file + " holds events beyond the checkpoint of " + collection
-                            + " that this writer did not write (token " + event.resumeToken().toJson()
-                            + "): another writer?", length, null);
-                }
-                matched++;
-            } else if (capturing) {
-                // Not a conflict: the same stream, only further than capture got so far. The next flush adopts it.
-                throw new IllegalStateException(file + " holds events beyond the checkpoint of " + collection
-                        + " that capture has not delivered yet (token " + event.resumeToken().toJson()
-                        + "): a former lease owner's last append, adopted once capture has caught up");
-            }
-        }
         int bytes = (int) tail.completeLength();
         ChangeEvent first = adopted.get(0);
         ChangeEvent last = adopted.get(adopted.size() - 1);
         Instant now = clock.instant();
-        FlushRecord entry = new FlushRecord(collection, file.path(), from, bytes, adopted.size(), first.resumeToken(),
-                last.resumeToken(), first.clusterTime(), last.clusterTime(),
+        FlushRecord entry = new FlushRecord(collection, file.path(), tail.from(), bytes, adopted.size(),
+                first.resumeToken(), last.resumeToken(), first.clusterTime(), last.clusterTime(),
                 SegmentEncoder.sha256Hex(tail.bytes(), 0, bytes),
                 FlushTrigger.RECOVERY, now, Duration.ZERO);
         commit(entry, last.resumeToken(), last.clusterTime(), "invalidate".equals(last.operationType()),
                 tail.completeEnd(), adopted.size(), bytes);
         log.info("adopted {} events of {} found in {} beyond the checkpoint (offset {}, {} bytes)", adopted.size(),
-                collection, file, from, bytes);
-        return matched;
+                collection, file, tail.from(), bytes);
+        return Math.min(adopted.size(), Math.max(buffered, 0));
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------

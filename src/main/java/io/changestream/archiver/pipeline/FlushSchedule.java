@@ -86,7 +86,8 @@ public final class FlushSchedule implements AutoCloseable {
             try {
                 archiver.flushAll(FlushTrigger.SCHEDULE).block(timeout);
             } catch (RuntimeException e) {
-                // Each failed collection logged its own error; its events stay buffered for the next trigger.
+                // Each failed collection logged its own error; its events stay buffered and its pipeline retries the
+                // flush (FlushRetries). A collection still starting is refused and captures what it missed later.
                 log.warn("scheduled flush incomplete: {}", e.getMessage());
             }
         }

@@ -21,15 +21,22 @@ import java.util.TreeSet;
 public final class ArchiveCatalog {
     private final ArchiveStore store;
     private final String prefix;
+    private final String givenPrefix;
     private final ArchiveLayout plain;
     private final ArchiveLayout gzip;
 
     public ArchiveCatalog(ArchiveStore store, String prefix) {
         this.store = store;
+        this.givenPrefix = prefix;
         this.plain = new ArchiveLayout(prefix, Compression.NONE);
         this.gzip = new ArchiveLayout(prefix, Compression.GZIP);
         String root = plain.folder("x");
         this.prefix = root.substring(0, root.length() - 1);
+    }
+
+    /** The snapshots under the same prefix. */
+    public SnapshotCatalog snapshots() {
+        return new SnapshotCatalog(store, givenPrefix);
     }
 
     public ArchiveStore store() {

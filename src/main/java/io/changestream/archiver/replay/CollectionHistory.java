@@ -1,6 +1,7 @@
 package io.changestream.archiver.replay;
 
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.replay.verify.ArchiveLedger;
 import io.changestream.archiver.replay.verify.Finding;
 import io.changestream.archiver.replay.verify.LoggedRanges;
@@ -189,7 +190,8 @@ final class CollectionHistory implements AutoCloseable {
                         if (logged != null) {
                             logged.line(start, null);
                         }
-                        listener.unreadable(file, line, e.getMessage());
+                        listener.unreadable(file, line, (file.compression() == Compression.GZIP
+                                ? "in the gzip member at byte " : "at byte ") + start + ": " + e.getMessage());
                         continue;
                     }
                     ArchivedEvent archived = new ArchivedEvent(event, file, line, start);

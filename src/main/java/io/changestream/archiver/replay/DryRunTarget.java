@@ -12,6 +12,11 @@ public final class DryRunTarget implements ReplayTarget {
     }
 
     @Override
+    public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+        return new InsertOutcome(documents.size(), 0, List.of());
+    }
+
+    @Override
     public void drop(String collection) {
         // a dry run changes nothing
     }

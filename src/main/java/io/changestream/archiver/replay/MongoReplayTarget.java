@@ -20,6 +20,7 @@ import org.bson.RawBsonDocument;
  * again from the write after it, so one bad document does not hold back the others.
  */
 public final class MongoReplayTarget implements ReplayTarget {
+    private static final int DUPLICATE_KEY = 11000;
     private static final BulkWriteOptions ORDERED = new BulkWriteOptions().ordered(true);
 
     private final MongoDatabase database;
@@ -58,6 +59,32 @@ public final class MongoReplayTarget implements ReplayTarget {
             }
         }
         return new BulkOutcome(matched, upserted, deleted, failures, true);
+    }
+
+    @Override
+    public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+        if (documents.isEmpty()) {
+            return new InsertOutcome(0, 0, List.of());
+        }
+        try {
+            database.getCollection(collection, RawBsonDocument.class).insertMany(documents,
+                    new com.mongodb.client.model.InsertManyOptions().ordered(false));
+            return new InsertOutcome(documents.size(), 0, List.of());
+        } catch (MongoBulkWriteException e) {
+            if (e.getWriteErrors().isEmpty()) {
+                throw e; // a write concern error: nothing says which inserts are durable
+            }
+            long duplicates = 0;
+            List<WriteFailure> failures = new ArrayList<>();
+            for (BulkWriteError error : e.getWriteErrors()) {
+                if (error.getCode() == DUPLICATE_KEY) {
+                    duplicates++;
+                } else {
+                    failures.add(new WriteFailure(error.getIndex(), error.getCode(), error.getMessage()));
+                }
+            }
+            return new InsertOutcome(e.getWriteResult().getInsertedCount(), duplicates, failures);
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.changestream.archiver.replay;
 
+import io.changestream.archiver.capture.ChangeEvent;
+
 /**
  * The {@code operationType}s replay knows how to apply, in the order the summary lists them. Document changes
  * ({@link #isDocumentChange()}) become writes; the others end or reshape the collection (DDL) and are applied, skipped
@@ -8,7 +10,7 @@ package io.changestream.archiver.replay;
  */
 public enum Operation {
     INSERT("insert"), UPDATE("update"), REPLACE("replace"), DELETE("delete"),
-    DROP("drop"), RENAME("rename"), DROP_DATABASE("dropDatabase"), INVALIDATE("invalidate"),
+    DROP("drop"), RENAME("rename"), DROP_DATABASE("dropDatabase"), INVALIDATE(ChangeEvent.INVALIDATE),
     OTHER("other");
 
     private final String type;

@@ -16,6 +16,12 @@ public interface ReplayTarget {
      */
     BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes);
 
+    /**
+     * Inserts documents (a snapshot's) in one unordered bulk insert: a document whose {@code _id} is present already
+     * is counted as a duplicate, not replaced.
+     */
+    InsertOutcome insert(String collection, List<RawBsonDocument> documents);
+
     void drop(String collection);
 
     void rename(String collection, String newName);
@@ -37,6 +43,19 @@ public interface ReplayTarget {
      */
     record BulkOutcome(long matched, long upserted, long deleted, List<WriteFailure> failures, boolean counted) {
         public BulkOutcome {
+            failures = List.copyOf(failures);
+        }
+    }
+
+    /**
+     * What a bulk insert did.
+     *
+     * @param inserted   documents inserted
+     * @param duplicates documents whose {@code _id} the target held already
+     * @param failures   other failed inserts, by index in the list given
+     */
+    record InsertOutcome(long inserted, long duplicates, List<WriteFailure> failures) {
+        public InsertOutcome {
             failures = List.copyOf(failures);
         }
     }

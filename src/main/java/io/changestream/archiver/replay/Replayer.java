@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.changestream.archiver.snapshot.SnapshotManifest;
 import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
@@ -90,12 +91,16 @@ public final class Replayer {
         current = summary;
         summary.verification(verification);
         Map<String, List<StoredFile>> files = new LinkedHashMap<>();
+        Map<String, Optional<SnapshotManifest>> snapshots = new LinkedHashMap<>();
         Map<StoredFile, Long> lengths = new LinkedHashMap<>();
         long totalBytes = 0;
         int totalFiles = 0;
         for (String collection : options.collections()) {
+            Optional<SnapshotManifest> snapshot = snapshotFor(collection, options);
+            snapshots.put(collection, snapshot);
+            ReplayWindow window = windowOf(options, snapshot);
             List<StoredFile> chosen = catalog.files(collection).stream()
-                    .filter(f -> options.window().overlaps(f.slot())).toList();
+                    .filter(f -> window.overlaps(f.slot())).toList();
             files.put(collection, chosen);
             totalFiles += chosen.size();
             for (StoredFile f : chosen) {
@@ -111,7 +116,8 @@ public final class Replayer {
             verification.tracker().ifPresent(tracker -> {
                 ArchiveLedger ledger = ArchiveLedger.read(tracker, catalog, collection);
                 ledgers.put(collection, ledger);
-                for (Finding f : ledger.check(files.get(collection), options.window(), lengths::get)) {
+                for (Finding f : ledger.check(files.get(collection), windowOf(options, snapshots.get(collection)),
+                        lengths::get)) {
                     summary.mismatch(collection, f);
                 }
             });
@@ -132,7 +138,8 @@ public final class Replayer {
         ReplayProgress progress = ReplayProgress.of(clock, terminal != null, windowBytes, totalFiles);
         Totals done = new Totals();
         for (String collection : options.collections()) {
-            new CollectionRun(collection, options, summary, progress, done, ledgers.get(collection))
+            new CollectionRun(collection, options, summary, progress, done, ledgers.get(collection),
+                    snapshots.get(collection))
                     .run(files.get(collection));
         }
         progress.finish();
@@ -175,6 +182,32 @@ public final class Replayer {
         return Optional.ofNullable(current);
     }
 
+    /**
+     * The snapshot a collection's restore starts from: {@code --snapshot <id>}, or with {@code auto} the newest
+     * complete one ending at or before {@code --until} (none when {@code --from} asks for events from a time).
+     */
+    private Optional<SnapshotManifest> snapshotFor(String collection, ReplayOptions options) {
+        Optional<SnapshotPolicy> policy = options.snapshot().filter(SnapshotPolicy::use);
+        if (policy.isEmpty()) {
+            return Optional.empty();
+        }
+        SnapshotCatalog snapshots = catalog.snapshots();
+        if (policy.get().id().isPresent()) {
+            String id = policy.get().id().get();
+            return snapshots.complete(collection).stream().filter(m -> m.id().equals(id)).findFirst();
+        }
+        if (options.window().from().isPresent()) {
+            return Optional.empty();
+        }
+        return snapshots.newestServing(collection, options.window().until());
+    }
+
+    /** With a snapshot, events from its start T0 up to {@code --until}. */
+    private static ReplayWindow windowOf(ReplayOptions options, Optional<SnapshotManifest> snapshot) {
+        return snapshot.map(m -> new ReplayWindow(Optional.of(m.start()), options.window().until()))
+                .orElse(options.window());
+    }
+
     /** What the collections replayed so far add up to, for progress across collections. */
     private static final class Totals {
         long events;
@@ -195,11 +228,15 @@ public final class Replayer {
         private final List<Integer> owners = new ArrayList<>();
         private final List<ArchivedEvent> events = new ArrayList<>();
         private final List<WritePlan.Writes> plans = new ArrayList<>();
+        private final Optional<SnapshotManifest> snapshot;
+        private final ReplayWindow window;
         private long seen;
 
         CollectionRun(String collection, ReplayOptions options, ReplaySummary summary, ReplayProgress progress,
-                      Totals done, ArchiveLedger ledger) {
+                      Totals done, ArchiveLedger ledger, Optional<SnapshotManifest> snapshot) {
             this.ledger = ledger;
+            this.snapshot = snapshot;
+            this.window = windowOf(options, snapshot);
             this.collection = collection;
             this.targetName = options.targetOf(collection);
             this.options = options;
@@ -211,7 +248,14 @@ public final class Replayer {
         void run(List<StoredFile> files) {
             long bytes = 0;
             int filesDone = 0;
-            try (ReadAhead reading = new ReadAhead(collection, catalog.store(), files, options.window(),
+            if (!options.ids().isEmpty() && snapshot.isEmpty()) {
+                summary.notice(collection, "-", "--ids: no complete snapshot serves this time, so the listed "
+                        + "documents are left as the target has them (events alone cannot rebuild a document that "
+                        + "existed before the archive's first event)");
+                return;
+            }
+            snapshot.ifPresent(this::loadSnapshot);
+            try (ReadAhead reading = new ReadAhead(collection, catalog.store(), files, window,
                     options.batchSize(), ledger)) {
                 for (ReadAhead.Item item; (item = reading.next()) != null; ) {
                     if (item instanceof ReadAhead.Planned planned) {
@@ -255,6 +299,34 @@ public final class Replayer {
             done.events += seen;
             done.bytes += bytes;
             done.files += filesDone;
+            if (options.snapshot().isPresent() && snapshot.isEmpty()) {
+                summary.notice(collection, "-", "no snapshot used (" + (options.snapshot().get().use()
+                        ? "none complete ends at or before --until" + (options.window().from().isPresent()
+                        ? ", or --from was given" : "") : "--snapshot none") + "): documents that existed before the "
+                        + "archive's first event and were not changed since are not restored; "
+                        + summary.collections().get(collection).missedUpdates() + " updates found no document to "
+                        + "apply to");
+            }
+        }
+
+        /** Loads the snapshot before the events from its start; see {@link SnapshotRestore}. */
+        private void loadSnapshot(SnapshotManifest m) {
+            if (!options.ids().isEmpty()) {
+                // --ids: the listed documents are rebuilt from the snapshot and the events, whatever state the
+                // target holds them in now; the others are not touched.
+                target.write(targetName, List.of(new com.mongodb.client.model.DeleteManyModel<>(
+                        com.mongodb.client.model.Filters.in("_id", options.ids()))));
+            }
+            SnapshotRestore.Loaded loaded = SnapshotRestore.load(m, catalog.snapshots(), catalog.store(), target,
+                    targetName, options.batchSize(), options.ids());
+            summary.notice(collection, catalog.snapshots().layout().folder(collection, m.id()), "restored snapshot "
+                    + m.id() + " (" + m.documents() + " documents read between " + ReplayWindow.describe(m.start())
+                    + " and " + ReplayWindow.describe(m.end()) + "; " + loaded.inserted() + " inserted, "
+                    + loaded.duplicates() + " present already), then events from " + ReplayWindow.describe(m.start())
+                    + " to " + options.window().until().map(ReplayWindow::describe).orElse("the end of the archive"));
+            for (String problem : loaded.problems()) {
+                summary.failed(collection, null, new Failure(collection, m.id(), "snapshot", "-", problem));
+            }
         }
 
         private void tornTail(ReadAhead.TornTail t) {
@@ -274,6 +346,10 @@ public final class Replayer {
 
         /** Queues one planned event; false when the collection's replay stops here. */
         private boolean apply(ArchivedEvent event, WritePlan plan) {
+            if (plan instanceof WritePlan.Writes writes && !options.ids().isEmpty()
+                    && !options.ids().contains(writes.documentId())) {
+                return true; // --ids: another document's event, left as the target has it
+            }
             if (plan instanceof WritePlan.Writes writes) {
                 for (WriteModel<RawBsonDocument> model : writes.models()) {
                     models.add(model);
@@ -364,6 +440,10 @@ public final class Replayer {
                 WriteFailure f = failedEvents.get(e);
                 if (f == null) {
                     summary.applied(collection, op);
+                } else if (f.code() == PATH_NOT_VIABLE && snapshot.isPresent()
+                        && SnapshotRestore.inWindow(snapshot.get(), events.get(e).event().clusterTime())) {
+                    summary.skipped(collection, op, "path conflicts with the snapshot's newer state of the document "
+                            + "(inside the snapshot window, where the later change is applied too)");
                 } else if (f.code() == PATH_NOT_VIABLE) {
                     summary.skipped(collection, op, "path conflicts with a newer state of the document (a re-run "
                             + "over a newer target)");

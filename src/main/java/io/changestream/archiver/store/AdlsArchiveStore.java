@@ -13,6 +13,7 @@ import com.azure.storage.file.datalake.options.DataLakeFileAppendOptions;
 import com.azure.storage.file.datalake.options.DataLakeFileFlushOptions;
 import com.azure.storage.file.datalake.options.DataLakePathCreateOptions;
 import io.changestream.archiver.config.ArchiverConfig;
+import io.changestream.archiver.config.Secret;
 import io.changestream.archiver.store.EtagFence.Seen;
 import io.changestream.archiver.store.EtagFence.Unsettled;
 import java.io.InputStream;
@@ -83,7 +84,7 @@ public final class AdlsArchiveStore implements ArchiveStore {
     public static AdlsArchiveStore open(ArchiverConfig.Azure azure, AdlsRetrySettings retry) {
         String endpoint = AdlsClientFactory.endpoint(azure);
         int query = endpoint.indexOf('?');
-        String description = "ADLS Gen2 " + (query < 0 ? endpoint : endpoint.substring(0, query)) + "/"
+        String description = "ADLS Gen2 " + Secret.maskUri(query < 0 ? endpoint : endpoint.substring(0, query)) + "/"
                 + azure.fileSystem() + " (" + AdlsClientFactory.authMode(azure) + ")";
         return new AdlsArchiveStore(AdlsClientFactory.fileSystem(azure, retry), description);
     }

@@ -14,6 +14,9 @@ import com.azure.storage.file.datalake.DataLakeServiceClientBuilder;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.Secret;
 import java.time.Duration;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the SDK client of one ADLS file system from configuration: endpoint, credential, HTTP client and retry
@@ -24,9 +27,20 @@ import java.time.Duration;
  * store classifies and sanitizes errors itself and its caller logs once. The JDK HTTP client (no second Netty next to reactor-netty's), HTTP/1.1 (the storage service speaks
  * nothing else, and it spares a cleartext HTTP/2 upgrade against test endpoints), HTTP logging pinned to NONE so
  * no environment variable can make the SDK log request URLs (a SAS is a query string).
+ *
+ * <p>{@code Content-Length}: the SDK sets it on every request, and its JDK client drops a header the JDK client
+ * restricts, with a WARN per request (most of the service's log lines, with ADLS). The JDK client allows it when
+ * the system property {@value #ALLOW_RESTRICTED_HEADERS} names it, read once, when the JDK client's classes load,
+ * so {@link #allowContentLengthHeader} sets it before the first client is built, and checks that the JDK took it: if
+ * something in this JVM loaded the JDK client earlier, the property is put back, so the SDK keeps dropping the
+ * header (and warning) rather than handing the JDK a header it would reject. The value sent is the same either way:
+ * the body's length.
  */
 final class AdlsClientFactory {
+    private static final Logger log = LoggerFactory.getLogger(AdlsClientFactory.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final String ALLOW_RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
+    private static final String CONTENT_LENGTH = "content-length";
 
     /** How the client authenticates; named in {@link AdlsArchiveStore#describe()}, never with the secret. */
     enum AuthMode {
@@ -66,7 +80,37 @@ final class AdlsClientFactory {
         return configured.endsWith("/") ? configured.substring(0, configured.length() - 1) : configured;
     }
 
+    /**
+     * Lets the JDK client send the SDK's {@code Content-Length} (see the class comment). Returns whether the JDK
+     * allows it now.
+     */
+    static synchronized boolean allowContentLengthHeader() {
+        String before = System.getProperty(ALLOW_RESTRICTED_HEADERS);
+        boolean named = before != null && Arrays.stream(before.split(","))
+                .anyMatch(h -> h.trim().equalsIgnoreCase(CONTENT_LENGTH));
+        if (!named) {
+            System.setProperty(ALLOW_RESTRICTED_HEADERS,
+                    before == null || before.isBlank() ? CONTENT_LENGTH : before + "," + CONTENT_LENGTH);
+        }
+        try {
+            java.net.http.HttpRequest.newBuilder().header("Content-Length", "0");
+            return true;
+        } catch (IllegalArgumentException e) {
+            if (!named) {
+                if (before == null) {
+                    System.clearProperty(ALLOW_RESTRICTED_HEADERS);
+                } else {
+                    System.setProperty(ALLOW_RESTRICTED_HEADERS, before);
+                }
+            }
+            log.debug("the JDK HTTP client was loaded before {} could be set; the Azure SDK will warn that it "
+                    + "drops Content-Length", ALLOW_RESTRICTED_HEADERS);
+            return false;
+        }
+    }
+
     static DataLakeFileSystemAsyncClient fileSystem(ArchiverConfig.Azure azure, AdlsRetrySettings retry) {
+        allowContentLengthHeader();
         HttpClient http = new JdkHttpClientBuilder(
                 java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1))
                 .connectionTimeout(CONNECT_TIMEOUT)

@@ -42,7 +42,7 @@ class ProcessCrashTest {
     @Test
     void onTheLocalStoreKillsAtRandomMomentsLoseAndDuplicateNothingAndSigtermExitsZero() throws Exception {
         Map<String, String> env = new HashMap<>(Map.of("ARCHIVE_LOCAL_DIR", archive.toString()));
-        run(env, Integer.getInteger("crash.kills", 6), () -> { }, () -> { });
+        run(env, Integer.getInteger("crash.kills", 6), seed(), () -> { }, () -> { });
     }
 
     @Test
@@ -51,18 +51,33 @@ class ProcessCrashTest {
             Map<String, String> env = new HashMap<>(Map.of("ARCHIVE_STORE", "adls",
                     "AZURE_STORAGE_ACCOUNT_NAME", adls.accountName(), "AZURE_STORAGE_ACCOUNT_KEY", adls.accountKey(),
                     "AZURE_STORAGE_ENDPOINT", adls.endpoint(), "ARCHIVE_COMPRESSION", "gzip"));
-            long seed = System.nanoTime();
-            run(env, Integer.getInteger("crash.kills", 12),
+            // The store's faults draw from the printed seed too, so -Dcrash.seed replays them.
+            long seed = seed();
+            run(env, Integer.getInteger("crash.kills", 12), seed,
                     () -> adls.faults().failRandomly(0.3, seed).loseAnswersRandomly(0.1, seed + 1),
                     () -> adls.faults().clear());
         }
     }
 
-    private void run(Map<String, String> storeEnv, int kills, Runnable faultsOn, Runnable faultsOff)
-            throws Exception {
+    /** The run's one seed, printed: the kill moments and the store's faults all derive from it. */
+    private static long seed() {
         long seed = Long.getLong("crash.seed", System.nanoTime());
-        Random random = new Random(seed);
         System.out.println("ProcessCrashTest seed: " + seed + " (rerun with -Dcrash.seed=" + seed + ")");
+        return seed;
+    }
+
+    private void run(Map<String, String> storeEnv, int kills, long seed, Runnable faultsOn, Runnable faultsOff)
+            throws Exception {
+        try {
+            killAndRestart(storeEnv, kills, new Random(seed), faultsOn, faultsOff);
+        } catch (AssertionError e) {
+            throw new AssertionError("ProcessCrashTest seed " + seed + " (rerun with -Dcrash.seed=" + seed + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void killAndRestart(Map<String, String> storeEnv, int kills, Random random, Runnable faultsOn,
+            Runnable faultsOff) throws Exception {
         try (EmbeddedMongo mongo = new EmbeddedMongo(); MongoClient client = MongoClients.create(mongo.uri())) {
             Map<String, String> env = new HashMap<>(Map.of("MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop",
                     "MONGODB_COLLECTIONS", "orders", "FLUSH_MAX_EVENTS", "7", "FLUSH_SCHEDULE", "0/2 * * * * ?",

@@ -3,8 +3,10 @@ package io.changestream.archiver.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.MongoCommandException;
+import com.mongodb.MongoQueryException;
 import com.mongodb.MongoSocketReadException;
 import com.mongodb.ServerAddress;
+import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
@@ -30,5 +32,42 @@ class ServerErrorsTest {
         MongoSocketReadException e = new MongoSocketReadException(message, new ServerAddress());
         assertThat(ServerErrors.classify(e)).isEqualTo(ServerErrors.Kind.TRANSIENT);
         assertThat(ServerErrors.reason(e)).isEqualTo("MongoSocketReadException");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"command", "query"})
+    void anEventOver16MegabytesIsItsOwnKindNotATransientFailure(String exceptionType) {
+        BsonDocument response = serverError(ServerErrors.BSON_OBJECT_TOO_LARGE, "BSONObj size: 17000000 is invalid");
+        Exception e = exceptionType.equals("command") ? new MongoCommandException(response, new ServerAddress())
+                : new MongoQueryException(response, new ServerAddress());
+        assertThat(ServerErrors.classify(e)).isEqualTo(ServerErrors.Kind.EVENT_TOO_LARGE);
+        assertThat(ServerErrors.classify(new RuntimeException("wrapped", e))).isEqualTo(ServerErrors.Kind.EVENT_TOO_LARGE);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"286", "280", "260", "10334", "13", "91"})
+    void aFailureLabelledResumableByTheServerIsTransientWhateverItsCode(int code) {
+        BsonDocument response = serverError(code, "whatever the text says")
+                .append("errorLabels", new BsonArray(java.util.List.of(
+                        new BsonString(ServerErrors.RESUMABLE_CHANGE_STREAM_ERROR))));
+        MongoCommandException e = new MongoCommandException(response, new ServerAddress());
+        assertThat(ServerErrors.resumable(e)).isTrue();
+        assertThat(ServerErrors.classify(e)).isEqualTo(ServerErrors.Kind.TRANSIENT);
+        assertThat(ServerErrors.classify(new RuntimeException("wrapped", e))).isEqualTo(ServerErrors.Kind.TRANSIENT);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"286, HISTORY_LOST", "10334, EVENT_TOO_LARGE", "91, TRANSIENT"})
+    void anotherLabelDoesNotMakeAFailureResumable(int code, ServerErrors.Kind kind) {
+        BsonDocument response = serverError(code, "shutting down")
+                .append("errorLabels", new BsonArray(java.util.List.of(new BsonString("NonResumableChangeStreamError"))));
+        MongoCommandException e = new MongoCommandException(response, new ServerAddress());
+        assertThat(ServerErrors.resumable(e)).isFalse();
+        assertThat(ServerErrors.classify(e)).isEqualTo(kind);
+    }
+
+    private static BsonDocument serverError(int code, String message) {
+        return new BsonDocument("ok", new BsonInt32(0)).append("code", new BsonInt32(code))
+                .append("errmsg", new BsonString(message));
     }
 }

@@ -3,9 +3,7 @@ package io.changestream.archiver.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.changestream.archiver.app.EmbeddedMongo;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,8 +13,7 @@ import java.util.stream.Stream;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
 import org.bson.BsonTimestamp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,24 +24,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CheckpointFencingTest {
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
-    private static EmbeddedMongo mongo;
-    private static MongoClient client;
+    @RegisterExtension
+    static final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
     private static int trackers;
 
-    @BeforeAll
-    static void startMongo() {
-        mongo = new EmbeddedMongo();
-        client = MongoClients.create(mongo.uri());
-    }
-
-    @AfterAll
-    static void stopMongo() {
-        client.close();
-        mongo.close();
-    }
-
     static Stream<Arguments> trackers() {
-        Supplier<CheckpointStore> real = () -> new MongoCheckpointStore(client, "shop", "tracker" + ++trackers, false);
+        Supplier<CheckpointStore> real =
+                () -> new MongoCheckpointStore(mongo.client(), "shop", "tracker" + ++trackers, false);
         Supplier<CheckpointStore> fake = InMemoryCheckpointStore::new;
         return Stream.of(Arguments.of("tracker collection", real), Arguments.of("in memory", fake));
     }

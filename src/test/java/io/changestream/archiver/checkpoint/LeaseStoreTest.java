@@ -2,17 +2,14 @@ package io.changestream.archiver.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.changestream.archiver.app.EmbeddedMongo;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.changestream.archiver.testing.InMemoryLeaseStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,24 +21,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LeaseStoreTest {
     private static final Duration TTL = Duration.ofSeconds(30);
     private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
-    private static EmbeddedMongo mongo;
-    private static MongoClient client;
+    @RegisterExtension
+    static final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
     private static int trackers;
 
-    @BeforeAll
-    static void startMongo() {
-        mongo = new EmbeddedMongo();
-        client = MongoClients.create(mongo.uri());
-    }
-
-    @AfterAll
-    static void stopMongo() {
-        client.close();
-        mongo.close();
-    }
-
     static Stream<Arguments> stores() {
-        Supplier<LeaseStore> real = () -> new MongoLeaseStore(client, "shop", "tracker" + ++trackers);
+        Supplier<LeaseStore> real = () -> new MongoLeaseStore(mongo.client(), "shop", "tracker" + ++trackers);
         Supplier<LeaseStore> fake = InMemoryLeaseStore::new;
         return Stream.of(Arguments.of("tracker collection", real), Arguments.of("in memory", fake));
     }

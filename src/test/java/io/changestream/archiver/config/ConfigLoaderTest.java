@@ -9,7 +9,10 @@ import io.changestream.archiver.config.ArchiverConfig.StoreKind;
 import io.changestream.archiver.config.ConfigException.Problem;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
     private static Map<String, String> minimal() {
@@ -140,5 +143,98 @@ class ConfigLoaderTest {
         assertThat(Setting.AZURE_STORAGE_ACCOUNT_KEY.secret()).isTrue();
         assertThat(Setting.ADMIN_TOKEN.secret()).isTrue();
         assertThat(Setting.byName("DUMP_SCHEDULE")).contains(Setting.FLUSH_SCHEDULE);
+    }
+
+    // --- issue 13, finding 10: configuration that exited 3 instead of 2 ------------------------------------------
+
+    private static Problem onlyProblem(Map<String, String> env) {
+        try {
+            ConfigLoader.load(env);
+        } catch (ConfigException e) {
+            assertThat(e.problems()).as(e.getMessage()).hasSize(1);
+            return e.problems().get(0);
+        }
+        throw new AssertionError("accepted: " + env);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {",", " , ", ",,", "orders,", ",orders", "orders,,customers"})
+    void aCollectionsListWithAnEmptyNameIsAProblemNamingTheVariableNotACrash(String given) {
+        Map<String, String> env = minimal();
+        env.put("MONGODB_COLLECTIONS", given);
+        Problem p = onlyProblem(env);
+        assertThat(p.variable()).isEqualTo("MONGODB_COLLECTIONS");
+        assertThat(p.value()).isEqualTo(given.trim());
+        assertThat(p.allowed()).contains("non-empty");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a.b", "a/b", "a\\b", "a b", "a\"b", "a$b", "a*b", "a<b", "a>b", "a:b", "a|b", "a?b",
+            "a\u0000b", "0123456789012345678901234567890123456789012345678901234567890123",
+            "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+                    + "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"})
+    void trackerAndSourceDatabaseNamesFollowMongoDbsRules(String name) {
+        for (String variable : List.of("TRACKER_DATABASE", "MONGODB_DATABASE")) {
+            Map<String, String> env = minimal();
+            env.put("TRACKER_DATABASE", "archiver");
+            env.put(variable, name);
+            Problem p = onlyProblem(env);
+            assertThat(p.variable()).isEqualTo(variable);
+            assertThat(p.value()).isEqualTo(name);
+            assertThat(p.allowed()).contains("database name", "64 bytes");
+        }
+    }
+
+    @Test
+    void aDatabaseNameJustUnderTheLimitIsAccepted() {
+        Map<String, String> env = minimal();
+        env.put("TRACKER_DATABASE", "d".repeat(63));
+        assertThat(ConfigLoader.load(env).tracker().database()).hasSize(63);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a\u0000b", "system.tracker", "tr$cker"})
+    void trackerCollectionNamesFollowMongoDbsRules(String name) {
+        Map<String, String> env = minimal();
+        env.put("TRACKER_COLLECTION", name);
+        assertThat(onlyProblem(env).variable()).isEqualTo("TRACKER_COLLECTION");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0 0 31 2 *", "0 0 30 2 *", "0 0 0 31 4 ?", "0 0 12 * * ? 2001"})
+    void aScheduleThatNeverFiresIsRefused(String schedule) {
+        Map<String, String> env = minimal();
+        env.put("FLUSH_SCHEDULE", schedule);
+        Problem p = onlyProblem(env);
+        assertThat(p.variable()).isEqualTo("FLUSH_SCHEDULE");
+        assertThat(p.value()).isEqualTo(schedule);
+        assertThat(p.allowed()).contains("a schedule that fires", "31 February");
+    }
+
+    @Test
+    void aScheduleThatFiresFarAheadIsAcceptedOnPurpose() {
+        Map<String, String> env = minimal();
+        env.put("FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099"); // size and manual flushes only, as the wire tests use it
+        assertThat(ConfigLoader.load(env).flush().quartzCron()).isEqualTo("0 0 0 1 1 ? 2099");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "\t  "})
+    void aSetButBlankAdminTokenIsRefusedRatherThanLeavingThePostEndpointsOpen(String blank) {
+        Map<String, String> env = minimal();
+        env.put("ADMIN_TOKEN", blank);
+        Problem p = onlyProblem(env);
+        assertThat(p.variable()).isEqualTo("ADMIN_TOKEN");
+        assertThat(p.toString()).startsWith("ADMIN_TOKEN is set but blank: ").contains("unset");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://[::1", "https://h\u00e9 x/", "https://%zz/"})
+    void anAdlsEndpointTheHttpClientCannotParseIsAProblemNotACrashAtStart(String endpoint) {
+        Map<String, String> env = minimal();
+        env.put("ARCHIVE_STORE", "adls");
+        env.put("AZURE_STORAGE_ACCOUNT_NAME", "acct1");
+        env.put("AZURE_STORAGE_ENDPOINT", endpoint);
+        assertThat(onlyProblem(env).variable()).isEqualTo("AZURE_STORAGE_ENDPOINT");
     }
 }

@@ -1,10 +1,12 @@
 package io.changestream.archiver.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +33,7 @@ class AlertRulesTest {
     void everyAlertOfTheOperationsGuideExists() {
         assertThat(alerts).containsOnlyKeys(
                 "ArchiverArchiveLagHigh", "ArchiverFlushFailures", "ArchiverHistoryGap",
-                "ArchiverNotReady", "ArchiverDown", "ArchiverBackpressureSustained");
+                "ArchiverNotReady", "ArchiverDown", "ArchiverBackpressureSustained", "ArchiverCollectionNotWatching");
     }
 
     @Test
@@ -42,7 +44,8 @@ class AlertRulesTest {
                 "ArchiverHistoryGap", "history-gap",
                 "ArchiverNotReady", "not-ready",
                 "ArchiverDown", "archiver-down",
-                "ArchiverBackpressureSustained", "backpressure-sustained");
+                "ArchiverBackpressureSustained", "backpressure-sustained",
+                "ArchiverCollectionNotWatching", "collection-not-watching");
         alerts.forEach((name, alert) -> {
             assertThat((String) Tree.at(alert, "labels.severity")).as(name).isIn("warning", "critical");
             Map<String, Object> annotations = Tree.map(alert, "annotations");
@@ -54,11 +57,11 @@ class AlertRulesTest {
     }
 
     @Test
-    void archiverExpressionsUseOnlySpecMetricsOfThisRelease() {
+    void archiverExpressionsUseOnlyDocumentedMetricsOfThisRelease() {
         alerts.forEach((name, alert) -> {
             String expr = (String) alert.get("expr");
-            for (String series : SpecMetrics.seriesIn(expr)) {
-                assertThat(SpecMetrics.isSpecSeries(series) || Set.of("up", "kube_pod_status_ready").contains(series))
+            for (String series : DocumentedMetrics.seriesIn(expr)) {
+                assertThat(DocumentedMetrics.isArchiverSeries(series) || Set.of("up", "kube_pod_status_ready").contains(series))
                         .as("%s uses %s", name, series).isTrue();
             }
             assertThat(expr).as(name).contains("namespace=\"" + HelmChart.NAMESPACE + "\"");
@@ -79,6 +82,35 @@ class AlertRulesTest {
         assertThat(alerts.get("ArchiverBackpressureSustained")).containsEntry("for", "10m");
         assertThat((String) alerts.get("ArchiverNotReady").get("expr"))
                 .contains("kube_pod_status_ready{").contains("pod=~\"" + HelmChart.FULLNAME + "-");
+    }
+
+    @Test
+    void archiverDownKeepsNamespaceAndJobLabelsForRouting() {
+        String expr = (String) alerts.get("ArchiverDown").get("expr");
+        String selector = "namespace=\"" + HelmChart.NAMESPACE + "\", job=\"" + HelmChart.FULLNAME + "\"";
+
+        assertThat(expr).as("absent() of a comparison has no labels").doesNotContain("== 1)");
+        assertThat(expr).contains("sum by (namespace, job) (up{" + selector + "}) == 0")
+                .contains("absent(up{" + selector + "})");
+    }
+
+    @Test
+    void aCollectionNotWatchingOnAnyPodForFiveMinutesAlerts() {
+        Map<String, Object> alert = alerts.get("ArchiverCollectionNotWatching");
+        assertThat((String) alert.get("expr"))
+                .contains("max by (namespace, job, collection) (archiver_collection_state{")
+                .contains("state=\"watching\"}) == 0");
+        assertThat(alert).containsEntry("for", "5m");
+        assertThat((String) Tree.at(alert, "labels.severity")).isEqualTo("critical");
+    }
+
+    @Test
+    void aRelativeRunbookUrlIsRefused() {
+        assertThatThrownBy(() -> HelmChart.render(List.of(HelmChart.EVERYTHING_ON),
+                Map.of("metrics.prometheusRule.runbookUrl", "docs/operations.md")))
+                .hasMessageContaining("metrics.prometheusRule.runbookUrl").hasMessageContaining("https?://");
+        assertThatThrownBy(() -> HelmChart.render(Map.of("metrics.prometheusRule.enabled", true)))
+                .hasMessageContaining("metrics.prometheusRule.runbookUrl must be the absolute URL");
     }
 
     @Test

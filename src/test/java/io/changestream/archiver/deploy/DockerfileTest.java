@@ -85,6 +85,31 @@ class DockerfileTest {
     }
 
     @Test
+    void theImageCarriesOciLabelsForSourceVersionAndRevisionFromBuildArgs() {
+        List<String> args = arguments("ARG", 1);
+        assertThat(args).anySatisfy(a -> assertThat(a).startsWith("VERSION"))
+                .anySatisfy(a -> assertThat(a).startsWith("REVISION")).anySatisfy(a -> assertThat(a).startsWith("SOURCE"));
+        String labels = String.join(" ", arguments("LABEL", 1));
+        assertThat(labels).contains("org.opencontainers.image.source=\"${SOURCE}\"")
+                .contains("org.opencontainers.image.version=\"${VERSION}\"")
+                .contains("org.opencontainers.image.revision=\"${REVISION}\"");
+        assertThat(arguments("ARG", 0)).anySatisfy(a -> assertThat(a).startsWith("REVISION"));
+        assertThat(arguments("RUN", 0)).anySatisfy(run -> assertThat(run)
+                .contains("-Dgit.commit.id.abbrev=${REVISION}").contains("-Dmaven.gitcommitid.skip=true"));
+    }
+
+    @Test
+    void theDockerRunExampleDoesNotPointTheContainerAtItselfForMongodb() throws IOException {
+        String header = Files.readAllLines(Path.of("Dockerfile")).stream().takeWhile(l -> l.startsWith("#"))
+                .reduce("", (a, b) -> a + b + "\n");
+        assertThat(header).contains("--env-file config/local.env");
+        // config/local.env says mongodb://localhost: inside a container that is the container itself, so the
+        // example overrides it with a host the container can reach.
+        assertThat(header).contains("-e MONGODB_URI='mongodb://mongo:27017/?directConnection=true'")
+                .contains("--network archiver").contains("host.docker.internal");
+    }
+
+    @Test
     void exposesTheDefaultHttpPort() {
         assertThat(arguments("EXPOSE", 1)).containsExactly(Setting.HTTP_PORT.defaultValue().orElseThrow());
     }

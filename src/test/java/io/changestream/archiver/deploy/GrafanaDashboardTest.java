@@ -59,16 +59,17 @@ class GrafanaDashboardTest {
         assertThat(expr("Flush outcomes")).contains("archiver_flushes_total{").contains("outcome");
         assertThat(expr("Store errors (failed flushes)")).contains("outcome=\"failure\"");
         assertThat(expr("JVM heap")).contains("jvm_memory_used_bytes{").contains("area=\"heap\"");
+        assertThat(expr("Collections by state")).contains("archiver_collection_state{").contains("by (state)");
     }
 
     @Test
     void queriesUseOnlySpecAndJvmSeriesAndTheDashboardsVariables() {
         Set<String> used = new TreeSet<>();
         panels.forEach((title, exprs) -> exprs.forEach(e -> {
-            used.addAll(SpecMetrics.seriesIn(e));
+            used.addAll(DocumentedMetrics.seriesIn(e));
             assertThat(e).as(title).contains("namespace=~\"$namespace\"").contains("pod=~\"$pod\"");
         }));
-        assertThat(used).allMatch(s -> SpecMetrics.isSpecSeries(s) || s.startsWith("jvm_"), "a SPEC or JVM series");
+        assertThat(used).allMatch(s -> DocumentedMetrics.isArchiverSeries(s) || s.startsWith("jvm_"), "an archiver or JVM series");
         List<String> variables = Tree.list(dashboard, "templating.list").stream()
                 .map(v -> (String) Tree.map(v).get("name")).toList();
         assertThat(variables).containsExactly("datasource", "namespace", "pod", "collection");

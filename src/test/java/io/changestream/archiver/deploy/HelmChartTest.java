@@ -42,7 +42,7 @@ class HelmChartTest {
     void everythingOnRendersMonitoringAndTheDashboardToo() {
         assertThat(everythingOn.kinds()).containsExactlyInAnyOrder(
                 "Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "ConfigMap",
-                "ServiceMonitor", "PrometheusRule", "ConfigMap");
+                "ServiceMonitor", "PrometheusRule", "ConfigMap", "CronJob", "Job");
         assertThat(everythingOn.get("ServiceAccount", "archiver")).isNotNull();
         assertThat(everythingOn.get("ConfigMap", HelmChart.FULLNAME + "-dashboard")).isNotNull();
     }
@@ -191,6 +191,114 @@ class HelmChartTest {
         assertThat(Tree.at(everythingOn.deployment(), "spec.strategy.type")).isEqualTo("RollingUpdate");
         assertThat(Tree.at(everythingOn.deployment(), "spec.strategy.rollingUpdate.maxUnavailable")).isEqualTo(0);
         assertThat(Tree.at(everythingOn.deployment(), "spec.replicas")).isEqualTo(2);
+    }
+
+    @Test
+    void missingRequiredValuesFailTheRenderingWithAMessageInsteadOfAPodThatExits2() {
+        assertThatThrownBy(() -> HelmChart.renderBare(List.of(), Map.of()))
+                .hasMessageContaining("mongodb.database (MONGODB_DATABASE) is required");
+        assertThatThrownBy(() -> HelmChart.renderBare(List.of(), Map.of("mongodb.database", "shop")))
+                .hasMessageContaining("mongodb.collections (MONGODB_COLLECTIONS) is required");
+    }
+
+    @Test
+    void severalReplicasSpreadOverNodesAndZonesByDefault() {
+        Rendered two = HelmChart.render(Map.of("replicaCount", 2, "leases.enabled", true));
+        List<Object> constraints = Tree.list(two.podSpec(), "topologySpreadConstraints");
+        assertThat(constraints).extracting(c -> Tree.map(c).get("topologyKey"))
+                .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+        assertThat(constraints).allSatisfy(c -> {
+            assertThat(Tree.map(c)).containsEntry("maxSkew", 1).containsEntry("whenUnsatisfiable", "ScheduleAnyway");
+            assertThat(Tree.map(c, "labelSelector.matchLabels")).isEqualTo(
+                    Tree.map(two.deployment(), "spec.selector.matchLabels"));
+        });
+        assertThat(defaults.podSpec()).as("one replica").doesNotContainKey("topologySpreadConstraints");
+        assertThat(HelmChart.render(Map.of("replicaCount", 2, "leases.enabled", true, "topologySpread.enabled", false))
+                .podSpec()).doesNotContainKey("topologySpreadConstraints");
+    }
+
+    @Test
+    void helmTestAsksTheServiceForReadiness() throws Exception {
+        assertThat(Files.readString(HelmChart.DIR.resolve("templates/tests/ready-test.yaml")))
+                .contains("helm.sh/hook: test");
+        Rendered hooks = HelmChart.renderTestHooks(Map.of());
+        Map<String, Object> pod = hooks.get("Pod", HelmChart.FULLNAME + "-test-ready");
+        assertThat(HelmChart.renderTestHooks(Map.of("tests.enabled", false)).kinds()).doesNotContain("Pod");
+        Map<String, Object> container = Tree.map(Tree.list(pod, "spec.containers").get(0));
+        assertThat(String.join(" ", Tree.list(container, "command").stream().map(String::valueOf).toList()))
+                .contains("/dev/tcp/" + HelmChart.FULLNAME + "/8080").contains("GET /healthz/ready")
+                .contains("grep -q ' 200 '");
+        assertThat(container.get("image")).isEqualTo(defaults.container().get("image"));
+        assertThat(Tree.at(container, "securityContext.readOnlyRootFilesystem")).isEqualTo(true);
+    }
+
+    @Test
+    void verifyAndReplayAreOffByDefault() {
+        assertThat(defaults.kinds()).doesNotContain("CronJob", "Job");
+    }
+
+    @Test
+    void theVerifyCronJobRunsVerifyWithTheServicesImageSettingsAndSecrets() {
+        Map<String, Object> cron = everythingOn.get("CronJob", HelmChart.FULLNAME + "-verify");
+        assertThat(Tree.at(cron, "spec.schedule")).isEqualTo("15 4 * * *");
+        assertThat(Tree.at(cron, "spec.concurrencyPolicy")).isEqualTo("Forbid");
+        Map<String, Object> pod = Tree.map(Tree.at(cron, "spec.jobTemplate.spec.template.spec"));
+        assertOneOffLikeTheService(pod, List.of("verify", "--collections", "orders"));
+        assertThat(envNames(pod)).contains("JAVA_TOOL_OPTIONS").doesNotContain("ADMIN_TOKEN", "INSTANCE_ID");
+    }
+
+    @Test
+    void theReplayJobTakesItsTargetFromASecretAndItsOptionsFromValues() {
+        Map<String, Object> job = everythingOn.get("Job", HelmChart.FULLNAME + "-replay");
+        Map<String, Object> pod = Tree.map(Tree.at(job, "spec.template.spec"));
+        assertOneOffLikeTheService(pod, List.of("replay", "--target-uri=$(REPLAY_TARGET_URI)", "--target-database",
+                "restore", "--until", "2026-11-22T10:00:00Z"));
+        Map<String, Object> target = env(pod).get("REPLAY_TARGET_URI");
+        assertThat(Tree.at(target, "valueFrom.secretKeyRef.name")).isEqualTo("replay-target");
+        assertThat(Tree.at(target, "valueFrom.secretKeyRef.key")).isEqualTo("uri");
+        assertThat(Tree.at(job, "spec.backoffLimit")).isEqualTo(0);
+        assertThatThrownBy(() -> HelmChart.render(List.of(HelmChart.EVERYTHING_ON),
+                Map.of("replay.target.existingSecret", "")))
+                .hasMessageContaining("replay.target.existingSecret is required");
+    }
+
+    @Test
+    void oneOffCommandsOnTheLocalStoreNeedSharedStorage() {
+        assertThatThrownBy(() -> HelmChart.render(Map.of("verify.enabled", true)))
+                .hasMessageContaining("needs archive.local.volume to be shared storage");
+        Rendered shared = HelmChart.render(Map.of("verify.enabled", true,
+                "archive.local.volume.emptyDir", "null",
+                "archive.local.volume.persistentVolumeClaim.claimName", "archive"));
+        Map<String, Object> pod = Tree.map(Tree.at(shared.get("CronJob", HelmChart.FULLNAME + "-verify"),
+                "spec.jobTemplate.spec.template.spec"));
+        assertThat(Tree.list(pod, "volumes")).anySatisfy(v -> assertThat(Tree.at(v,
+                "persistentVolumeClaim.claimName")).isEqualTo("archive"));
+    }
+
+    private static void assertOneOffLikeTheService(Map<String, Object> pod, List<String> args) {
+        Map<String, Object> container = Tree.map(Tree.list(pod, "containers").get(0));
+        Map<String, Object> service = everythingOn.container();
+        assertThat(Tree.list(container, "args")).containsExactlyElementsOf(args);
+        assertThat(container.get("image")).isEqualTo(service.get("image"));
+        assertThat(container.get("envFrom")).isEqualTo(service.get("envFrom"));
+        assertThat(container.get("securityContext")).isEqualTo(service.get("securityContext"));
+        for (String secret : List.of("MONGODB_URI", "TRACKER_URI", "AZURE_STORAGE_SAS_TOKEN")) {
+            assertThat(env(pod).get(secret)).as(secret).isEqualTo(everythingOn.env().get(secret));
+        }
+        assertThat(pod).containsEntry("restartPolicy", "Never")
+                .containsEntry("serviceAccountName", everythingOn.podSpec().get("serviceAccountName"));
+    }
+
+    private static Map<String, Map<String, Object>> env(Map<String, Object> pod) {
+        Map<String, Map<String, Object>> env = new java.util.LinkedHashMap<>();
+        for (Object e : Tree.list(Tree.list(pod, "containers").get(0), "env")) {
+            env.put((String) Tree.map(e).get("name"), Tree.map(e));
+        }
+        return env;
+    }
+
+    private static List<String> envNames(Map<String, Object> pod) {
+        return List.copyOf(env(pod).keySet());
     }
 
     @Test

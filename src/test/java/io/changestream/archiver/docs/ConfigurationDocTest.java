@@ -90,6 +90,39 @@ class ConfigurationDocTest {
         }
     }
 
+    /**
+     * The Validation section says what {@code ConfigLoader} accepts for every variable: each one is in the rules
+     * table (headed {@code | variable | accepted |}) or named in the sentence that lists what is taken as given.
+     */
+    @Test
+    void theValidationSectionCoversEveryVariable() throws IOException {
+        List<String> lines = Files.readAllLines(GUIDE);
+        Set<String> covered = new java.util.TreeSet<>();
+        Pattern name = Pattern.compile("`([A-Z_]+)`");
+        boolean inRules = false;
+        for (String line : lines) {
+            String row = line.strip();
+            if (row.matches("\\|\\s*variable\\s*\\|\\s*accepted\\s*\\|")) {
+                inRules = true;
+            } else if (inRules && row.startsWith("|")) {
+                Matcher m = name.matcher(cells(row).get(0));
+                while (m.find()) {
+                    covered.add(m.group(1));
+                }
+            } else if (inRules) {
+                inRules = false;
+            }
+            if (row.contains("is taken as given") || row.contains("are taken as given")) {
+                Matcher m = name.matcher(row);
+                while (m.find()) {
+                    covered.add(m.group(1));
+                }
+            }
+        }
+        assertThat(covered).as("variables with a rule (or taken as given) in the Validation section of %s", GUIDE)
+                .containsAll(Arrays.stream(Setting.values()).map(Setting::name).toList());
+    }
+
     // --- the table ------------------------------------------------------------------------------------------------
 
     /** One row of the variable table; {@code cells} by header name, trimmed. */

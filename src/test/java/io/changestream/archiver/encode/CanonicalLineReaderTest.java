@@ -9,6 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
+import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.RawBsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
@@ -135,6 +140,96 @@ class CanonicalLineReaderTest {
                 + "\"d\": {\"$numberDouble\": \"-0.0\"}, \"i\": {\"$numberInt\": \"-2147483648\"}}\r\n";
         byte[] line = text.getBytes(StandardCharsets.UTF_8);
         assertThat(assertAgreesWithTheDriver(line, "escapes")).isTrue();
+    }
+
+    /**
+     * Issue 13, finding 1: {@code out[type] = value()} wrote the type byte into the array {@code value()} had just
+     * outgrown, so the document read back with a zero type byte ("unknown BSON type 0x0"). These are the shapes
+     * that were archived but could not be read back: they must read back exactly, and through the fast path.
+     */
+    @Test
+    void finding1_longArraysOfTinyValuesAndDeepNestingReadBackExactly() {
+        java.util.List<BsonDocument> documents = new java.util.ArrayList<>();
+        documents.add(arrayOf(334, i -> new BsonString(String.valueOf((char) ('a' + i % 26)))));
+        documents.add(arrayOf(1281, i -> new BsonString("" + (char) ('A' + i % 26) + (char) ('A' + i / 26 % 26))));
+        documents.add(arrayOf(141, i -> new BsonString("")));
+        documents.add(arrayOf(141, i -> new BsonArray()));
+        documents.add(arrayOf(141, i -> new BsonDocument()));
+        for (int depth = 1; depth < CanonicalLineReader.MAX_DEPTH; depth++) {
+            BsonValue nested = new BsonArray();
+            for (int i = 1; i < depth; i++) {
+                nested = new BsonArray(java.util.List.of(nested));
+            }
+            documents.add(new BsonDocument("a", nested));
+        }
+        ExtendedJsonDecoder decoder = new ExtendedJsonDecoder();
+        for (BsonDocument document : documents) {
+            RawBsonDocument original = raw(document);
+            byte[] line = encoderLine(original, JsonMode.EXTENDED);
+            String context = new String(line, 0, Math.min(line.length, 60), StandardCharsets.UTF_8) + "... ("
+                    + line.length + " bytes)";
+            assertThat(fast(line)).as("fast reader: %s", context).isEqualTo(ExtendedJsonEncoderTest.bytes(original));
+            RawBsonDocument decoded = decoder.decodeLine(line, 0, line.length);
+            assertThat((BsonDocument) decoded).as(context).isEqualTo(document);
+        }
+    }
+
+    private static BsonDocument arrayOf(int n, java.util.function.IntFunction<BsonValue> element) {
+        BsonArray array = new BsonArray();
+        for (int i = 0; i < n; i++) {
+            array.add(element.apply(i));
+        }
+        return new BsonDocument("_id", new BsonInt32(1)).append("values", array);
+    }
+
+    /**
+     * Lines no encoder writes but a hand or another tool may: wrapper keys spelled with escapes, odd number texts,
+     * edges of each wrapper. Read exactly as the driver reads them, or declined; never read where the driver refuses.
+     */
+    @Test
+    void readsOrDeclinesHandWrittenEdgeLinesButNeverDiffersFromTheDriver() {
+        String[] lines = {
+            "{\"a\": {\"\\u0024oid\": \"0123456789abcdef01234567\"}}",
+            "{\"\\u0024oid\": \"0123456789abcdef01234567\"}",
+            "{\"a\": {\"\\u0024numberInt\": \"5\"}}",
+            "{\"a\": {\"\\u0024set\": {\"b\": 1}}}",
+            "{\"a\": {\"x\": 1, \"$oid\": \"0123456789abcdef01234567\"}}",
+            "{\"a\": {\"$date\": {\"\\u0024numberLong\": \"5\"}}}",
+            "{\"d\": {\"$numberDouble\": \"1.5f\"}}",
+            "{\"d\": {\"$numberDouble\": \"-NaN\"}}",
+            "{\"d\": {\"$numberDouble\": \"Infinity\"}}",
+            "{\"d\": {\"$numberDouble\": \"-Infinity\"}}",
+            "{\"d\": {\"$numberDouble\": \"1E400\"}}",
+            "{\"d\": {\"$numberDouble\": \"-0\"}}",
+            "{\"d\": {\"$numberDouble\": \"1.\"}}",
+            "{\"d\": {\"$numberDouble\": \".5\"}}",
+            "{\"d\": {\"$numberDouble\": \"00.5\"}}",
+            "{\"d\": {\"$numberDouble\": \"\"}}",
+            "{\"i\": {\"$numberInt\": \"-0\"}}",
+            "{\"i\": {\"$numberInt\": \"007\"}}",
+            "{\"i\": {\"$numberInt\": \"2147483648\"}}",
+            "{\"l\": {\"$numberLong\": \"-9223372036854775808\"}}",
+            "{\"l\": {\"$numberLong\": \"000000000000000001\"}}",
+            "{\"t\": {\"$timestamp\": {\"t\": 2147483648, \"i\": 1}}}",
+            "{\"t\": {\"$timestamp\": {\"t\": 01, \"i\": 1}}}",
+            "{\"t\": {\"$timestamp\": {\"t\": 1, \"i\": -1}}}",
+            "{\"o\": {\"$oid\": \"0123456789ABCDEF01234567\"}}",
+            "{\"o\": {\"$oid\": \"0123456789abcdef0123456\"}}",
+            "{\"o\": {\"$oid\": \"0123456789abcdef01234567\", \"x\": 1}}",
+            "{\"k\\u0000\": 1}",
+            "{\"s\": \"nul \\u0000 inside\"}",
+            "{\"\": \"\"}",
+            "{\"a\": [ ]}",
+            "{ }",
+            "{\"a\": {}, \"a\": []}",
+        };
+        for (String text : lines) {
+            byte[] line = text.getBytes(StandardCharsets.UTF_8);
+            assertAgreesWithTheDriver(line, "hand-written line");
+            if (driver(line) == null) {
+                assertThat(fast(line)).as("a line the driver rejects: %s", text).isNull();
+            }
+        }
     }
 
     /** Plain decimals take a shortcut; it must round exactly as {@code Double.parseDouble} does. */

@@ -37,7 +37,8 @@ import org.bson.types.ObjectId;
  *
  * <p>With {@code lossless} set it leaves out what Extended JSON cannot carry back: strings with lone
  * surrogates (the driver writes them as ill-formed UTF-8, read back as U+FFFD), keys starting with
- * {@code $} (read back as type wrappers) and a negative Decimal128 NaN (written as plain "NaN").
+ * {@code $} (read back as type wrappers), a negative Decimal128 NaN (written as plain "NaN") and a double NaN
+ * with a payload (read back as the canonical NaN).
  */
 final class RandomBsonGenerator {
     private static final int MAX_DEPTH = 4;
@@ -151,7 +152,8 @@ final class RandomBsonGenerator {
 
     private double doubleValue() {
         return switch (random.nextInt(8)) {
-            case 0 -> Double.longBitsToDouble(random.nextLong());
+            case 0 -> lossless ? canonicalNaN(Double.longBitsToDouble(random.nextLong()))
+                    : Double.longBitsToDouble(random.nextLong());
             case 1 -> random.nextInt(2_000_000) - 1_000_000;
             case 2 -> Math.rint(random.nextDouble() * 1e6) / Math.pow(10, random.nextInt(7));
             case 3 -> new double[] {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
@@ -159,6 +161,11 @@ final class RandomBsonGenerator {
             case 4 -> random.nextGaussian() * Math.pow(10, random.nextInt(40) - 20);
             default -> random.nextDouble() * Math.pow(10, random.nextInt(12) - 4);
         };
+    }
+
+    /** JSON writes every NaN as "NaN", read back as the one canonical NaN: its payload is lost. */
+    private static double canonicalNaN(double d) {
+        return Double.isNaN(d) ? Double.NaN : d;
     }
 
     private long dateMillis() {

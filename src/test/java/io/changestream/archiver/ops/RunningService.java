@@ -62,6 +62,7 @@ public final class RunningService implements AutoCloseable {
         env.put("MONGODB_COLLECTIONS", String.join(",", COLLECTIONS));
         env.put("ARCHIVE_LOCAL_DIR", archive.toString());
         env.put("FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099");
+        env.put("SNAPSHOT_MODE", "never"); // snapshots have tests of their own
         env.put("HTTP_PORT", "0");
         env.put("RETRY_ATTEMPTS", "2");
         env.put("RETRY_DELAY_MS", "100");

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.app.Service;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig;
@@ -19,6 +16,7 @@ import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.ArchiveStores;
 import io.changestream.archiver.store.adls.DfsTestServer;
 import io.changestream.archiver.testing.ArchiveContents;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +33,7 @@ import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -47,15 +46,13 @@ class AdlsArchiverWireTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private DfsTestServer adls;
-    private EmbeddedMongo mongo;
-    private MongoClient client;
+    @RegisterExtension
+    final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
     private Service service;
 
     @BeforeEach
     void start() {
         adls = DfsTestServer.start();
-        mongo = new EmbeddedMongo();
-        client = MongoClients.create(mongo.uri());
     }
 
     @AfterEach
@@ -63,8 +60,6 @@ class AdlsArchiverWireTest {
         if (service != null) {
             service.close();
         }
-        client.close();
-        mongo.close();
         adls.close();
     }
 
@@ -73,7 +68,7 @@ class AdlsArchiverWireTest {
     void commitsAnswered503AndAnOutageLeaveEveryEventInTheHourFileExactlyOnce(Compression compression) {
         ArchiverConfig config = ConfigLoader.load(Map.ofEntries(
                 Map.entry("MONGODB_URI", mongo.uri()), Map.entry("MONGODB_DATABASE", "shop"),
-                Map.entry("MONGODB_COLLECTIONS", "orders"), Map.entry("FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099"),
+                Map.entry("MONGODB_COLLECTIONS", "orders"), Map.entry("FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099"), Map.entry("SNAPSHOT_MODE", "never"),
                 Map.entry("ARCHIVE_STORE", "adls"), Map.entry("AZURE_STORAGE_ACCOUNT_NAME", adls.accountName()),
                 Map.entry("AZURE_STORAGE_ACCOUNT_KEY", adls.accountKey()),
                 Map.entry("AZURE_STORAGE_ENDPOINT", adls.endpoint()),
@@ -81,7 +76,7 @@ class AdlsArchiverWireTest {
                 Map.entry("RETRY_ATTEMPTS", "2"), Map.entry("RETRY_DELAY_MS", "20"), Map.entry("HTTP_PORT", "0")));
         service = Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC());
         await().atMost(WAIT).until(() -> service.archiver.readiness().ready());
-        MongoCollection<Document> orders = client.getDatabase("shop").getCollection("orders");
+        MongoCollection<Document> orders = mongo.database("shop").getCollection("orders");
 
         insertAndFlush(orders, 0, 20);
         adls.faults().commitThenFail(2);

@@ -42,7 +42,7 @@ class ArchiverWireTest extends ServiceFixture {
     private ArchiverConfig config(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders,customers",
-                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
+                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "SNAPSHOT_MODE", "never",
                 "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2", "HTTP_PORT", "0"));
         env.putAll(extra);
         return ConfigLoader.load(env);
@@ -68,7 +68,7 @@ class ArchiverWireTest extends ServiceFixture {
     @Test
     void insertsUpdatesReplacesAndDeletesReachTheHourFileInStreamOrder() {
         Service service = start(Map.of());
-        MongoCollection<Document> orders = client.getDatabase("shop").getCollection("orders");
+        MongoCollection<Document> orders = mongo.database("shop").getCollection("orders");
         orders.insertOne(new Document("_id", 1).append("qty", 1));
         orders.insertOne(new Document("_id", 2).append("qty", 2));
         orders.updateOne(Filters.eq("_id", 1), Updates.inc("qty", 10));
@@ -93,7 +93,7 @@ class ArchiverWireTest extends ServiceFixture {
     @Test
     void twoFlushesInOneHourAppendToTheSameFile() {
         Service service = start(Map.of());
-        MongoCollection<Document> orders = client.getDatabase("shop").getCollection("orders");
+        MongoCollection<Document> orders = mongo.database("shop").getCollection("orders");
         orders.insertOne(new Document("_id", 1));
         await().atMost(WAIT).until(() -> buffered(service) == 1);
         FlushResult first = service.archiver.flush("orders", FlushTrigger.MANUAL).block(WAIT);
@@ -108,7 +108,7 @@ class ArchiverWireTest extends ServiceFixture {
 
     @Test
     void aRestartResumesFromTheTrackerWithNothingLostOrDuplicated() {
-        MongoCollection<Document> orders = client.getDatabase("shop").getCollection("orders");
+        MongoCollection<Document> orders = mongo.database("shop").getCollection("orders");
         Service first = start(Map.of());
         for (int i = 0; i < 10; i++) {
             orders.insertOne(new Document("_id", i));
@@ -138,7 +138,7 @@ class ArchiverWireTest extends ServiceFixture {
                 "FLUSH_MAX_BYTES", String.valueOf(256 * 1024), "RETRY_ATTEMPTS", "1", "RETRY_DELAY_MS", "20"));
         FaultyStore store = new FaultyStore(new LocalArchiveStore(config.store().localDir())).block();
         Service service = start(config, store);
-        MongoCollection<Document> orders = client.getDatabase("shop").getCollection("orders");
+        MongoCollection<Document> orders = mongo.database("shop").getCollection("orders");
         String payload = "p".repeat(16 * 1024);
         int documents = 160; // ~2.6 MB of events against a 1 MiB cap
         AtomicLong maxBuffered = new AtomicLong();
@@ -171,7 +171,7 @@ class ArchiverWireTest extends ServiceFixture {
         ArchiverConfig config = config(Map.of());
         FaultyStore store = new FaultyStore(new LocalArchiveStore(config.store().localDir()));
         Service service = start(config, store);
-        client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1));
+        mongo.database("shop").getCollection("orders").insertOne(new Document("_id", 1));
         await().atMost(WAIT).until(() -> buffered(service) == 1);
         java.time.Instant captured = service.archiver.status().get(0).newestCaptured().orElseThrow();
         io.changestream.archiver.store.ArchiveFile file = new io.changestream.archiver.encode.ArchiveLayout("",

@@ -132,10 +132,18 @@ class ExactlyOnceWriterTest {
     @ParameterizedTest
     @MethodSource("everyStore")
     void step2_appendFailingBeforeWritingKeepsTheEventsBufferedAndTheRetryWritesThemOnce(Backend b, Compression c) {
-        start(b, c, 3);
-        store.failBeforeWrite(2);
+        start(b, c, 2);
+        List<ChangeEvent> before = buffer.snapshot();
+        store.failBeforeWrite(2); // both attempts of the flush
 
-        assertThat(writer.flush(buffer, FlushTrigger.MANUAL).events()).isEqualTo(20);
+        assertThatThrownBy(() -> writer.flush(buffer, FlushTrigger.MANUAL)).isInstanceOf(FlushFailedException.class);
+        assertThat(buffer.snapshot()).as("the buffer after the failed flush").containsExactlyElementsOf(before);
+        assertThat(store.list(COLLECTION)).as("nothing written").allMatch(f -> store.length(f) == 0);
+        assertThat(tracker.load(COLLECTION)).isEmpty();
+        assertThat(tracker.flushLog(COLLECTION)).isEmpty();
+
+        assertThat(writer.flush(buffer, FlushTrigger.MANUAL).events()).isEqualTo(20); // the retry: the next trigger
+        assertThat(buffer.size()).isZero();
         assertArchiveHoldsExactlyOnce(20);
     }
 
@@ -229,18 +237,30 @@ class ExactlyOnceWriterTest {
     @MethodSource("everyStore")
     void anIdleCollectionsCheckpointMovesToThePostBatchTokenAndARestartResumesThere(Backend b, Compression c) {
         start(b, c, 1);
+        List<ChangeEvent> all = buffer.snapshot();
+        buffer.removeDurable(all.size());
+        all.subList(0, 10).forEach(buffer::add); // hour 00 is archived, then the stream goes quiet
         writer.flush(buffer, FlushTrigger.MANUAL);
         Checkpoint archived = tracker.load(COLLECTION).orElseThrow();
-        BsonDocument postBatch = new BsonDocument("_data", new org.bson.BsonString("t999999999"));
+        // The post-batch token of a quiet stream: after event 9, before the next event the stream will deliver.
+        BsonDocument postBatch = new BsonDocument("_data", new org.bson.BsonString("t000000009~post-batch"));
 
-        writer.advanceIdle(postBatch, new org.bson.BsonTimestamp((int) START.getEpochSecond() + 600, 1));
+        writer.advanceIdle(postBatch, new org.bson.BsonTimestamp((int) START.getEpochSecond() + 5, 1));
 
         Checkpoint idle = tracker.load(COLLECTION).orElseThrow();
         assertThat(idle.resumeToken()).contains(postBatch);
         assertThat(idle.file()).isEqualTo(archived.file());
         assertThat(idle.fileLength()).isEqualTo(archived.fileLength());
-        assertThat(idle.totalEvents()).isEqualTo(20);
-        assertThat(tracker.flushLog(COLLECTION)).hasSize(2);
+        assertThat(idle.totalEvents()).isEqualTo(10);
+        assertThat(tracker.flushLog(COLLECTION)).hasSize(1);
+
+        Optional<Checkpoint> recovered = restart(1); // the stream re-delivers everything after the recovered token
+
+        assertThat(recovered.orElseThrow().resumeToken()).contains(postBatch);
+        assertThat(buffer.snapshot()).as("what the restarted stream delivers").containsExactlyElementsOf(
+                all.subList(10, 20));
+        writer.flush(buffer, FlushTrigger.MANUAL);
+        assertArchiveHoldsExactlyOnce(20);
     }
 
     @ParameterizedTest

@@ -39,7 +39,7 @@ class HostileInputWireTest {
     private Map<String, String> env(String uri, String collections) {
         return new HashMap<>(Map.of("MONGODB_URI", uri, "MONGODB_DATABASE", "shop",
                 "MONGODB_COLLECTIONS", collections, "ARCHIVE_LOCAL_DIR", archive.toString(),
-                "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2",
+                "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "SNAPSHOT_MODE", "never", "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2",
                 "HTTP_PORT", "0"));
     }
 

@@ -3,11 +3,9 @@ package io.changestream.archiver.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.checkpoint.LeaseLostException;
 import io.changestream.archiver.checkpoint.MongoLeaseStore;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.changestream.archiver.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 
 /**
@@ -30,17 +28,11 @@ class LeaseCoordinatorTest {
     private static final LeaseTiming TIMING = LeaseTiming.DEFAULT;
     private static final List<String> COLLECTIONS = List.of("orders", "customers", "payments", "shipments");
 
-    private final EmbeddedMongo mongo = new EmbeddedMongo();
-    private final MongoClient client = MongoClients.create(mongo.uri());
-    private final MongoLeaseStore store = new MongoLeaseStore(client, "shop", "changestream_tracker");
+    @RegisterExtension
+    final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
+    private final MongoLeaseStore store = new MongoLeaseStore(mongo.client(), "shop", "changestream_tracker");
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
     private final List<Instance> instances = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        client.close();
-        mongo.close();
-    }
 
     @Test
     void aSingleInstanceAcquiresEveryFreeCollectionInItsFirstRound() {

@@ -99,7 +99,7 @@ class LeaseTakeoverWireTest extends ServiceFixture {
         ArchiverConfig config = ConfigLoader.load(Map.of(
                 "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop",
                 "MONGODB_COLLECTIONS", String.join(",", COLLECTIONS), "INSTANCE_ID", instanceId,
-                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
+                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "SNAPSHOT_MODE", "never",
                 "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "3", "HTTP_PORT", "0"));
         Service service = Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC(),
                 new LocalArchiveStore(config.store().localDir()), TIMING);
@@ -110,7 +110,7 @@ class LeaseTakeoverWireTest extends ServiceFixture {
     private void insert(int from, int until) {
         for (int i = from; i < until; i++) {
             for (String collection : COLLECTIONS) {
-                client.getDatabase("shop").getCollection(collection).insertOne(new Document("_id", i));
+                mongo.database("shop").getCollection(collection).insertOne(new Document("_id", i));
             }
         }
     }

@@ -3,9 +3,6 @@ package io.changestream.archiver.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeEvent;
@@ -24,6 +21,7 @@ import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.ArchiveContents;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.changestream.archiver.testing.Events;
 import io.changestream.archiver.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,9 +32,9 @@ import java.time.Instant;
 import java.util.List;
 import org.bson.BsonDocument;
 import org.bson.RawBsonDocument;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,11 +50,11 @@ class ZombieWriterTest {
     @TempDir
     Path dir;
 
-    private final EmbeddedMongo mongo = new EmbeddedMongo();
-    private final MongoClient client = MongoClients.create(mongo.uri());
+    @RegisterExtension
+    final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
     private final MongoCheckpointStore tracker =
-            new MongoCheckpointStore(client, "shop", "changestream_tracker", false);
-    private final MongoLeaseStore leases = new MongoLeaseStore(client, "shop", "changestream_tracker");
+            new MongoCheckpointStore(mongo.client(), "shop", "changestream_tracker", false);
+    private final MongoLeaseStore leases = new MongoLeaseStore(mongo.client(), "shop", "changestream_tracker");
     private final MutableClock clock = new MutableClock(START);
     private final List<ChangeEvent> stream = Events.inserts(20, START);
     private LocalArchiveStore store;
@@ -64,12 +62,6 @@ class ZombieWriterTest {
     @BeforeEach
     void openStore() {
         store = new LocalArchiveStore(dir);
-    }
-
-    @AfterEach
-    void close() {
-        client.close();
-        mongo.close();
     }
 
     @Test

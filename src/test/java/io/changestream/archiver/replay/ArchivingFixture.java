@@ -41,6 +41,8 @@ final class ArchivingFixture implements AutoCloseable {
     private final com.mongodb.reactivestreams.client.MongoClient reactive;
     private final LocalArchiveStore store;
     private final Archiver archiver;
+    /** Events {@link #archiveRounds} wrote so far, over all calls. */
+    private long workloadEvents;
 
     ArchivingFixture(Path archive, List<String> collections, Map<String, String> extraEnv) {
         this.archive = archive;
@@ -73,6 +75,25 @@ final class ArchivingFixture implements AutoCloseable {
 
     MongoDatabase database(String name) {
         return client.getDatabase(name);
+    }
+
+    /**
+     * The archiving warm-up of the replay tests: {@code rounds} rounds of {@code workload} on {@link #source()}, each
+     * with {@code inserts} new documents per collection, waited for until captured and then flushed, so each round is
+     * one flush (one flush-log entry, one gzip member) of its own.
+     *
+     * @return the events these rounds wrote
+     */
+    int archiveRounds(TypedWorkload workload, int rounds, int inserts) throws InterruptedException {
+        int events = 0;
+        for (int round = 0; round < rounds; round++) {
+            int written = workload.run(source(), inserts);
+            events += written;
+            workloadEvents += written;
+            awaitCaptured(workloadEvents);
+            flush();
+        }
+        return events;
     }
 
     /** Waits until the pipelines hold or have archived {@code events} events in all. */

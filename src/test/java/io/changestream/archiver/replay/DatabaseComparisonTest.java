@@ -2,33 +2,18 @@ package io.changestream.archiver.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.replay.DatabaseComparison.Kind;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import java.util.List;
 import java.util.Map;
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DatabaseComparisonTest {
-    private static EmbeddedMongo server;
-    private static MongoClient client;
-
-    @BeforeAll
-    static void startServer() {
-        server = new EmbeddedMongo();
-        client = MongoClients.create(server.uri());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
+    @RegisterExtension
+    static final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
 
     @Test
     void sameNumbersOfDifferentTypesAreDifferentValues() {
@@ -52,8 +37,8 @@ class DatabaseComparisonTest {
 
     @Test
     void missingAndExtraDocumentsAreCounted() {
-        MongoDatabase source = client.getDatabase("cmpSourceMissing");
-        MongoDatabase target = client.getDatabase("cmpTargetMissing");
+        MongoDatabase source = mongo.database("cmpSourceMissing");
+        MongoDatabase target = mongo.database("cmpTargetMissing");
         source.getCollection("c", BsonDocument.class).insertMany(List.of(doc("{_id: 1}"), doc("{_id: 2}")));
         target.getCollection("c", BsonDocument.class).insertMany(List.of(doc("{_id: 2}"), doc("{_id: 3}")));
 
@@ -71,10 +56,10 @@ class DatabaseComparisonTest {
     }
 
     private static DatabaseComparison.Result compare(String name, String source, String target) {
-        client.getDatabase("cmpSource" + name).getCollection("c", BsonDocument.class).insertOne(doc(source));
-        client.getDatabase("cmpTarget" + name).getCollection("c", BsonDocument.class).insertOne(doc(target));
-        return DatabaseComparison.compare(client.getDatabase("cmpSource" + name),
-                client.getDatabase("cmpTarget" + name), Map.of("c", "c"));
+        mongo.database("cmpSource" + name).getCollection("c", BsonDocument.class).insertOne(doc(source));
+        mongo.database("cmpTarget" + name).getCollection("c", BsonDocument.class).insertOne(doc(target));
+        return DatabaseComparison.compare(mongo.database("cmpSource" + name),
+                mongo.database("cmpTarget" + name), Map.of("c", "c"));
     }
 
     private static BsonDocument doc(String json) {

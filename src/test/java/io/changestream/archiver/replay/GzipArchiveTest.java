@@ -33,13 +33,7 @@ class GzipArchiveTest {
     @BeforeAll
     void archiveTwoFlushesAsGzipMembers() throws InterruptedException {
         fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of("ARCHIVE_COMPRESSION", "gzip"));
-        TypedWorkload workload = new TypedWorkload();
-        int events = 0;
-        for (int round = 0; round < 2; round++) {
-            events += workload.run(fixture.source(), 6);
-            fixture.awaitCaptured(events);
-            fixture.flush();
-        }
+        fixture.archiveRounds(new TypedWorkload(), 2, 6);
     }
 
     @AfterAll

@@ -98,6 +98,11 @@ class ReplayPlanAndInterruptTest {
         }
 
         @Override
+        public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+            throw new AssertionError("no snapshot in these tests");
+        }
+
+        @Override
         public void drop(String collection) {
         }
 

@@ -4,16 +4,14 @@ import static io.changestream.archiver.replay.HandMadeArchive.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.store.StoreUnavailableException;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,32 +20,19 @@ import java.util.List;
 import java.util.Map;
 import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The replay loop over hand-made archives: DDL policies, merged hours, damaged lines, failures and the summary. */
 class ReplayerTest {
-    private static EmbeddedMongo server;
-    private static MongoClient client;
+    @RegisterExtension
+    static final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
     private static int databases;
 
     @TempDir
     Path root;
-
-    @BeforeAll
-    static void startServer() {
-        server = new EmbeddedMongo();
-        client = MongoClients.create(server.uri());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
 
     @Test
     void byDefaultTheReplayOfACollectionStopsBeforeADropAndSaysHowToGoOn() {
@@ -230,7 +215,7 @@ class ReplayerTest {
     }
 
     private static MongoDatabase freshDatabase() {
-        return client.getDatabase("target" + (++databases));
+        return mongo.database("target" + (++databases));
     }
 
     private static List<Integer> ids(MongoDatabase db, String collection) {

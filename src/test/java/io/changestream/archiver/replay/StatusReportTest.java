@@ -31,9 +31,7 @@ class StatusReportTest {
     @BeforeAll
     void archiveOneRound() throws InterruptedException {
         fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of());
-        events = new TypedWorkload().run(fixture.source(), 5);
-        fixture.awaitCaptured(events);
-        fixture.flush();
+        events = fixture.archiveRounds(new TypedWorkload(), 1, 5);
     }
 
     @AfterAll

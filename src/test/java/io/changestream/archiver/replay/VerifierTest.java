@@ -53,13 +53,7 @@ class VerifierTest {
     @BeforeAll
     void archiveThreeFlushes() throws InterruptedException {
         fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of());
-        TypedWorkload workload = new TypedWorkload();
-        int events = 0;
-        for (int round = 0; round < 3; round++) {
-            events += workload.run(fixture.source(), 6);
-            fixture.awaitCaptured(events);
-            fixture.flush();
-        }
+        fixture.archiveRounds(new TypedWorkload(), 3, 6);
     }
 
     @AfterAll

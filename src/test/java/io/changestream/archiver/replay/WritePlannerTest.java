@@ -2,49 +2,34 @@ package io.changestream.archiver.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import java.util.Optional;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Applies hand-written change events, shaped as MongoDB 4.2+ emits them (with {@code updateDescription},
  * {@code ns}, {@code wallTime}), to a document on an in-process server and checks the document afterwards.
  */
 class WritePlannerTest {
-    private static EmbeddedMongo server;
-    private static MongoClient client;
+    @RegisterExtension
+    static final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
     private MongoCollection<BsonDocument> people;
     private MongoReplayTarget target;
 
-    @BeforeAll
-    static void startServer() {
-        server = new EmbeddedMongo();
-        client = MongoClients.create(server.uri());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
-
     @BeforeEach
     void emptyCollection() {
-        people = client.getDatabase("target").getCollection("people", BsonDocument.class);
+        people = mongo.database("target").getCollection("people", BsonDocument.class);
         people.deleteMany(new BsonDocument());
-        target = new MongoReplayTarget(client.getDatabase("target"));
+        target = new MongoReplayTarget(mongo.database("target"));
     }
 
     @Test

@@ -31,6 +31,9 @@ public final class ArchiveContents {
     public static List<RawBsonDocument> events(ArchiveStore store, String collectionFolder) {
         List<RawBsonDocument> events = new ArrayList<>();
         for (ArchiveFile file : store.list(collectionFolder)) {
+            if (file.path().contains("/snapshots/")) {
+                continue; // snapshot parts and manifests hold documents, not events
+            }
             byte[] bytes;
             try (InputStream in = store.read(file, 0)) {
                 bytes = in.readAllBytes();

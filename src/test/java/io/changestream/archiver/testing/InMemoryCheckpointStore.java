@@ -2,6 +2,7 @@ package io.changestream.archiver.testing;
 
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
+import io.changestream.archiver.checkpoint.FlushLogConflict;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.Gap;
 import io.changestream.archiver.checkpoint.Lease;
@@ -75,7 +76,12 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
             failNextLogWrites--;
             throw new IllegalStateException("injected: flush log write failed");
         }
-        log.put(range.file() + "@" + String.format("%020d", range.offset()), range);
+        String key = range.file() + "@" + String.format("%020d", range.offset());
+        FlushRecord logged = log.get(key);
+        if (logged != null && !FlushLogConflict.sameRange(logged, range)) {
+            throw FlushLogConflict.of(range, logged);
+        }
+        log.put(key, range);
         advance(checkpoint, lease);
     }
 

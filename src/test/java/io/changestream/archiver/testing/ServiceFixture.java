@@ -1,14 +1,13 @@
 package io.changestream.archiver.testing;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.changestream.archiver.app.EmbeddedMongo;
 import io.changestream.archiver.app.Service;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,21 +18,21 @@ public abstract class ServiceFixture {
     @TempDir
     protected Path archive;
 
-    protected EmbeddedMongo mongo;
+    @RegisterExtension
+    protected final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
+    /** {@code mongo.client()}, under the name the service tests use. */
     protected MongoClient client;
     private final List<Service> services = new ArrayList<>();
 
     @BeforeEach
-    void startMongo() {
-        mongo = new EmbeddedMongo();
-        client = MongoClients.create(mongo.uri());
+    void connect() {
+        client = mongo.client();
     }
 
+    /** Runs before the extension closes the server, so the services' final flushes still reach it. */
     @AfterEach
     void stopAll() {
         services.forEach(Service::close);
-        client.close();
-        mongo.close();
     }
 
     /** Closes the service with the test. */

@@ -3,12 +3,18 @@ package io.changestream.archiver.ops.http;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.Secret;
 import io.changestream.archiver.pipeline.Archiver;
+import io.changestream.archiver.pipeline.SnapshotCoordinator;
 import io.changestream.archiver.pipeline.FlushFailedException;
 import io.changestream.archiver.pipeline.FlushResult;
 import io.changestream.archiver.pipeline.Readiness;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,13 +33,14 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.LoopResources;
 
 /**
- * The admin and metrics endpoint on {@code HTTP_PORT} (SPEC.md, "HTTP"): flush on demand, status, liveness,
+ * The admin and metrics endpoint on {@code HTTP_PORT} (docs/operations.md, "HTTP endpoints"): flush on demand, status, liveness,
  * readiness and Prometheus metrics, on reactor-netty with no web framework.
  *
  * <p>Invariants:
@@ -46,7 +53,10 @@ import reactor.netty.resources.LoopResources;
  *   <li>With {@code ADMIN_TOKEN}, every POST is checked ({@link BearerAuth}) before anything else happens; GETs stay
  *       open for probes and scrapers.</li>
  *   <li>Every answer is JSON (metrics aside); errors are {@code {"error": "..."}} with masked text, never a stack
- *       trace. Unknown path 404, wrong method 405 with {@code Allow}.</li>
+ *       trace. Unknown path 404, wrong method 405 with {@code Allow}; {@code HEAD} answers like {@code GET}
+ *       without the body. A request target with a malformed percent escape gets a JSON 400 too: reactor-netty
+ *       would refuse it itself, with an empty 400 and a multi-line WARN per request, so
+ *       {@link MalformedTargetGuard} marks it before reactor-netty parses it.</li>
  * </ul>
  *
  * <p>The server runs on its own small event loop group, so closing it releases every thread it started.
@@ -59,6 +69,9 @@ public final class AdminServer implements AutoCloseable {
     private static final Duration READINESS_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final String FLUSH_PREFIX = "/flush/";
+    private static final String SNAPSHOT_PREFIX = "/snapshot/";
+    /** Where {@link MalformedTargetGuard} sends a request whose target does not parse. */
+    static final String MALFORMED_TARGET = "/.malformed-request-target";
 
     private final Archiver archiver;
     private final Supplier<String> scrape;
@@ -86,6 +99,12 @@ public final class AdminServer implements AutoCloseable {
                     .runOn(loops)
                     .bindAddress(() -> new InetSocketAddress(port))
                     .idleTimeout(Duration.ofSeconds(60))
+                    .doOnChannelInit((observer, channel, remote) -> {
+                        if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
+                            channel.pipeline().addAfter(NettyPipeline.HttpCodec, "malformedTargetGuard",
+                                    new MalformedTargetGuard());
+                        }
+                    })
                     .handle(this::handle)
                     .bindNow(Duration.ofSeconds(10));
         } catch (RuntimeException e) {
@@ -157,18 +176,22 @@ public final class AdminServer implements AutoCloseable {
         } catch (RuntimeException e) {
             answer = Mono.error(e);
         }
+        boolean head = request.method().name().equals("HEAD");
         return answer
                 .onErrorResume(e -> {
                     log.warn("admin request {} {} failed: {}", request.method().name(), Secret.maskUri(request.uri()),
                             Secret.maskUri(e.toString()));
                     return Mono.just(Answer.error(500, "internal error: " + e.getClass().getSimpleName()));
                 })
-                .flatMap(a -> send(response, a));
+                .flatMap(a -> send(response, a, head));
     }
 
     /** Dispatches one request; never blocks. */
     Mono<Answer> route(String method, String uri, String authorization) {
         String path = rawPath(uri);
+        if (path.equals(MALFORMED_TARGET)) {
+            return Mono.just(Answer.error(400, "malformed percent-encoding in the request path"));
+        }
         if (path.equals("/flush") || path.startsWith(FLUSH_PREFIX)) {
             if (!method.equals("POST")) {
                 return Mono.just(Answer.error(405, "method " + method + " not allowed; use POST")
@@ -190,9 +213,12 @@ public final class AdminServer implements AutoCloseable {
             }
             return flush(List.of(collection.get()));
         }
+        if (path.equals("/snapshot") || path.startsWith(SNAPSHOT_PREFIX)) {
+            return snapshotRoute(method, path, authorization);
+        }
         Supplier<Mono<Answer>> get = switch (path) {
-            case "/status" -> () -> Mono.just(Answer.json(200,
-                    JsonBodies.status(instance, clock.instant(), archiver.status())));
+            case "/status" -> () -> Mono.just(Answer.json(200, SnapshotStatusJson.withSnapshots(
+                    JsonBodies.status(instance, clock.instant(), archiver.status()), archiver.snapshots())));
             case "/healthz/live" -> this::live;
             case "/healthz/ready" -> this::ready;
             case "/metrics" -> () -> Mono.fromCallable(() -> new Answer(200, PROMETHEUS_TEXT, scrape.get(), Map.of()))
@@ -202,10 +228,52 @@ public final class AdminServer implements AutoCloseable {
         if (get == null) {
             return Mono.just(Answer.error(404, "no such endpoint: " + path));
         }
-        if (!method.equals("GET")) {
-            return Mono.just(Answer.error(405, "method " + method + " not allowed; use GET").with("Allow", "GET"));
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            return Mono.just(Answer.error(405, "method " + method + " not allowed; use GET")
+                    .with("Allow", "GET, HEAD"));
         }
         return get.get();
+    }
+
+    /** {@code POST /snapshot[/{collection}]}: 202 with the started snapshots, 409 when none could start. */
+    private Mono<Answer> snapshotRoute(String method, String path, String authorization) {
+        if (!method.equals("POST")) {
+            return Mono.just(Answer.error(405, "method " + method + " not allowed; use POST").with("Allow", "POST"));
+        }
+        if (!auth.permits(authorization)) {
+            return Mono.just(Answer.error(401, "a valid bearer token is required (ADMIN_TOKEN)")
+                    .with("WWW-Authenticate", "Bearer realm=\"changestream-archiver\""));
+        }
+        List<String> collections;
+        if (path.equals("/snapshot")) {
+            collections = List.copyOf(archiver.collections());
+        } else {
+            Optional<String> collection = PathSegments.decode(path.substring(SNAPSHOT_PREFIX.length()));
+            if (collection.isEmpty()) {
+                return Mono.just(Answer.error(400, "malformed percent-encoding in the collection name"));
+            }
+            if (!archiver.collections().contains(collection.get())) {
+                return Mono.just(Answer.error(404, "collection " + collection.get() + " is not watched"));
+            }
+            collections = List.of(collection.get());
+        }
+        // Starting reads the cluster time and writes the tracker: off the event loop.
+        return Mono.fromCallable(() -> {
+            org.bson.BsonArray started = new org.bson.BsonArray();
+            List<String> refused = new ArrayList<>();
+            for (String c : collections) {
+                try {
+                    started.add(new org.bson.BsonDocument("collection", new org.bson.BsonString(c))
+                            .append("snapshot", new org.bson.BsonString(archiver.snapshot(c))));
+                } catch (SnapshotCoordinator.AlreadyRunning e) {
+                    refused.add(e.getMessage());
+                }
+            }
+            if (started.isEmpty()) {
+                return Answer.error(409, String.join("; ", refused));
+            }
+            return Answer.json(202, new org.bson.BsonDocument("started", started).toJson());
+        }).subscribeOn(Schedulers.boundedElastic());
     }
 
     private Mono<Answer> live() {
@@ -267,14 +335,43 @@ public final class AdminServer implements AutoCloseable {
                 + error.getClass().getSimpleName(), false);
     }
 
-    private static Mono<Void> send(HttpServerResponse response, Answer answer) {
+    /** Sends the answer; to a HEAD request, its headers (with the GET body's length) and no body. */
+    private static Mono<Void> send(HttpServerResponse response, Answer answer, boolean head) {
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
         response.status(HttpResponseStatus.valueOf(answer.status()))
                 .header(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
                 .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
         answer.headers().forEach(response::header);
-        return response.sendByteArray(Mono.just(body)).then();
+        return head ? response.send().then() : response.sendByteArray(Mono.just(body)).then();
+    }
+
+    /**
+     * Runs right after the HTTP codec, before reactor-netty builds its request object (which parses the target
+     * with {@link URI} and, when that fails, answers an empty 400 and logs the request over several lines): a
+     * target whose path does not parse is replaced by {@link #MALFORMED_TARGET}, which the router answers with a
+     * JSON 400. One instance per connection.
+     */
+    static final class MalformedTargetGuard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest request && !parses(request.uri())) {
+                log.debug("malformed request target from {} answered 400", ctx.channel().remoteAddress());
+                request.setUri(MALFORMED_TARGET);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        /** The check reactor-netty makes of the path (query and fragment aside). */
+        static boolean parses(String uri) {
+            String path = rawPath(uri);
+            try {
+                new URI(path.startsWith("/") ? "http://localhost" + path : "http://" + path);
+                return true;
+            } catch (URISyntaxException e) {
+                return false;
+            }
+        }
     }
 
     /** The path of a request target, still percent-encoded, without query or fragment. */

@@ -102,7 +102,9 @@ final class JsonBodies {
                 .append("captureLagSeconds", lag(c.newestCaptured(), now))
                 .append("archiveLagSeconds", lag(c.newestArchived(), now))
                 .append("lastFlush", c.lastFlush().<BsonValue>map(StatusJson::lastFlush).orElse(BsonNull.VALUE))
-                .append("checkpoint", c.checkpoint().<BsonValue>map(StatusJson::checkpoint).orElse(BsonNull.VALUE));
+                .append("checkpoint", c.checkpoint().<BsonValue>map(StatusJson::checkpoint).orElse(BsonNull.VALUE))
+                .append("detail", c.detail().<BsonValue>map(d -> new BsonString(Secret.maskUri(d)))
+                        .orElse(BsonNull.VALUE));
     }
 
     private static BsonValue time(Optional<Instant> t) {

@@ -1,5 +1,6 @@
 package io.changestream.archiver.replay.status;
 
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.replay.ArchiveCatalog;
@@ -44,7 +45,7 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         List<CollectionState> states = new ArrayList<>();
         for (String c : collections) {
             var checkpoint = tracker.load(c);
-            var lag = checkpoint.map(cp -> Duration.between(instant(cp.clusterTime()), now));
+            var lag = checkpoint.map(cp -> Duration.between(ClusterTimes.instant(cp.clusterTime()), now));
             states.add(new CollectionState(c, checkpoint, lag, tracker.lastFlush(c), catalog.files(c).size(),
                     tracker.gaps(c).size()));
         }
@@ -80,7 +81,7 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         for (CollectionState s : collections) {
             Optional<CheckpointView> cp = s.checkpoint().map(CheckpointView::of);
             list.add(new BsonDocument("collection", new BsonString(s.collection()))
-                    .append("archiveLagSeconds", StatusJson.lag(s.checkpoint().map(c -> instant(c.clusterTime())), at))
+                    .append("archiveLagSeconds", StatusJson.lag(s.checkpoint().map(c -> ClusterTimes.instant(c.clusterTime())), at))
                     .append("lastFlush", s.lastFlush().map(LastFlush::of).<BsonValue>map(StatusJson::lastFlush)
                             .orElse(BsonNull.VALUE))
                     .append("checkpoint", cp.<BsonValue>map(StatusJson::checkpoint).orElse(BsonNull.VALUE))
@@ -101,10 +102,6 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         BsonValue data = token.get("_data");
         String text = data != null && data.isString() ? data.asString().getValue() : token.toJson();
         return text.length() <= 20 ? text : text.substring(0, 8) + "…" + text.substring(text.length() - 8);
-    }
-
-    private static Instant instant(BsonTimestamp t) {
-        return Instant.ofEpochSecond(t.getTime() & 0xFFFF_FFFFL);
     }
 
     private static String num(long n) {

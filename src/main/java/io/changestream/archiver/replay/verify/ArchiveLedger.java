@@ -1,6 +1,7 @@
 package io.changestream.archiver.replay.verify;
 
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.StreamContinuation;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
@@ -18,8 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
-import org.bson.BsonDocument;
-import org.bson.BsonValue;
 
 /**
  * What the tracker says one collection's archive holds (its flush log and checkpoint), read once, for checking the
@@ -31,9 +30,10 @@ import org.bson.BsonValue;
  * are checked while the replay streams them ({@link #ranges} gives each file's {@link LoggedRanges}).
  *
  * <p>A pending tail is what the service's next start adopts ({@code pipeline/ExactlyOnceWriter}): complete lines
- * beyond the checkpoint that continue its stream. {@link #adoptionConflict} says why a line does not: another
- * collection's event ({@code ns.coll}), the checkpoint's own event, or one from before it. That the tail's events
- * follow each other is the replay's ordering check ({@link EventOrder}). A torn last unit beyond the checkpoint is
+ * beyond the checkpoint that continue its stream. {@link #adoptionConflict} says why a line does not, by recovery's
+ * own rule ({@link StreamContinuation}): another collection's event ({@code ns.coll}), the checkpoint's own event or
+ * one from before it, a token that disagrees with its event. That the tail's events follow each other is the
+ * replay's ordering check ({@link EventOrder}). A torn last unit beyond the checkpoint is
  * what that start cuts off; anywhere else it is damage.
  *
  * <p>Immutable once read: the replay's reader thread may consult it.
@@ -126,27 +126,14 @@ public final class ArchiveLedger {
         return file.compareTo(checkpointFile.get()) > 0;
     }
 
-    /** Why the service's next start would not adopt this event of a pending tail; empty when it would. */
+    /**
+     * Why the service's next start would not adopt this event of a pending tail; empty when it would. The rule is
+     * recovery's own ({@link StreamContinuation}), held against the checkpoint; that the tail's events follow each
+     * other is the replay's ordering check.
+     */
     public Optional<String> adoptionConflict(ChangeEvent event) {
-        BsonValue ns = event.raw().get("ns");
-        if (ns != null && ns.isDocument()) {
-            BsonValue coll = ns.asDocument().get("coll");
-            if (coll != null && coll.isString() && !coll.asString().getValue().equals(collection)) {
-                return Optional.of("it is an event of collection '" + coll.asString().getValue() + "'");
-            }
-        }
-        if (checkpoint.isPresent()) {
-            Checkpoint cp = checkpoint.get();
-            Optional<BsonDocument> token = cp.resumeToken();
-            if (token.isPresent() && token.get().equals(event.resumeToken())) {
-                return Optional.of("it is the checkpoint's own event, archived already");
-            }
-            if (event.clusterTime().compareTo(cp.clusterTime()) < 0) {
-                return Optional.of("its clusterTime " + ReplayWindow.describe(event.clusterTime()) + " is before the "
-                        + "checkpoint's " + ReplayWindow.describe(cp.clusterTime()));
-            }
-        }
-        return Optional.empty();
+        return StreamContinuation.after(collection, checkpoint.flatMap(Checkpoint::resumeToken),
+                checkpoint.map(Checkpoint::clusterTime)).accept(event);
     }
 
     private Optional<StoredFile> storedFile(String path) {

@@ -60,8 +60,13 @@ public record Finding(Severity severity, Kind kind, String file, long offset, St
         WRONG_HOUR,
         /** Bytes after the last logged range, before the checkpoint: nothing will ever log them. */
         UNLOGGED_BYTES,
-        /** Complete lines after the checkpoint, not yet logged. */
+        /** Complete lines after the checkpoint, not yet logged, that the next start adopts. */
         PENDING_TAIL,
+        /**
+         * A complete line after the checkpoint that the next start would refuse to adopt, stopping the collection:
+         * another collection's event, an event repeated or out of order, a forged token.
+         */
+        NOT_A_CONTINUATION,
         /** An incomplete last line or gzip member: an append cut short, cut off by the next start. */
         TORN_TAIL,
         /** The checkpoint points where the archive has no end of a logged range. */

@@ -2,6 +2,7 @@ package io.changestream.archiver.replay.verify;
 
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.checkpoint.FlushRecord;
+import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.replay.StoredFile;
 import io.changestream.archiver.replay.verify.Finding.Kind;
 import io.changestream.archiver.replay.verify.Finding.Severity;
@@ -9,10 +10,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -235,11 +234,11 @@ public final class LoggedRanges {
             long start = Math.max(from, r.offset());
             long end = Math.min(to, r.end());
             if (digests[i] == null) {
-                digests[i] = sha256();
+                digests[i] = SegmentEncoder.newSha256();
             }
             digests[i].update(b, off + (int) (start - from), (int) (end - start));
             if (end == r.end()) {
-                hashes[i] = HexFormat.of().formatHex(digests[i].digest());
+                hashes[i] = SegmentEncoder.hex(digests[i]);
                 digests[i] = null;
             }
         }
@@ -251,13 +250,5 @@ public final class LoggedRanges {
 
     private Finding problem(Kind kind, long offset, String message) {
         return new Finding(Severity.PROBLEM, kind, file.path(), offset, message);
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
     }
 }

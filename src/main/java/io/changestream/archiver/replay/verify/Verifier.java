@@ -1,11 +1,13 @@
 package io.changestream.archiver.replay.verify;
 
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.StreamContinuation;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.Gap;
 import io.changestream.archiver.encode.HourSlot;
+import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.replay.ArchiveCatalog;
 import io.changestream.archiver.replay.LineDecoder;
 import io.changestream.archiver.replay.ReplayWindow;
@@ -20,9 +22,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +38,11 @@ import java.util.zip.ZipException;
  *       SHA-256.</li>
  *   <li>A file's logged ranges tile it: the first starts at 0, each starts where the one before ends (no hole, no
  *       overlap), and the last ends at the file's length. Bytes after the last range are allowed only beyond the
- *       checkpoint (a flush between its append and its commit, or a crash the next start adopts) and are reported
- *       as pending; before the checkpoint nothing will ever log them, so they are a problem.</li>
+ *       checkpoint (a flush between its append and its commit, or a crash the next start adopts) and only as far as
+ *       the next start would adopt them: lines that continue the stream after the checkpoint by the rule recovery
+ *       uses ({@link StreamContinuation}); those are reported as pending. A line recovery would refuse (another
+ *       collection's event, an event repeated or out of order, a forged token) is a problem, and so are unlogged
+ *       bytes before the checkpoint, which nothing will ever log.</li>
  *   <li>Each range ends at a line (gzip: member) boundary, holds as many lines as logged events, and every line is a
  *       change event.</li>
  *   <li>Continuity: each range's first line is the logged first event and its last line the logged last event, so
@@ -79,6 +82,8 @@ public final class Verifier {
         private int omitted;
         private Optional<Checkpoint> checkpoint = Optional.empty();
         private Optional<StoredFile> checkpointFile = Optional.empty();
+        private StreamContinuation continuation;
+        private boolean refusedContinuation;
 
         Check(String collection) {
             this.collection = collection;
@@ -141,7 +146,7 @@ public final class Verifier {
         }
 
         private void checkRange(StoredFile file, FlushRecord r, FileCursor cursor) {
-            MessageDigest sha = sha256();
+            MessageDigest sha = SegmentEncoder.newSha256();
             DigestInputStream in = new DigestInputStream(cursor.range(r.offset(), r.length()), sha);
             StoredLineReader reader = new StoredLineReader(in, file.compression());
             long lines = 0;
@@ -151,7 +156,8 @@ public final class Verifier {
             try {
                 for (byte[] line; (line = reader.next()) != null; ) {
                     lines++;
-                    Optional<ChangeEvent> event = decode(file, r.offset(), line, lines);
+                    Optional<ChangeEvent> event = decode(file, r.offset(), r.offset() + reader.lineStart(), line,
+                            lines);
                     if (event.isPresent()) {
                         first = first == null ? event.get() : first;
                         last = event.get();
@@ -170,7 +176,7 @@ public final class Verifier {
             } catch (IOException e) {
                 throw new UncheckedIOException("reading " + file + " at " + r.offset() + " failed", e);
             }
-            String actual = HexFormat.of().formatHex(sha.digest());
+            String actual = SegmentEncoder.hex(sha);
             if (!actual.equalsIgnoreCase(r.sha256())) {
                 problem(Kind.CHECKSUM, file.path(), r.offset(), LoggedRanges.checksumMessage(r, actual));
             }
@@ -190,16 +196,27 @@ public final class Verifier {
             }
         }
 
-        /** Bytes after the last logged range: pending beyond the checkpoint, a problem before it. */
+        /**
+         * Bytes after the last logged range: pending beyond the checkpoint when recovery would adopt them (the
+         * {@link StreamContinuation} rule), a problem before it or when it would not.
+         */
         private void checkTail(StoredFile file, long pos, long length, FileCursor cursor) {
-            boolean pending = beyondCheckpoint(file, pos);
+            boolean beyond = beyondCheckpoint(file, pos);
+            boolean pending = beyond;
             StoredLineReader reader = new StoredLineReader(cursor.range(pos, length - pos), file.compression());
             long lines = 0;
             long torn;
+            long lineOffset = pos;
             try {
                 for (byte[] line; (line = reader.next()) != null; ) {
                     lines++;
-                    decode(file, pos, line, lines);
+                    Optional<ChangeEvent> event = decode(file, pos, pos + reader.lineStart(), line, lines);
+                    if (pending && event.isPresent() && !continues(file, lineOffset, event.get())) {
+                        pending = false;
+                    }
+                    if (file.compression() != io.changestream.archiver.config.ArchiverConfig.Compression.GZIP) {
+                        lineOffset += line.length + 1;
+                    }
                 }
                 torn = reader.tornTailBytes();
             } catch (ZipException e) {
@@ -214,11 +231,11 @@ public final class Verifier {
                 findings.add(new Finding(Severity.PENDING, Kind.PENDING_TAIL, file.path(), pos, lines + " events ("
                         + complete + " bytes) after the checkpoint are not in the flush log yet: a flush in "
                         + "progress, or a crash that the next start adopts"));
-            } else if (complete > 0) {
+            } else if (complete > 0 && !beyond) {
                 problem(Kind.UNLOGGED_BYTES, file.path(), pos, complete + " bytes (" + lines + " lines) after the last "
                         + "logged range are in no flush log entry, and the checkpoint is past them");
             }
-            if (torn > 0 && pending) {
+            if (torn > 0 && beyond) {
                 findings.add(new Finding(Severity.PENDING, Kind.TORN_TAIL, file.path(), length - torn, "the last "
                         + torn + " bytes are an incomplete " + unit(file) + ": an append cut short, which the next "
                         + "start cuts off"));
@@ -228,13 +245,41 @@ public final class Verifier {
             }
         }
 
-        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, byte[] line, long lineNo) {
+        /**
+         * Follows the collection's stream beyond the checkpoint as recovery would; false (and a problem naming the
+         * line's offset; for gzip, where the tail starts) at the first line recovery would refuse. After that nothing
+         * beyond the checkpoint is pending: recovery stops there.
+         */
+        private boolean continues(StoredFile file, long offset, ChangeEvent event) {
+            if (continuation == null) {
+                continuation = checkpoint.map(c -> StreamContinuation.after(collection, c.resumeToken(),
+                        Optional.of(c.clusterTime()))).orElseGet(() -> StreamContinuation.after(collection,
+                        Optional.empty(), Optional.empty()));
+            }
+            if (refusedContinuation) {
+                return false;
+            }
+            String before = continuation.position();
+            Optional<String> refusal = continuation.accept(event);
+            if (refusal.isEmpty()) {
+                return true;
+            }
+            refusedContinuation = true;
+            problem(Kind.NOT_A_CONTINUATION, file.path(), offset, "a line after the checkpoint does not continue the "
+                    + "stream after " + before + ", so the next start stops the collection instead of adopting it: "
+                    + refusal.get());
+            return false;
+        }
+
+        /** @param lineAt where the line starts in the file (for gzip, its member) */
+        private Optional<ChangeEvent> decode(StoredFile file, long rangeOffset, long lineAt, byte[] line,
+                                             long lineNo) {
             ChangeEvent event;
             try {
                 event = LineDecoder.decode(line);
             } catch (IllegalArgumentException e) {
-                problem(Kind.UNPARSABLE, file.path(), rangeOffset, "line " + lineNo + " of the range: "
-                        + e.getMessage());
+                problem(Kind.UNPARSABLE, file.path(), lineAt, "line " + lineNo + " of the range at " + rangeOffset
+                        + ": " + e.getMessage());
                 return Optional.empty();
             }
             if (!HourSlot.of(event.clusterTime()).equals(file.slot())) {
@@ -303,14 +348,6 @@ public final class Verifier {
             in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new UncheckedIOException("reading the rest of a damaged range failed", e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
         }
     }
 }

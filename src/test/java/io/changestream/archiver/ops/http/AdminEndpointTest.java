@@ -2,7 +2,14 @@ package io.changestream.archiver.ops.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.changestream.archiver.ops.RunningService;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The admin endpoint over real HTTP, against a running service with an embedded source and a local archive. */
 class AdminEndpointTest {
@@ -104,9 +112,56 @@ class AdminEndpointTest {
         assertThat(getFlush.statusCode()).isEqualTo(405);
         assertThat(getFlush.headers().firstValue("Allow")).hasValue("POST");
         assertThat(postStatus.statusCode()).isEqualTo(405);
-        assertThat(postStatus.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(postStatus.headers().firstValue("Allow")).hasValue("GET, HEAD");
         assertThat(deleteMetrics.statusCode()).isEqualTo(405);
         assertThat(Document.parse(deleteMetrics.body()).getString("error")).contains("DELETE");
+    }
+
+    @Test
+    void headMetricsAnswersLikeGetWithoutABody() throws IOException {
+        String get = raw("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String head = raw("HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-type: text/plain; version=0.0.4");
+        assertThat(head.substring(head.indexOf("\r\n\r\n") + 4)).as("no body").isEmpty();
+        assertThat(get.substring(get.indexOf("\r\n\r\n") + 4)).contains("archiver_buffered_events");
+        assertThat(raw("HEAD /healthz/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 200 ");
+    }
+
+    @Test
+    void aMalformedPercentEncodingAnswersAJson400AndLogsAtMostOneLine() throws IOException {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try {
+            String answer = raw("POST /flush/%ZZ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                    + "Connection: close\r\n\r\n");
+
+            assertThat(answer).startsWith("HTTP/1.1 400 ").containsIgnoringCase("content-type: application/json");
+            Document body = Document.parse(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertThat(body.getString("error")).contains("percent-encoding");
+        } finally {
+            root.detachAppender(logged);
+        }
+        List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .toList();
+        assertThat(warnings).allSatisfy(e -> {
+            assertThat(e.getThrowableProxy()).as("no stack trace").isNull();
+            assertThat(e.getFormattedMessage()).doesNotContain("\n");
+        });
+        assertThat(warnings).hasSizeLessThanOrEqualTo(1);
+    }
+
+    /** One request over a plain socket, as written (HttpClient refuses a malformed URI before sending it). */
+    private String raw(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", running.service().adminPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test

@@ -47,9 +47,10 @@ class JsonBodiesTest {
         assertThat(c.getString("state")).isEqualTo("backing_off");
         assertThat(c.keySet()).containsExactly("collection", "state", "owner", "bufferedEvents", "bufferedBytes",
                 "newestCapturedTime", "newestArchivedTime", "captureLagSeconds", "archiveLagSeconds", "lastFlush",
-                "checkpoint");
+                "checkpoint", "detail");
         assertThat(c.get("captureLagSeconds")).isNull();
         assertThat(c.get("checkpoint")).isNull();
+        assertThat(c.get("detail")).isNull();
     }
 
     @Test

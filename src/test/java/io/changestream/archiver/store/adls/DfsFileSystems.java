@@ -13,8 +13,9 @@ import java.util.TreeMap;
  * The whole state of the test account: file systems, each a sorted map of paths. Every operation is atomic
  * (one lock); parent directories of a new file appear implicitly, as with a hierarchical namespace.
  *
- * <p>Besides the protocol operations, tests use {@link #content}, {@link #snapshot} and {@link #foreignCommit}
- * (another writer appending and committing to a file, which moves its ETag) directly.
+ * <p>Besides the protocol operations, tests use {@link #content}, {@link #snapshot}, {@link #foreignCommit}
+ * (another writer appending and committing to a file, which moves its ETag), {@link #deleteFileSystem} and
+ * {@link #deleteFolder} directly.
  */
 public final class DfsFileSystems {
     private final Map<String, TreeMap<String, DfsPath>> fileSystems = new HashMap<>();
@@ -37,6 +38,17 @@ public final class DfsFileSystems {
 
     public synchronized boolean fileSystemExists(String name) {
         return fileSystems.containsKey(name);
+    }
+
+    /** Deletes a file system with everything in it, as an operator (or a mistyped script) would. */
+    public synchronized void deleteFileSystem(String name) {
+        fileSystems.remove(name);
+        fileSystemCreated.remove(name);
+    }
+
+    /** Deletes a directory and everything below it ({@code folder} without trailing slash). */
+    public synchronized void deleteFolder(String fs, String folder) {
+        fileSystem(fs, false).keySet().removeIf(p -> p.equals(folder) || p.startsWith(folder + "/"));
     }
 
     /**

@@ -1,0 +1,150 @@
+package io.changestream.archiver.replay;
+
+import io.changestream.archiver.encode.ExtendedJsonDecoder;
+import io.changestream.archiver.snapshot.SnapshotManifest;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.bson.BsonTimestamp;
+import org.bson.RawBsonDocument;
+
+/**
+ * Restores a collection from a snapshot plus events: loads the snapshot's documents into the target with unordered
+ * bulk inserts, after which {@link Replayer} applies every archived event with {@code clusterTime} from the
+ * snapshot's start T0 up to the restore time U. This class owns why that is exact.
+ *
+ * <h2>Claim</h2>
+ * For every U at or after the snapshot's end E, the collection restored this way equals the source collection at U.
+ *
+ * <h2>What is known</h2>
+ * <ol>
+ *   <li>Every document d in the snapshot was read at one moment r(d) with T0 &lt;= r(d) &lt;= E: each read observes
+ *       at least T0 (afterClusterTime in a causally consistent session, majority read concern), and E is an
+ *       operation time taken after the last read. An {@code _id} never changes, so each one is read at most once;
+ *       a document absent from the snapshot did not exist when the read passed its {@code _id}: r(d) is defined
+ *       for it too.</li>
+ *   <li>The archive holds every event with {@code clusterTime} &gt;= T0, in order (capture began at or before T0).</li>
+ *   <li>Each event writes one document, by {@code _id} ({@link WritePlanner}): insert and replace set the whole
+ *       document (upsert); delete removes it; an update's diff sets or unsets paths to absolute values, without
+ *       upsert. Writes to different documents commute, so it is enough to follow one document d.</li>
+ * </ol>
+ *
+ * <h2>Proof, for one document d</h2>
+ * Let e1…ek be the events of d with T0 &lt;= clusterTime &lt;= U, in order, and e1…ej those at or before r(d) (the
+ * ones the snapshot already reflects). Write s(t) for d's state in the source at time t.
+ * <ul>
+ *   <li><b>After a whole-document write, the state is exact.</b> If some ei is an insert, replace or delete, its
+ *       result does not depend on what was there: after it the target holds s(ei). From there on each event is
+ *       applied to its exact pre-image and yields its exact post-image, up to ek: s(U).</li>
+ *   <li><b>Otherwise only updates touch d in [T0, U].</b> Then d existed throughout (an update needs the document,
+ *       and nothing inserted or deleted it), so the snapshot holds s(r(d)). The updates e1…ej that s(r(d)) already
+ *       reflects are applied again over it. Each sets paths to absolute values, so after e1…ej every path holds the
+ *       value its last writer among them gave it, which is its value in s(r(d)); paths none of them touched keep
+ *       s(r(d))'s value, which no event changed either. Hence the target is s(r(d)) again, and ej+1…ek are
+ *       applied to exact pre-images: s(U). An array truncation is a write of the array's length, and follows the
+ *       same rule.</li>
+ *   <li><b>Path conflicts.</b> Re-applying an old update over a newer state can name a path through a value whose
+ *       type changed later ({@code $set a.b} where a later event made {@code a} a string): the server refuses it
+ *       ({@code PathNotViable}) and it is skipped. That is safe exactly there: the later event that changed
+ *       {@code a} is among e1…ej too and rewrites {@code a} whole, so the skipped write's path is overwritten
+ *       anyway. It can only happen for events at or before r(d) &lt;= E, i.e. inside the window [T0, E]; an event
+ *       after E is always applied to its exact pre-image, so a conflict there means the target was not what the
+ *       archive says, and stays a failure. An update that finds no document inside the window is likewise a
+ *       document deleted before it was read (its delete follows); outside it, it is counted as missed.</li>
+ *   <li><b>Why U must be at or after E.</b> For U &lt; r(d) the snapshot already holds changes made after U, which
+ *       no event in the archive undoes: such a snapshot cannot serve U, and {@code replay} picks an older one.</li>
+ * </ul>
+ * An update planned from {@code fullDocument} (no {@code updateDescription}, the test server's shape, or
+ * {@code updateLookup}) is a whole-document write of a state at or after the event, and the argument of the first
+ * case applies to it from the last such write on.
+ *
+ * <h2>Loading</h2>
+ * Parts are read in manifest order; each part's stored bytes are hashed while read and compared with the
+ * manifest's SHA-256, and its lines counted against the manifest's documents, so a damaged snapshot is reported
+ * rather than silently half-restored. Documents go to the target in unordered inserts of {@code batchSize}; a
+ * document present already (a re-run into the same target) is counted as a duplicate and left as it is; the events
+ * that follow make it right in either case.
+ */
+public final class SnapshotRestore {
+    private static final ExtendedJsonDecoder DECODER = new ExtendedJsonDecoder();
+
+    private SnapshotRestore() {
+    }
+
+    /** What loading a snapshot did. */
+    public record Loaded(long inserted, long duplicates, List<String> problems) {
+    }
+
+    /** True when an event at {@code clusterTime} lies in the snapshot's window [start, end]. */
+    public static boolean inWindow(SnapshotManifest m, BsonTimestamp clusterTime) {
+        return clusterTime.compareTo(m.start()) >= 0 && clusterTime.compareTo(m.end()) <= 0;
+    }
+
+    /** @param ids load only these documents ({@code replay --ids}); empty: all */
+    public static Loaded load(SnapshotManifest m, SnapshotCatalog catalog, ArchiveStore store, ReplayTarget target,
+                              String targetCollection, int batchSize, java.util.Set<org.bson.BsonValue> ids) {
+        long inserted = 0;
+        long duplicates = 0;
+        List<String> problems = new ArrayList<>();
+        List<RawBsonDocument> batch = new ArrayList<>(batchSize);
+        for (SnapshotManifest.Part part : m.parts()) {
+            ArchiveFile file = catalog.part(m, part);
+            MessageDigest sha = sha256();
+            long lines = 0;
+            try (InputStream raw = store.read(file, 0);
+                 StoredLineReader reader = new StoredLineReader(new DigestInputStream(raw, sha), m.compression())) {
+                for (byte[] line; (line = reader.next()) != null; ) {
+                    RawBsonDocument doc = DECODER.decodeLine(line, 0, line.length);
+                    lines++;
+                    if (!ids.isEmpty() && !ids.contains(doc.get("_id"))) {
+                        continue;
+                    }
+                    batch.add(doc);
+                    if (batch.size() >= batchSize) {
+                        ReplayTarget.InsertOutcome o = target.insert(targetCollection, batch);
+                        inserted += o.inserted();
+                        duplicates += o.duplicates();
+                        o.failures().forEach(f -> problems.add(file + ": insert failed, error " + f.code() + ": "
+                                + f.message()));
+                        batch.clear();
+                    }
+                }
+                if (reader.tornTailBytes() > 0) {
+                    problems.add(file + ": " + reader.tornTailBytes() + " bytes after the last complete line");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read snapshot part " + file, e);
+            }
+            String digest = HexFormat.of().formatHex(sha.digest());
+            if (!digest.equals(part.sha256())) {
+                problems.add(file + ": SHA-256 " + digest + " differs from the manifest's " + part.sha256());
+            }
+            if (lines != part.documents()) {
+                problems.add(file + ": " + lines + " documents, the manifest says " + part.documents());
+            }
+        }
+        if (!batch.isEmpty()) {
+            ReplayTarget.InsertOutcome o = target.insert(targetCollection, batch);
+            inserted += o.inserted();
+            duplicates += o.duplicates();
+            o.failures().forEach(f -> problems.add("insert failed, error " + f.code() + ": " + f.message()));
+        }
+        return new Loaded(inserted, duplicates, problems);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+}

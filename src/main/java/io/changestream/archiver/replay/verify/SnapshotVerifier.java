@@ -1,0 +1,136 @@
+package io.changestream.archiver.replay.verify;
+
+import io.changestream.archiver.checkpoint.CheckpointStore;
+import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.replay.ReplayWindow;
+import io.changestream.archiver.replay.SnapshotCatalog;
+import io.changestream.archiver.replay.StoredLineReader;
+import io.changestream.archiver.snapshot.SnapshotManifest;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code verify}'s check of snapshots: every complete snapshot's manifest names its own collection and id, and each
+ * part it lists is in the store with the listed length, SHA-256 and number of lines. A snapshot folder without a
+ * manifest is reported as incomplete (running, or interrupted and waiting to resume): not a problem, never used by
+ * {@code replay}. A history gap recorded after the oldest complete snapshot's start is reported: restores across it
+ * miss the lost changes.
+ */
+public final class SnapshotVerifier {
+    private final SnapshotCatalog catalog;
+    private final ArchiveStore store;
+    private final Optional<CheckpointStore> tracker;
+
+    public SnapshotVerifier(SnapshotCatalog catalog, ArchiveStore store, Optional<CheckpointStore> tracker) {
+        this.catalog = catalog;
+        this.store = store;
+        this.tracker = tracker;
+    }
+
+    /** One collection's snapshots: complete ids, incomplete ids, problems (failures) and notes (not failures). */
+    public record Verdict(String collection, List<String> complete, List<String> incomplete, List<String> problems,
+                          List<String> notes) {
+    }
+
+    public List<Verdict> verify(List<String> collections) {
+        List<Verdict> out = new ArrayList<>();
+        for (String c : collections) {
+            List<String> complete = new ArrayList<>();
+            List<String> incomplete = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
+            for (SnapshotCatalog.Listed listed : catalog.list(c)) {
+                if (listed.manifest().isEmpty()) {
+                    incomplete.add(listed.id());
+                    continue;
+                }
+                SnapshotManifest m = listed.manifest().get();
+                complete.add(listed.id());
+                if (!m.collection().equals(c) || !m.id().equals(listed.id())) {
+                    problems.add(catalog.layout().manifest(c, listed.id()) + ": names snapshot " + m.id() + " of "
+                            + m.collection());
+                }
+                for (SnapshotManifest.Part part : m.parts()) {
+                    check(catalog.part(m, part), part, m, problems);
+                }
+            }
+            Optional<SnapshotManifest> oldest = catalog.complete(c).stream().findFirst();
+            if (oldest.isPresent() && tracker.isPresent()) {
+                for (Gap gap : tracker.get().gaps(c)) {
+                    if (gap.lastClusterTime().map(t -> t.compareTo(oldest.get().start()) >= 0).orElse(true)) {
+                        notes.add("history gap detected at " + gap.detectedAt() + " after snapshot " + oldest.get().id()
+                                + " started (" + ReplayWindow.describe(oldest.get().start()) + "): restores to later "
+                                + "times need a snapshot taken after the gap");
+                    }
+                }
+            }
+            out.add(new Verdict(c, complete, incomplete, problems, notes));
+        }
+        return out;
+    }
+
+    private void check(ArchiveFile file, SnapshotManifest.Part part, SnapshotManifest m, List<String> problems) {
+        long length = store.length(file);
+        if (length == 0) {
+            problems.add(file + ": missing (snapshot " + m.id() + " lists it with " + part.bytes() + " bytes)");
+            return;
+        }
+        if (length != part.bytes()) {
+            problems.add(file + ": " + length + " bytes, the manifest says " + part.bytes());
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+        long lines = 0;
+        try (InputStream raw = store.read(file, 0);
+             StoredLineReader reader = new StoredLineReader(new DigestInputStream(raw, sha), m.compression())) {
+            while (reader.next() != null) {
+                lines++;
+            }
+            if (reader.tornTailBytes() > 0) {
+                problems.add(file + ": " + reader.tornTailBytes() + " bytes after the last complete line");
+            }
+        } catch (java.util.zip.ZipException e) {
+            problems.add(file + ": damaged gzip data after " + lines + " lines (" + e.getMessage() + ")");
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        String digest = HexFormat.of().formatHex(sha.digest());
+        if (!digest.equals(part.sha256())) {
+            problems.add(file + ": SHA-256 " + digest + ", the manifest says " + part.sha256());
+        }
+        if (lines != part.documents()) {
+            problems.add(file + ": " + lines + " documents, the manifest says " + part.documents());
+        }
+    }
+
+    /** The snapshot section of verify's text output. */
+    public static String toText(List<Verdict> verdicts) {
+        StringBuilder out = new StringBuilder("snapshots:\n");
+        for (Verdict v : verdicts) {
+            out.append("  ").append(v.collection()).append(": ").append(v.complete().size()).append(" complete")
+                    .append(v.complete().isEmpty() ? "" : " (newest " + v.complete().get(v.complete().size() - 1) + ")")
+                    .append(v.incomplete().isEmpty() ? "" : ", incomplete (running or interrupted, not used): "
+                            + String.join(", ", v.incomplete()))
+                    .append(v.problems().isEmpty() ? ", consistent" : ", " + v.problems().size() + " problems")
+                    .append('\n');
+            v.problems().forEach(p -> out.append("    problem: ").append(p).append('\n'));
+            v.notes().forEach(n -> out.append("    note: ").append(n).append('\n'));
+        }
+        return out.toString();
+    }
+}

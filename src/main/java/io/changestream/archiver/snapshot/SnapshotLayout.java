@@ -1,0 +1,79 @@
+package io.changestream.archiver.snapshot;
+
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.store.ArchiveFile;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.bson.BsonTimestamp;
+
+/**
+ * Where a snapshot's files go: {@code [prefix/]<collection>/snapshots/<id>/part-NNNNN.json[.gz]} and
+ * {@code manifest.json}, beside the collection's hourly files (whose names never match these, so capture's
+ * recovery and replay's catalog pass them by).
+ *
+ * <p>The id is the snapshot's start time T0 written so that ids sort by it: {@code 20261203T210823Z-0000000005}
+ * (UTC second of T0, then its increment, ten digits). A pure function of T0, so a resumed snapshot names the same
+ * folder.
+ */
+public final class SnapshotLayout {
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final Pattern ID = Pattern.compile("\\d{8}T\\d{6}Z-\\d{10}");
+
+    private final ArchiveLayout archive;
+
+    public SnapshotLayout(ArchiveLayout archive) {
+        this.archive = archive;
+    }
+
+    public Compression compression() {
+        return archive.compression();
+    }
+
+    public static String id(BsonTimestamp start) {
+        return SECOND.format(Instant.ofEpochSecond(start.getTime() & 0xFFFF_FFFFL))
+                + "-" + String.format("%010d", start.getInc() & 0xFFFF_FFFFL);
+    }
+
+    public static boolean isId(String text) {
+        return ID.matcher(text).matches();
+    }
+
+    /** The folder holding every snapshot of the collection. */
+    public String folder(String collection) {
+        return archive.folder(collection) + "/snapshots";
+    }
+
+    public String folder(String collection, String id) {
+        if (!isId(id)) {
+            throw new IllegalArgumentException("not a snapshot id (like 20261203T210823Z-0000000005): " + id);
+        }
+        return folder(collection) + "/" + id;
+    }
+
+    public ArchiveFile part(String collection, String id, int number) {
+        return new ArchiveFile(folder(collection, id) + "/" + partName(number, archive.compression()));
+    }
+
+    public static String partName(int number, Compression compression) {
+        return String.format("part-%05d", number) + compression.suffix();
+    }
+
+    public ArchiveFile manifest(String collection, String id) {
+        return new ArchiveFile(folder(collection, id) + "/manifest.json");
+    }
+
+    /** The id of a manifest file's snapshot, or empty when the file is not a manifest of this collection. */
+    public Optional<String> manifestOf(String collection, ArchiveFile file) {
+        String prefix = folder(collection) + "/";
+        if (!file.path().startsWith(prefix) || !file.path().endsWith("/manifest.json")) {
+            return Optional.empty();
+        }
+        String id = file.path().substring(prefix.length(), file.path().length() - "/manifest.json".length());
+        return isId(id) ? Optional.of(id) : Optional.empty();
+    }
+}

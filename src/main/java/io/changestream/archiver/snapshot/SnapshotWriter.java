@@ -1,0 +1,356 @@
+package io.changestream.archiver.snapshot;
+
+import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.SnapshotPart;
+import io.changestream.archiver.checkpoint.SnapshotProgress;
+import io.changestream.archiver.checkpoint.SnapshotProgressStore;
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.config.ArchiverConfig.JsonMode;
+import io.changestream.archiver.encode.ArchiveLines;
+import io.changestream.archiver.encode.ExtendedJsonDecoder;
+import io.changestream.archiver.encode.ExtendedJsonEncoder;
+import io.changestream.archiver.encode.SegmentEncoder;
+import io.changestream.archiver.encode.Utf8Sink;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.StoreConflictException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.GZIPOutputStream;
+import org.bson.BsonTimestamp;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one snapshot of one collection, resumably and exactly once: the protocol of snapshots is written here.
+ *
+ * <h2>What a snapshot is</h2>
+ * A start cluster time T0, recorded before the first read; every document of the collection read in {@code _id}
+ * order, each read observing at least T0 ({@link SnapshotSource}); the documents written as part files
+ * {@code part-00000, part-00001…} of about {@code SNAPSHOT_PART_BYTES} encoded bytes each, one Extended JSON line per
+ * document ({@link ExtendedJsonEncoder}, the archive's mode, byte-identical to the driver's writer; with gzip one
+ * member per part); then an end cluster time E taken after the last read completed, and {@code manifest.json}
+ * (T0, E, every part's documents, length and SHA-256) written last. Every document was read at some moment in
+ * [T0, E], which is what restore needs (see {@code replay/SnapshotRestore}).
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li><b>Write once.</b> A part and the manifest are each written by one {@link ArchiveStore#append} at position 0:
+ *       the store creates the file or refuses ({@link StoreConflictException}); nothing is ever overwritten.</li>
+ *   <li><b>The tracker lags the store, never leads it.</b> The tracker's record ({@link SnapshotProgress}) lists
+ *       parts 0…n-1, each with its last {@code _id}; part n is written before it is recorded. So at most one part
+ *       beyond the record can exist (a writer writes part n+1 only after recording part n).</li>
+ *   <li><b>Parts chain by {@code _id}.</b> Part n holds documents with {@code _id} strictly after part n-1's last
+ *       one, in ascending order; the read of part n+1 continues after part n's last {@code _id}. Together the parts
+ *       hold every document that existed throughout the read of its range, each once.</li>
+ *   <li><b>No manifest, no snapshot.</b> The manifest is written only after every part is recorded; readers ignore
+ *       a snapshot folder without one.</li>
+ * </ul>
+ *
+ * <h2>Steps</h2>
+ * <ol>
+ *   <li><b>Begin</b> ({@link #begin}): T0 is recorded in the tracker with no parts (state {@code running}).</li>
+ *   <li><b>Recover</b> (every {@link #run}, before reading): the record is the truth about which parts are done. A
+ *       part file numbered n = the count of recorded parts may exist: written, not recorded. It is read back and
+ *       <i>adopted</i> (recorded as it is) when it provably continues the chain: it is complete (plain: ends with a
+ *       newline; gzip: whole members with their CRC), every line decodes to a document, and the {@code _id}s ascend
+ *       strictly from after part n-1's last one. Its documents were read at or after T0 like any other, so adopting
+ *       it is as good as writing it again and cheaper. A part that is not complete is a write cut short by a crash
+ *       (possible only on the local store, whose appends are not atomic): it is truncated to nothing and written
+ *       again. A complete part that breaks the chain is not ours to judge: the snapshot fails with a conflict
+ *       naming the file. The same holds for the manifest: one found while the record says {@code running} is
+ *       adopted when it lists exactly the recorded parts.</li>
+ *   <li><b>Read and write parts.</b> The read continues after the last recorded {@code _id}; when the encoded part
+ *       reaches the part size (or the collection ends) it is written (step 2's rule), then recorded in the tracker
+ *       with its documents, length, SHA-256 and last {@code _id}.</li>
+ *   <li><b>End.</b> E is the source's operation time after the last read; with it the manifest is written, then the
+ *       record becomes {@code complete}.</li>
+ * </ol>
+ *
+ * <h2>Crash points</h2>
+ * <table>
+ *   <caption>what a crash (kill -9, store outage, lost lease) at each point leaves, and what happens next</caption>
+ *   <tr><th>dies…</th><th>left behind</th><th>next run</th></tr>
+ *   <tr><td>before step 1's record</td><td>nothing</td><td>a new snapshot begins (its own T0)</td></tr>
+ *   <tr><td>while writing part n</td><td>local: a torn part n; ADLS: nothing</td>
+ *       <td>the torn part is truncated and part n written again from the recorded {@code _id}</td></tr>
+ *   <tr><td>after writing part n, before recording it</td><td>part n complete, record at n-1</td>
+ *       <td>part n is verified and adopted; the read continues after its last {@code _id}; never written twice</td></tr>
+ *   <tr><td>after recording part n</td><td>consistent</td><td>the read continues after part n</td></tr>
+ *   <tr><td>while or after writing the manifest, before the record says complete</td>
+ *       <td>a (local: maybe torn) manifest</td><td>a complete manifest listing the recorded parts is adopted; a torn
+ *       one is truncated and written again with a new E (later, so still after every read)</td></tr>
+ * </table>
+ * A former owner that lost its lease can at most race one part or the manifest with the new owner: the store lets
+ * only one create the file, the other's append is a conflict, and its next recovery adopts the winner's file. Its
+ * tracker writes are refused by the epoch fence ({@link SnapshotProgressStore#save}).
+ *
+ * <p><b>Memory.</b> One part's encoded bytes (about the part size, plus its gzip output) and one read batch.
+ *
+ * <p><b>Threads.</b> Not thread-safe: one snapshot run at a time per instance, on the snapshot scheduler. Its
+ * progress counters are volatile for {@code status}.
+ */
+public final class SnapshotWriter {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotWriter.class);
+    private static final ExtendedJsonDecoder DECODER = new ExtendedJsonDecoder();
+
+    private final SnapshotSource source;
+    private final ArchiveStore store;
+    private final SnapshotProgressStore tracker;
+    private final SnapshotLayout layout;
+    private final JsonMode mode;
+    private final long partBytes;
+    private final ReadThrottle throttle;
+    private final Clock clock;
+    private final ExtendedJsonEncoder encoder;
+    private final Utf8Sink sink = new Utf8Sink(64 * 1024);
+    private volatile long documentsRead;
+    private volatile long bytesWritten;
+    private java.util.function.Consumer<SnapshotPart> onPart = part -> { };
+
+    public SnapshotWriter(SnapshotSource source, ArchiveStore store, SnapshotProgressStore tracker,
+                          SnapshotLayout layout, JsonMode mode, long partBytes, ReadThrottle throttle, Clock clock) {
+        if (partBytes < 1) {
+            throw new IllegalArgumentException("snapshot part size must be >= 1 byte, got " + partBytes);
+        }
+        this.source = source;
+        this.store = store;
+        this.tracker = tracker;
+        this.layout = layout;
+        this.mode = mode;
+        this.partBytes = partBytes;
+        this.throttle = throttle;
+        this.clock = clock;
+        this.encoder = new ExtendedJsonEncoder(mode == JsonMode.RELAXED
+                ? org.bson.json.JsonMode.RELAXED : org.bson.json.JsonMode.EXTENDED);
+    }
+
+    /** Step 1: records a new snapshot starting at {@code start} (T0). */
+    public SnapshotProgress begin(String collection, BsonTimestamp start, Lease lease) {
+        SnapshotProgress p = SnapshotProgress.started(collection, SnapshotLayout.id(start), start, clock.instant());
+        if (tracker.snapshots(collection).stream().anyMatch(s -> s.id().equals(p.id()))) {
+            throw new IllegalStateException("snapshot " + p.id() + " of " + collection + " exists already");
+        }
+        tracker.save(p, lease);
+        log.info("snapshot {} of {} begins at {}", p.id(), collection, describe(start));
+        return p;
+    }
+
+    /**
+     * Steps 2–4: recovers, writes the remaining parts and the manifest, and returns the complete record.
+     *
+     * @param checkWritable called before every store or tracker write; throws when the lease may not write any more
+     * @throws StoreConflictException a file of the snapshot is not what this protocol could have left there
+     */
+    public SnapshotProgress run(SnapshotProgress recorded, Lease lease, Runnable checkWritable)
+            throws InterruptedException {
+        SnapshotProgress p = recover(recorded, lease, checkWritable);
+        if (p.complete()) {
+            return p;
+        }
+        documentsRead = p.documents();
+        bytesWritten = p.bytes();
+        try (SnapshotSource.Documents docs = source.documents(p.collection(), p.lastId(), p.start())) {
+            while (docs.hasNext()) {
+                sink.reset();
+                long count = 0;
+                BsonValue lastId = null;
+                while (docs.hasNext() && sink.size() < partBytes) {
+                    RawBsonDocument doc = docs.next();
+                    var buffer = doc.getByteBuffer();
+                    encoder.encodeLine(buffer.array(), buffer.position(), buffer.remaining(), sink);
+                    lastId = doc.get("_id");
+                    count++;
+                    documentsRead = documentsRead + 1;
+                    throttle.acquire(buffer.remaining());
+                }
+                byte[] stored = stored(sink);
+                ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size());
+                checkWritable.run();
+                store.append(file, 0, stored, 0, stored.length);
+                SnapshotPart part = new SnapshotPart(p.parts().size(), count, stored.length,
+                        SegmentEncoder.sha256Hex(stored, 0, stored.length), lastId);
+                checkWritable.run();
+                p = p.withPart(part, clock.instant());
+                tracker.save(p, lease);
+                bytesWritten = p.bytes();
+                onPart.accept(part);
+                log.debug("snapshot {} of {}: part {} written, {} documents, {} bytes", p.id(), p.collection(),
+                        part.number(), count, stored.length);
+            }
+        }
+        return finish(p, lease, checkWritable);
+    }
+
+    /** Called after each part this writer wrote is recorded (adopted parts are not reported), for metrics. */
+    public SnapshotWriter onPart(java.util.function.Consumer<SnapshotPart> listener) {
+        this.onPart = listener;
+        return this;
+    }
+
+    /** Documents read (or adopted) so far by the current run, for progress. */
+    public long documentsRead() {
+        return documentsRead;
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    private SnapshotProgress finish(SnapshotProgress p, Lease lease, Runnable checkWritable) {
+        BsonTimestamp end = atOrAfterEveryRead(source.operationTime());
+        if (end.compareTo(p.start()) < 0) {
+            end = p.start();
+        }
+        SnapshotManifest manifest = manifest(p, end);
+        byte[] json = manifest.toJson();
+        checkWritable.run();
+        store.append(layout.manifest(p.collection(), p.id()), 0, json, 0, json.length);
+        return complete(p, end, lease, checkWritable);
+    }
+
+    private SnapshotProgress complete(SnapshotProgress p, BsonTimestamp end, Lease lease, Runnable checkWritable) {
+        checkWritable.run();
+        SnapshotProgress done = p.completed(end, clock.instant());
+        tracker.save(done, lease);
+        log.info("snapshot {} of {} complete: {} documents in {} parts, {} bytes, from {} to {}", p.id(),
+                p.collection(), done.documents(), done.parts().size(), done.bytes(), describe(p.start()),
+                describe(end));
+        return done;
+    }
+
+    /**
+     * A cluster time with increment 0 is never a real operation's: it is the local clock's current second, the
+     * fallback for a server that sends no operation time ({@code capture/ClusterClock}). It bounds the reads only
+     * from below, so the end moves to the next second, which is after every read of this second.
+     */
+    static BsonTimestamp atOrAfterEveryRead(BsonTimestamp time) {
+        return time.getInc() == 0 ? new BsonTimestamp(time.getTime() + 1, 0) : time;
+    }
+
+    private SnapshotManifest manifest(SnapshotProgress p, BsonTimestamp end) {
+        List<SnapshotManifest.Part> parts = new ArrayList<>();
+        for (SnapshotPart part : p.parts()) {
+            parts.add(new SnapshotManifest.Part(SnapshotLayout.partName(part.number(), layout.compression()),
+                    part.documents(), part.bytes(), part.sha256()));
+        }
+        return new SnapshotManifest(p.collection(), p.id(), p.start(), end, mode, layout.compression(), parts,
+                p.startedAt(), clock.instant());
+    }
+
+    // --- step 2: recovery -----------------------------------------------------------------------------------
+
+    private SnapshotProgress recover(SnapshotProgress recorded, Lease lease, Runnable checkWritable) {
+        SnapshotProgress p = recorded;
+        if (p.complete()) {
+            return p;
+        }
+        while (true) {
+            ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size());
+            byte[] found = readAll(file);
+            if (found.length == 0) {
+                break;
+            }
+            Optional<SnapshotPart> adoptable = adoptable(file, found, p.parts().size(), p.lastId());
+            if (adoptable.isEmpty()) {
+                log.warn("snapshot {} of {}: {} is incomplete ({} bytes, a write cut short); writing it again",
+                        p.id(), p.collection(), file, found.length);
+                checkWritable.run();
+                store.truncate(file, 0);
+                break;
+            }
+            checkWritable.run();
+            p = p.withPart(adoptable.get(), clock.instant());
+            tracker.save(p, lease);
+            log.info("snapshot {} of {}: adopted {} ({} documents), written before the last interruption",
+                    p.id(), p.collection(), file, adoptable.get().documents());
+        }
+        ArchiveFile manifestFile = layout.manifest(p.collection(), p.id());
+        byte[] found = readAll(manifestFile);
+        if (found.length > 0) {
+            SnapshotManifest m;
+            try {
+                m = SnapshotManifest.parse(found);
+            } catch (IllegalArgumentException e) {
+                checkWritable.run();
+                store.truncate(manifestFile, 0); // torn (local store); written again at the end
+                return p;
+            }
+            if (!m.parts().equals(manifest(p, m.end()).parts()) || !m.start().equals(p.start())) {
+                throw new StoreConflictException(manifestFile + " does not list the parts the tracker recorded for "
+                        + "snapshot " + p.id() + " of " + p.collection(), found.length, null);
+            }
+            return complete(p, m.end(), lease, checkWritable);
+        }
+        return p;
+    }
+
+    /**
+     * The part a found file is, when it continues the chain after {@code after}; empty when it is incomplete.
+     *
+     * @throws StoreConflictException a complete file that does not continue the chain
+     */
+    private Optional<SnapshotPart> adoptable(ArchiveFile file, byte[] data, int number, Optional<BsonValue> after) {
+        ArchiveLines.Units units = ArchiveLines.split(data, layout.compression());
+        if (units.completeLength() != data.length || units.units().isEmpty()) {
+            return Optional.empty();
+        }
+        BsonValue previous = after.orElse(null);
+        long count = 0;
+        for (ArchiveLines.Unit unit : units.units()) {
+            for (byte[] line : unit.lines()) {
+                BsonValue id;
+                try {
+                    id = DECODER.decodeLine(line, 0, line.length).get("_id");
+                } catch (RuntimeException e) {
+                    throw new StoreConflictException(file + " line " + (count + 1) + " is not a document: "
+                            + e.getMessage(), data.length, null);
+                }
+                if (id == null || (previous != null && !IdOrder.ascending(previous, id))) {
+                    throw new StoreConflictException(file + " line " + (count + 1) + " does not continue the "
+                            + "snapshot's _id order after " + previous, data.length, null);
+                }
+                previous = id;
+                count++;
+            }
+        }
+        return Optional.of(new SnapshotPart(number, count, data.length, SegmentEncoder.sha256Hex(data, 0,
+                data.length), previous));
+    }
+
+    private byte[] readAll(ArchiveFile file) {
+        if (store.length(file) == 0) {
+            return new byte[0];
+        }
+        try (InputStream in = store.read(file, 0)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private byte[] stored(Utf8Sink plain) {
+        if (layout.compression() == Compression.NONE) {
+            return plain.toByteArray();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, plain.size() / 4));
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 32 * 1024)) {
+            plain.writeTo(gz);
+        } catch (IOException e) {
+            throw new UncheckedIOException("gzip of an in-memory buffer failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    static String describe(BsonTimestamp t) {
+        return t.getTime() + ":" + t.getInc() + " (" + java.time.Instant.ofEpochSecond(t.getTime()) + ")";
+    }
+}
