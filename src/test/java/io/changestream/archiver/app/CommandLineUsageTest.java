@@ -13,7 +13,7 @@ class CommandLineUsageTest {
 
     @Test
     void runAndDemoAnswerHelpLikeEveryOtherCommand() {
-        for (String command : new String[] {"run", "demo", "replay", "verify", "status"}) {
+        for (String command : new String[] {"run", "demo", "replay", "verify", "status", "snapshots"}) {
             Run r = run(command, "--help");
             assertThat(r.exit).as(command + ": " + r.err).isZero();
             assertThat(r.out).as(command).contains("Usage: changestream-archiver " + command);
