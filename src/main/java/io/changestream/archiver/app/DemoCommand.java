@@ -28,7 +28,12 @@ import io.changestream.archiver.store.LocalArchiveStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import io.changestream.archiver.config.ConfigException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,25 +54,57 @@ import picocli.CommandLine.Option;
  * replays it into a second database on the same server, and compares every document of every collection with the
  * source (BSON equality, types included). Exit 1 when anything differs.
  */
-@Command(name = "demo", description = "Run the whole loop against an embedded MongoDB-wire server and a local folder.")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Run the whole loop against an embedded MongoDB-wire server and a local folder.")
 final class DemoCommand implements Callable<Integer> {
     private static final Duration CAPTURE_TIMEOUT = Duration.ofSeconds(60);
     static final String REPLAY_DATABASE = "shop_replay";
 
-    @Option(names = "--archive-dir", description = "Archive folder (default: a new temporary folder).")
+    /** The archive settings the demo takes from the environment, so it shows the archive they make. */
+    private static final List<String> ARCHIVE_SETTINGS = List.of("ARCHIVE_COMPRESSION", "ARCHIVE_JSON_MODE");
+
+    private final Map<String, String> env;
+
+    @Spec
+    CommandSpec spec;
+
+    DemoCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Option(names = "--archive-dir", description = "Archive folder, kept (default: a new temporary folder, removed "
+            + "at the end unless --keep).")
     Path archiveDir;
+
+    @Option(names = "--keep", description = "Keep the temporary archive folder and say where it is.")
+    boolean keep;
 
     @Option(names = "--documents", defaultValue = "40", description = "Documents inserted per collection (default: 40).")
     int documents;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        PrintStream out = System.out;
-        Path dir = archiveDir != null ? Files.createDirectories(archiveDir)
-                : Files.createTempDirectory("changestream-archiver-demo-");
+        PrintWriter out = spec.commandLine().getOut();
+        boolean temporary = archiveDir == null;
+        Path dir = temporary ? Files.createTempDirectory("changestream-archiver-demo-")
+                : Files.createDirectories(archiveDir);
+        try {
+            return demo(out, dir);
+        } finally {
+            if (temporary && !keep) {
+                deleteTree(dir);
+                out.println("archive folder " + dir.toAbsolutePath() + " removed (--keep keeps it)");
+            } else {
+                out.println("archive kept in " + dir.toAbsolutePath());
+            }
+            out.flush();
+        }
+    }
+
+    private int demo(PrintWriter out, Path dir) throws IOException, InterruptedException {
         try (EmbeddedMongo server = new EmbeddedMongo()) {
             String uri = server.uri();
-            ArchiverConfig config = ConfigLoader.load(Map.of(
+            Map<String, String> settings = new LinkedHashMap<>(Map.of(
                     "MONGODB_URI", uri,
                     "MONGODB_DATABASE", DemoWorkload.DATABASE,
                     "MONGODB_COLLECTIONS", String.join(",", DemoWorkload.COLLECTIONS),
@@ -76,9 +113,22 @@ final class DemoCommand implements Callable<Integer> {
                     "HTTP_PORT", "0",
                     "RETRY_DELAY_MS", "200",
                     "LOG_FORMAT", "text"));
-            LogSetup.apply(config);
+            ARCHIVE_SETTINGS.stream().filter(v -> env.get(v) != null && !env.get(v).isBlank())
+                    .forEach(v -> settings.put(v, env.get(v)));
+            ArchiverConfig config;
+            try {
+                config = ConfigLoader.load(settings);
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                spec.commandLine().getErr().flush();
+                return Main.USAGE;
+            }
+            LogSetup.applyToStandardError(config); // standard output is the demo's report
             out.println("embedded MongoDB-wire server: " + uri);
-            out.println("archive folder: " + dir.toAbsolutePath());
+            out.println("archive folder: " + dir.toAbsolutePath() + " (" + config.store().compression().name()
+                    .toLowerCase(java.util.Locale.ROOT) + " compression, " + config.store().jsonMode().name()
+                    .toLowerCase(java.util.Locale.ROOT) + " Extended JSON)");
+            out.flush();
             try (MongoClient client = MongoClients.create(uri)) {
                 DemoWorkload.existing(client.getDatabase(DemoWorkload.DATABASE), documents);
             }
@@ -117,7 +167,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Verifies the archive, replays it into {@value #REPLAY_DATABASE} and compares that with the source. */
-    private static int replayAndCompare(MongoClient client, ArchiverConfig config, Path dir, PrintStream out) {
+    private static int replayAndCompare(MongoClient client, ArchiverConfig config, Path dir, PrintWriter out) {
         ArchiveCatalog catalog = new ArchiveCatalog(new LocalArchiveStore(dir), config.store().prefix());
         MongoCheckpointStore tracker = new MongoCheckpointStore(client, config.tracker().database(),
                 config.tracker().collection(), false);
@@ -148,7 +198,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** SNAPSHOT_MODE=initial: each collection's first start snapshots the data that existed before. */
-    private static void awaitInitialSnapshots(Service service, PrintStream out) throws InterruptedException {
+    private static void awaitInitialSnapshots(Service service, PrintWriter out) throws InterruptedException {
         long deadline = System.nanoTime() + CAPTURE_TIMEOUT.toNanos();
         var coordinator = service.archiver.snapshots().orElseThrow();
         while (!coordinator.lastComplete().keySet().containsAll(DemoWorkload.COLLECTIONS)) {
@@ -179,6 +229,14 @@ final class DemoCommand implements Callable<Integer> {
                         .mapToInt(CollectionStatus::bufferedEvents).sum() + " of " + events + " events captured");
             }
             Thread.sleep(50);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 }

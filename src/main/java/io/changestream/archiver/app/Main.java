@@ -1,6 +1,7 @@
 package io.changestream.archiver.app;
 
 import io.changestream.archiver.config.Secret;
+import io.changestream.archiver.ops.metrics.BuildInfo;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -59,18 +60,29 @@ public final class Main {
                         : cls == ReplayCommand.class ? new ReplayCommand(env)
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
                         : cls == StatusCommand.class ? new StatusCommand(env)
+                        : cls == DemoCommand.class ? new DemoCommand(env)
                         : cls == SnapshotsCommand.class ? new SnapshotsCommand(env) : null;
                 return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
             }
         };
     }
 
-    /** The version from the jar manifest, when there is one. */
+    /**
+     * {@code -V}: the version and git revision baked into the jar ({@link BuildInfo}, the same source as the
+     * {@code archiver_build_info} metric); "(development build)" only when running from unfiltered classes.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"changestream-archiver " + (v == null ? "(development build)" : v)};
+            return new String[] {describe(BuildInfo.current())};
+        }
+
+        static String describe(BuildInfo build) {
+            if (BuildInfo.UNKNOWN.equals(build.version())) {
+                return "changestream-archiver (development build)";
+            }
+            return "changestream-archiver " + build.version() + (BuildInfo.UNKNOWN.equals(build.revision()) ? ""
+                    : " (git " + build.revision() + ")");
         }
     }
 

@@ -79,8 +79,12 @@ final class ReplayCommand implements Callable<Integer> {
             + "Default: the end of the archive.")
     String until;
 
+    /** Where the target's connection string may come from instead of the command line (shell history, ps). */
+    static final String TARGET_URI_VARIABLE = "REPLAY_TARGET_URI";
+
     @Option(names = "--target-uri", paramLabel = "URI", description = "Connection string of the target cluster "
-            + "(required unless --dry-run).")
+            + "(required unless --dry-run; default: the environment variable " + TARGET_URI_VARIABLE + ", which "
+            + "keeps a password out of shell history and ps).")
     String targetUri;
 
     @Option(names = "--target-database", paramLabel = "DB", description = "Target database (required unless "
@@ -198,7 +202,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         CheckpointStore tracker = archive.tracker();
         try {
-            tracker.ping();
+            archive.checkTracker(); // an unknown TRACKER_COLLECTION is a configuration error (exit 2), not "unreadable"
         } catch (IllegalStateException | MongoException e) {
             String why = "the tracker cannot be read (" + Secret.maskUri(String.valueOf(e.getMessage())) + ")";
             if (!allowUnverified) {
@@ -220,21 +224,47 @@ final class ReplayCommand implements Callable<Integer> {
     private int run(ArchiveAccess archive, ReplayOptions options, Verification verification) {
         Console console = System.console();
         PrintWriter terminal = console == null ? null : console.writer();
+        PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         if (dryRun) {
-            summary = new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal, verification)
-                    .replay(options);
+            summary = replay(new Replayer(archive.catalog, new DryRunTarget(), Clock.systemUTC(), terminal,
+                    verification), options, out);
         } else {
             try (MongoClient client = MongoClients.create(targetUri)) {
                 ReplayTarget target = new MongoReplayTarget(client.getDatabase(targetDatabase));
-                summary = new Replayer(archive.catalog, target, Clock.systemUTC(), terminal, verification)
-                        .replay(options);
+                summary = replay(new Replayer(archive.catalog, target, Clock.systemUTC(), terminal, verification),
+                        options, out);
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
         out.print(ReplaySummaryText.render(summary));
         out.flush();
         return summary.succeeded() ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /**
+     * Prints the plan first, then replays; an interrupt (Ctrl-C, SIGTERM) on the way prints where each collection
+     * stopped before the JVM exits (130 for Ctrl-C).
+     */
+    private static ReplaySummary replay(Replayer replayer, ReplayOptions options, PrintWriter out) {
+        replayer.onPlan(plan -> {
+            out.println(plan);
+            out.flush();
+        });
+        Thread onInterrupt = new Thread(() -> replayer.current().ifPresent(s -> {
+            out.println();
+            out.print(ReplaySummaryText.interrupted(s));
+            out.flush();
+        }), "replay-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            return replayer.replay(options);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook runs and says where each collection stopped
+            }
+        }
     }
 
     /** {@code --snapshot <id>} must name a complete snapshot of every replayed collection that serves --until. */
@@ -311,14 +341,20 @@ final class ReplayCommand implements Callable<Integer> {
         if (dryRun) {
             return;
         }
+        String option = "--target-uri";
+        if (targetUri == null && env.get(TARGET_URI_VARIABLE) != null && !env.get(TARGET_URI_VARIABLE).isBlank()) {
+            targetUri = env.get(TARGET_URI_VARIABLE).trim();
+            option = TARGET_URI_VARIABLE;
+        }
         if (targetUri == null) {
-            throw usage("--target-uri", null, "a mongodb:// or mongodb+srv:// connection string (or --dry-run)");
+            throw usage("--target-uri", null, "a mongodb:// or mongodb+srv:// connection string, or the variable "
+                    + TARGET_URI_VARIABLE + " (or --dry-run)");
         }
         try {
             new ConnectionString(targetUri);
         } catch (IllegalArgumentException e) {
             // Shown as a Secret: the whole value is one URI, so no part of a malformed password is printed.
-            throw new CommandLine.ParameterException(spec.commandLine(), "--target-uri '" + new Secret(targetUri)
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " '" + new Secret(targetUri)
                     + "' is not allowed: a valid mongodb:// or mongodb+srv:// connection string");
         }
         if (targetDatabase == null || targetDatabase.isBlank() || targetDatabase.matches(".*[/\\\\. \"$].*")) {

@@ -28,7 +28,8 @@ import sun.misc.Signal;
  * <p>Order: configuration (problems go to stderr, exit 2), then logging as configured, then the {@link Service}
  * with its admin endpoint on {@code HTTP_PORT}, whose {@code /metrics} renders the Prometheus registry made here.
  */
-@Command(name = "run", description = "Capture, buffer, flush and checkpoint, with the HTTP admin endpoint.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Capture, buffer, flush and checkpoint, with the HTTP admin endpoint.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
@@ -68,6 +69,9 @@ final class RunCommand implements Callable<Integer> {
                 return Main.RUNTIME_FAILURE;
             }
             return Main.OK;
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage()); // HTTP_PORT taken: found only when binding it
+            return Main.USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.RUNTIME_FAILURE;

@@ -7,6 +7,8 @@ import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.MongoCheckpointStore;
 import io.changestream.archiver.checkpoint.MongoLeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
+import io.changestream.archiver.config.ConfigException;
+import io.changestream.archiver.config.ConfigException.Problem;
 import io.changestream.archiver.ops.http.AdminServer;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.ops.metrics.SnapshotMetrics;
@@ -27,6 +29,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import reactor.netty.ChannelBindException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * buffers durable within {@code SHUTDOWN_TIMEOUT_SECONDS}, then the store and clients close.
  *
  * <p>Opening clients does not contact MongoDB or the store; the archiver's start-up retries until they answer,
- * so the process comes up (and reports not-ready) while a dependency is down. The admin endpoint starts last, so
- * whatever answers on {@code HTTP_PORT} is a fully built service.
+ * so the process comes up (and reports not-ready) while a dependency is down. The admin endpoint binds
+ * {@code HTTP_PORT} as soon as the archiver is built and before it starts, so a taken port stops the process at
+ * once (exit 2, naming the port) and the probes answer from the first second: readiness says 503 with its reasons
+ * until leases, recovery and change streams are in place.
  */
 public final class Service implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
@@ -78,6 +84,7 @@ public final class Service implements AutoCloseable {
                                 LeaseTiming leaseTiming) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         opened.push(store);
+        AdminServer admin = null;
         try {
             PrometheusMeterRegistry prometheus = registry instanceof PrometheusMeterRegistry p ? p
                     : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -108,6 +115,9 @@ public final class Service implements AutoCloseable {
                     config.source().collections().size(), config.source().database(), config.source().uri(),
                     store.describe(), config.tracker().external() ? "external" : "internal",
                     config.tracker().database(), config.tracker().collection(), config.tracker().uri());
+            // Bound before capture starts: a taken port fails here, at once; until the archiver is ready the
+            // probes answer 503. Closed first all the same (pushed last, below).
+            admin = bind(config, archiver, prometheus, clock);
             archiver.start();
             opened.push(() -> archiver.stop(config.ops().shutdownTimeout()));
             opened.push(snapshots); // stopped first: an interrupted snapshot resumes on the next start
@@ -118,13 +128,34 @@ public final class Service implements AutoCloseable {
                     config.ops().shutdownTimeout().multipliedBy(4));
             opened.push(schedule);
             schedule.start();
-            AdminServer admin = AdminServer.start(config.ops().httpPort(), archiver, config.ops().adminToken(),
-                    prometheus::scrape, clock, config.ops().instanceId());
             opened.push(admin);
             return new Service(config, metrics, archiver, admin, opened);
         } catch (RuntimeException e) {
+            if (admin != null && !opened.contains(admin)) {
+                opened.push(admin);
+            }
             closeAll(opened);
             throw e;
+        }
+    }
+
+    /**
+     * Starts the admin endpoint on {@code HTTP_PORT}.
+     *
+     * @throws ConfigException the port is taken: a configuration problem naming {@code HTTP_PORT} (exit 2)
+     */
+    private static AdminServer bind(ArchiverConfig config, Archiver archiver, PrometheusMeterRegistry prometheus,
+                                    Clock clock) {
+        int port = config.ops().httpPort();
+        try {
+            return AdminServer.start(port, archiver, config.ops().adminToken(), prometheus::scrape, clock,
+                    config.ops().instanceId());
+        } catch (IllegalStateException e) {
+            if (!(e.getCause() instanceof ChannelBindException)) {
+                throw e;
+            }
+            throw new ConfigException(List.of(new Problem("HTTP_PORT", String.valueOf(port), "a port no other "
+                    + "process listens on: " + port + " is in use on this host")));
         }
     }
 

@@ -42,7 +42,8 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, true))) {
-            StatusReport report = StatusReport.read(archive.collections(collections), archive.tracker(),
+            archive.checkTracker();
+            StatusReport report = StatusReport.read(archive.collections(collections, spec), archive.tracker(),
                     archive.catalog, Clock.systemUTC());
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.toJson() : report.toText());

@@ -48,10 +48,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, true))) {
+            archive.checkTracker();
             VerifyReport report = new Verifier(archive.catalog, archive.tracker())
-                    .verify(archive.collections(collections));
+                    .verify(archive.collections(collections, spec));
             List<SnapshotVerifier.Verdict> snapshots = new SnapshotVerifier(archive.catalog.snapshots(), archive.store,
-                    Optional.of(archive.tracker())).verify(archive.collections(collections));
+                    Optional.of(archive.tracker())).verify(archive.collections(collections, spec));
             boolean snapshotsConsistent = snapshots.stream().allMatch(v -> v.problems().isEmpty());
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.toJson() : report.toText());

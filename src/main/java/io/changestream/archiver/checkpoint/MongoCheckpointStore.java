@@ -63,10 +63,25 @@ public final class MongoCheckpointStore implements CheckpointStore {
     private volatile boolean indexed;
 
     public MongoCheckpointStore(MongoClient client, String database, String collection, boolean ownsClient) {
+        this(client, database, collection, ownsClient, false);
+    }
+
+    private MongoCheckpointStore(MongoClient client, String database, String collection, boolean ownsClient,
+                                 boolean readOnly) {
         this.client = client;
         this.tracker = client.getDatabase(database).getCollection(collection)
                 .withWriteConcern(com.mongodb.WriteConcern.MAJORITY);
         this.ownsClient = ownsClient;
+        this.indexed = readOnly;
+    }
+
+    /**
+     * The tracker for the commands that only read it ({@code status}, {@code verify}, {@code replay}): it never
+     * creates the indexes (nor, with them, the collection), so it works against a secondary and with a role that
+     * may only {@code find}. Closes {@code client} on {@link #close}. The writing methods are never called on it.
+     */
+    public static MongoCheckpointStore forReading(MongoClient client, String database, String collection) {
+        return new MongoCheckpointStore(client, database, collection, true, true);
     }
 
     /** Creates the indexes replay, verify, status and recovery read by. Idempotent; done once per process. */
@@ -81,7 +96,7 @@ public final class MongoCheckpointStore implements CheckpointStore {
     @Override
     public Optional<Checkpoint> load(String collection) {
         if (!indexed) {
-            createIndexes(); // on the first start-up read, which is retried until the tracker answers
+            createIndexes(); // on the first start-up read, which is retried until the tracker answers; never forReading
         }
         Document d = tracker.find(Filters.eq("_id", checkpointId(collection))).first();
         if (d == null || d.get("clusterTime") == null) {

@@ -272,7 +272,9 @@ public final class ConfigLoader {
         adminToken.ifPresent(t -> check(Setting.ADMIN_TOKEN, t.reveal(), t.reveal().length() >= 16,
                 "at least 16 characters"));
         long shutdown = longIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600);
-        String level = oneOf(Setting.LOG_LEVEL, LOG_LEVELS);
+        String level = value(Setting.LOG_LEVEL).toLowerCase(Locale.ROOT); // INFO and info alike, as logback reads it
+        check(Setting.LOG_LEVEL, value(Setting.LOG_LEVEL), LOG_LEVELS.contains(level),
+                "one of " + String.join(", ", LOG_LEVELS.stream().sorted().toList()) + " (any case)");
         String format = oneOf(Setting.LOG_FORMAT, Set.of("json", "text"));
         String instance = raw(Setting.INSTANCE_ID).orElseGet(ConfigLoader::hostName);
         return new Ops(port, adminToken, Duration.ofSeconds(shutdown), level, format, instance);
@@ -322,7 +324,8 @@ public final class ConfigLoader {
     }
 
     private void missing(Setting s) {
-        problems.add(new Problem(name(s), null, "required; " + s.meaning()));
+        // The meaning of a required variable says "Required." itself; the problem says it once.
+        problems.add(new Problem(name(s), null, "required; " + s.meaning().replaceFirst("\\s*Required\\.$", "")));
     }
 
     private void problem(Setting s, String value, String allowed) {

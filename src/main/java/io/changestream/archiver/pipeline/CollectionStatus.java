@@ -2,6 +2,7 @@ package io.changestream.archiver.pipeline;
 
 import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.checkpoint.Checkpoint;
+import io.changestream.archiver.checkpoint.FlushRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -70,22 +71,44 @@ public record CollectionStatus(String collection, State state, int bufferedEvent
         UNOWNED
     }
 
-    /** The latest flush: when, why, whether it worked, the files it touched and the error if it failed. */
+    /**
+     * The latest flush: when, why, whether it worked, the files it touched and the error if it failed. The same record
+     * describes a tracker's last flush log entry in {@code status} ({@link #of}).
+     */
     public record LastFlush(Instant at, String trigger, boolean success, int events, List<String> files,
                             Optional<String> error) {
+
+        /** A flush log entry (always a success): when it ended, its trigger, events and file. */
+        public static LastFlush of(FlushRecord f) {
+            return new LastFlush(f.startedAt().plus(f.duration()), f.trigger().tag(), true, f.events(),
+                    List.of(f.file()), Optional.empty());
+        }
     }
 
     /**
-     * The checkpoint as shown to operators: the token as JSON (null before the first archived event, when capture
-     * begins at {@code clusterTime}), its time, file and committed length.
+     * The checkpoint as shown to operators, by {@code GET /status} and {@code status} alike (see {@link StatusJson}):
+     * the token as JSON (null before the first archived event, when capture begins at {@code clusterTime}), its
+     * time, file and committed length, and {@code increment}, the ordinal of {@code clusterTime} within its second,
+     * so that {@link #timestamp()} is the exact position {@code replay --until} accepts.
      */
     public record CheckpointView(String resumeToken, Instant clusterTime, Optional<String> file, long fileLength,
-                                 long totalEvents, long totalBytes, Instant updatedAt) {
+                                 long totalEvents, long totalBytes, Instant updatedAt, long increment) {
 
-        static CheckpointView of(Checkpoint c) {
+        /** A checkpoint at a whole second (increment 0). */
+        public CheckpointView(String resumeToken, Instant clusterTime, Optional<String> file, long fileLength,
+                              long totalEvents, long totalBytes, Instant updatedAt) {
+            this(resumeToken, clusterTime, file, fileLength, totalEvents, totalBytes, updatedAt, 0);
+        }
+
+        public static CheckpointView of(Checkpoint c) {
             return new CheckpointView(c.resumeToken().map(BsonDocument::toJson).orElse(null),
                     ClusterTimes.instant(c.clusterTime()), c.file(), c.fileLength(),
-                    c.totalEvents(), c.totalBytes(), c.updatedAt());
+                    c.totalEvents(), c.totalBytes(), c.updatedAt(), c.clusterTime().getInc() & 0xFFFFFFFFL);
+        }
+
+        /** {@code <seconds>:<increment>}: the checkpoint's exact {@code clusterTime}, as {@code --until} takes it. */
+        public String timestamp() {
+            return clusterTime.getEpochSecond() + ":" + increment;
         }
     }
 }

@@ -38,6 +38,10 @@ public final class ReplaySummary {
     private boolean allowDifferences = true;
     private boolean refused;
 
+    /** Per collection, the last event a completed write covered; read by an interrupt from another thread. */
+    private final Map<String, String> appliedUpTo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> replayed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public ReplaySummary(ReplayWindow window, String target, boolean dryRun) {
         this.window = window;
         this.target = target;
@@ -134,6 +138,9 @@ public final class ReplaySummary {
     }
 
     Tally collection(String name, String targetName) {
+        if (!replayed.contains(name)) {
+            replayed.add(name);
+        }
         return collections.computeIfAbsent(name, n -> new Tally(targetName));
     }
 
@@ -275,5 +282,20 @@ public final class ReplaySummary {
 
     public long events() {
         return collections.values().stream().mapToLong(Tally::events).sum();
+    }
+
+    /** Records that every write of {@code collection} up to {@code position} is done (or dry-run planned). */
+    void appliedUpTo(String collection, String position) {
+        appliedUpTo.put(collection, position);
+    }
+
+    /**
+     * Where each replayed collection stands: {@code <seconds>:<increment> (file:line)} of the last event a completed
+     * bulk write covered, or empty when nothing of it was written yet. Safe from any thread (an interrupt).
+     */
+    public Map<String, Optional<String>> appliedUpTo() {
+        Map<String, Optional<String>> out = new LinkedHashMap<>();
+        replayed.forEach(c -> out.put(c, Optional.ofNullable(appliedUpTo.get(c))));
+        return out;
     }
 }

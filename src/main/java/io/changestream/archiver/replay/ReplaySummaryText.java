@@ -16,6 +16,19 @@ public final class ReplaySummaryText {
     private ReplaySummaryText() {
     }
 
+    /**
+     * What an interrupted replay (Ctrl-C, SIGTERM) prints: where each collection stopped, as the last event a
+     * completed write covered. Everything up to it is in the target; after it, only the one bulk write in flight may
+     * have applied part of what follows.
+     */
+    public static String interrupted(ReplaySummary s) {
+        StringBuilder out = new StringBuilder("interrupted; applied up to, per collection (--from just after it "
+                + "goes on from there):\n");
+        s.appliedUpTo().forEach((collection, position) -> out.append("  ").append(collection).append("  ")
+                .append(position.map(p -> "applied up to " + p).orElse("nothing applied")).append('\n'));
+        return out.toString();
+    }
+
     public static String render(ReplaySummary s) {
         StringBuilder out = new StringBuilder();
         out.append(s.dryRun() ? "replay (dry run, nothing written)" : "replay into " + s.target())

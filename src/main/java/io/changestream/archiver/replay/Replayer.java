@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import io.changestream.archiver.snapshot.SnapshotManifest;
 import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 import org.bson.BsonValue;
 import org.bson.json.JsonMode;
@@ -65,6 +66,8 @@ public final class Replayer {
     private final ReplayTarget target;
     private final Clock clock;
     private final PrintWriter terminal;
+    private java.util.function.Consumer<String> plan = line -> { };
+    private volatile ReplaySummary current;
     private final Verification verification;
 
     /** A replay without a tracker: the archive is not verified against a flush log (the summary says so). */
@@ -85,6 +88,7 @@ public final class Replayer {
     public ReplaySummary replay(ReplayOptions options) {
         Instant started = clock.instant();
         ReplaySummary summary = new ReplaySummary(options.window(), target.describe(), !target.writes());
+        current = summary;
         summary.verification(verification);
         Map<String, List<StoredFile>> files = new LinkedHashMap<>();
         Map<String, Optional<SnapshotManifest>> snapshots = new LinkedHashMap<>();
@@ -123,7 +127,15 @@ public final class Replayer {
             summary.elapsed(Duration.between(started, clock.instant()));
             return summary;
         }
-        ReplayProgress progress = new ReplayProgress(clock, terminal, totalBytes, totalFiles);
+        long windowBytes = 0;
+        for (Map.Entry<StoredFile, Long> f : lengths.entrySet()) {
+            windowBytes += windowShare(f.getKey(), f.getValue(), options.window());
+        }
+        plan.accept((target.writes() ? "replay into " + target.describe() : "replay (dry run, nothing written)")
+                + ", window " + options.window() + ": " + options.collections().size() + " collections, " + totalFiles
+                + " files, " + Table.bytes(totalBytes) + (windowBytes < totalBytes
+                        ? " (about " + Table.bytes(windowBytes) + " up to --until)" : ""));
+        ReplayProgress progress = ReplayProgress.of(clock, terminal != null, windowBytes, totalFiles);
         Totals done = new Totals();
         for (String collection : options.collections()) {
             new CollectionRun(collection, options, summary, progress, done, ledgers.get(collection),
@@ -133,6 +145,41 @@ public final class Replayer {
         progress.finish();
         summary.elapsed(Duration.between(started, clock.instant()));
         return summary;
+    }
+
+    /**
+     * The bytes of {@code file} a replay up to the window's {@code --until} reads, estimated for the ETA: the whole
+     * file when its hour ends before {@code until}, else the share of its hour up to {@code until} (events spread
+     * over the hour). Bytes before {@code --from} are read (and skipped) all the same, so they count.
+     */
+    static long windowShare(StoredFile file, long length, ReplayWindow window) {
+        if (window.until().isEmpty()) {
+            return length;
+        }
+        long start = file.slot().start().getEpochSecond();
+        long until = ReplayWindow.seconds(window.until().get());
+        double share = Math.min(1.0, Math.max(0.0, (until + 1 - start) / 3600.0));
+        return (long) Math.ceil(length * share);
+    }
+
+    /** {@code <seconds>:<increment> (file:line)} of an event, as the interrupt message names it. */
+    static String position(ArchivedEvent e) {
+        BsonTimestamp t = e.event().clusterTime();
+        return (t.getTime() & 0xFFFF_FFFFL) + ":" + (t.getInc() & 0xFFFF_FFFFL) + " (" + e.location() + ")";
+    }
+
+    /**
+     * Has the plan (target, window, collections, files, bytes) handed to {@code listener} once the files are chosen,
+     * before anything is read: the command prints it first, so an operator sees what runs before it runs.
+     */
+    public Replayer onPlan(java.util.function.Consumer<String> listener) {
+        this.plan = listener;
+        return this;
+    }
+
+    /** The summary of the replay in progress (or last run), for an interrupt to read where each collection is. */
+    public Optional<ReplaySummary> current() {
+        return Optional.ofNullable(current);
     }
 
     /**
@@ -405,6 +452,8 @@ public final class Replayer {
                             "error " + f.code() + ": " + f.message()));
                 }
             }
+            ArchivedEvent last = events.get(events.size() - 1);
+            summary.appliedUpTo(collection, position(last));
             if (outcome.counted()) {
                 long replaceMatched = attempted[0] - outcome.upserted();
                 long missedUpdates = Math.max(0, attempted[1] - (outcome.matched() - replaceMatched));

@@ -18,7 +18,7 @@ class ReplayProgressTest {
     void onATerminalTheLineShowsRateFilesAndAnEtaFromTheBytesLeft() {
         ManualClock clock = new ManualClock();
         StringWriter screen = new StringWriter();
-        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 4096, 4);
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 4096, 4, 200);
 
         clock.advance(Duration.ofSeconds(10));
         progress.update(5000, 1024, 1);
@@ -32,7 +32,7 @@ class ReplayProgressTest {
     void updatesComeAtMostTwiceASecondOnATerminal() {
         ManualClock clock = new ManualClock();
         StringWriter screen = new StringWriter();
-        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 100, 1);
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 100, 1, 200);
 
         clock.advance(Duration.ofMillis(600));
         progress.update(1, 1, 0);
@@ -41,6 +41,36 @@ class ReplayProgressTest {
         progress.update(3, 3, 0);
 
         assertThat(screen.toString()).startsWith("\r1 events,").doesNotContain("\r2 events", "\r3 events");
+    }
+
+    @Test
+    void theFirstEtaWaitsForTheRateToSettleInsteadOfReadingDays() {
+        ManualClock clock = new ManualClock();
+        StringWriter screen = new StringWriter();
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 1L << 30, 40, 200);
+
+        clock.advance(Duration.ofMillis(600));
+        progress.update(10, 4096, 0);
+
+        assertThat(screen.toString()).contains("ETA …").doesNotContainPattern("ETA \\d+d");
+    }
+
+    @Test
+    void aRedrawFitsTheTerminalWidthAndErasesWhatThePreviousOneLeft() {
+        ManualClock clock = new ManualClock();
+        StringWriter screen = new StringWriter();
+        ReplayProgress progress = new ReplayProgress(clock, new PrintWriter(screen), 1L << 40, 4000, 70);
+
+        for (int i = 1; i <= 3; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            progress.update(1_000_000L * i, (1L << 30) * i, i);
+        }
+
+        String[] redraws = screen.toString().substring(1).split("\r");
+        assertThat(redraws).hasSize(3).allSatisfy(r -> {
+            assertThat(r).endsWith("\u001b[K").doesNotContain("\n");
+            assertThat(r.length() - "\u001b[K".length()).as(r).isLessThan(70);
+        });
     }
 
     /** A clock the test moves. */

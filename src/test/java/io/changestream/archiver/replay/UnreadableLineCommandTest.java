@@ -50,6 +50,10 @@ class UnreadableLineCommandTest {
         archive.appendText("people", hour, line(5, "{\"_id\": {\"$oid\": \"not-hex\"}}"));
         archive.append("people", Compression.NONE, List.of(
                 event(6, 1, "{operationType: 'insert', documentKey: {_id: 6}, fullDocument: {_id: 6}}")));
+        // An empty tracker collection: verify refuses a tracker collection that does not exist (exit 2).
+        try (com.mongodb.client.MongoClient client = com.mongodb.client.MongoClients.create(tracker.uri())) {
+            client.getDatabase("shop").createCollection("changestream_tracker");
+        }
     }
 
     @AfterAll

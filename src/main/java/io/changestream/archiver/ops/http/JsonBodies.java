@@ -2,10 +2,9 @@ package io.changestream.archiver.ops.http;
 
 import io.changestream.archiver.config.Secret;
 import io.changestream.archiver.pipeline.CollectionStatus;
-import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
-import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
 import io.changestream.archiver.pipeline.FlushResult;
 import io.changestream.archiver.pipeline.Readiness;
+import io.changestream.archiver.pipeline.StatusJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -31,7 +30,8 @@ import org.bson.json.JsonWriterSettings;
  * {@code \\u} and four hex digits), so no JSON library is needed and escaping is not hand-rolled.
  *
  * <p>Shapes are stable: a value that is not known yet is {@code null}, never a missing key. Times are ISO-8601 UTC
- * strings; lags are seconds with millisecond precision. Every text that comes from an exception passes through
+ * strings; lags are seconds with millisecond precision. A collection's checkpoint, last flush and lags are written by
+ * {@link StatusJson}, which {@code status --json} shares. Every text that comes from an exception passes through
  * {@link Secret#maskUri}, and no answer carries a stack trace.
  */
 final class JsonBodies {
@@ -101,54 +101,18 @@ final class JsonBodies {
                 .append("newestArchivedTime", time(c.newestArchived()))
                 .append("captureLagSeconds", lag(c.newestCaptured(), now))
                 .append("archiveLagSeconds", lag(c.newestArchived(), now))
-                .append("lastFlush", c.lastFlush().<BsonValue>map(JsonBodies::lastFlush).orElse(BsonNull.VALUE))
-                .append("checkpoint", c.checkpoint().<BsonValue>map(JsonBodies::checkpoint).orElse(BsonNull.VALUE))
+                .append("lastFlush", c.lastFlush().<BsonValue>map(StatusJson::lastFlush).orElse(BsonNull.VALUE))
+                .append("checkpoint", c.checkpoint().<BsonValue>map(StatusJson::checkpoint).orElse(BsonNull.VALUE))
                 .append("detail", c.detail().<BsonValue>map(d -> new BsonString(Secret.maskUri(d)))
                         .orElse(BsonNull.VALUE));
     }
 
-    private static BsonDocument lastFlush(LastFlush f) {
-        return new BsonDocument("time", time(Optional.of(f.at())))
-                .append("trigger", new BsonString(f.trigger()))
-                .append("outcome", new BsonString(f.success() ? "success" : "failure"))
-                .append("events", new BsonInt32(f.events()))
-                .append("files", strings(f.files()))
-                .append("error", f.error().<BsonValue>map(e -> new BsonString(Secret.maskUri(e)))
-                        .orElse(BsonNull.VALUE));
-    }
-
-    private static BsonDocument checkpoint(CheckpointView c) {
-        return new BsonDocument("clusterTime", time(Optional.of(c.clusterTime())))
-                .append("resumeToken", token(c.resumeToken()))
-                .append("file", c.file().<BsonValue>map(BsonString::new).orElse(BsonNull.VALUE))
-                .append("fileLength", new BsonInt64(c.fileLength()))
-                .append("totalEvents", new BsonInt64(c.totalEvents()))
-                .append("totalBytes", new BsonInt64(c.totalBytes()))
-                .append("updatedAt", time(Optional.of(c.updatedAt())));
-    }
-
-    /**
-     * The token as the JSON object it is ({@code {"_data": "82..."}}), not as a string holding JSON; {@code null}
-     * before the first archived event (capture then starts at the checkpoint's cluster time).
-     */
-    private static BsonValue token(String json) {
-        if (json == null) {
-            return BsonNull.VALUE;
-        }
-        try {
-            return BsonDocument.parse(json);
-        } catch (JsonParseException e) {
-            return new BsonString(json);
-        }
-    }
-
     private static BsonValue time(Optional<Instant> t) {
-        return t.<BsonValue>map(i -> new BsonString(i.toString())).orElse(BsonNull.VALUE);
+        return StatusJson.time(t);
     }
 
     private static BsonValue lag(Optional<Instant> newest, Instant now) {
-        return newest.<BsonValue>map(t -> new BsonDouble(Math.max(0, Duration.between(t, now).toMillis()) / 1000.0))
-                .orElse(BsonNull.VALUE);
+        return StatusJson.lag(newest, now);
     }
 
     private static BsonArray strings(Collection<String> values) {

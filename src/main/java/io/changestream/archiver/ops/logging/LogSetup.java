@@ -49,9 +49,19 @@ public final class LogSetup {
     private LogSetup() {
     }
 
-    /** Logs to standard output, as configured. */
+    /** Logs to standard output, as configured: the service ({@code run}), whose output is its log. */
     public static void apply(ArchiverConfig config) {
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        apply(config, console);
+    }
+
+    /**
+     * Logs to standard error, as configured: for a command whose standard output is its result ({@code demo}; the
+     * archive-reading commands keep logback.xml's appender, which writes to standard error too).
+     */
+    public static void applyToStandardError(ArchiverConfig config) {
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setTarget("System.err");
         apply(config, console);
     }
 

@@ -1,11 +1,9 @@
 package io.changestream.archiver.replay.status;
 
 import io.changestream.archiver.capture.ClusterTimes;
-import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.replay.ArchiveCatalog;
-import io.changestream.archiver.replay.ReplayWindow;
 import io.changestream.archiver.replay.Table;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,9 +11,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
+import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
+import io.changestream.archiver.pipeline.StatusJson;
+import java.util.Optional;
+import org.bson.BsonArray;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonNull;
+import org.bson.BsonString;
+import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
-import org.bson.Document;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
@@ -48,13 +54,15 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
 
     public String toText() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"collection", "checkpoint (clusterTime)", "token", "lag", "last flush", "files",
+        rows.add(new String[] {"collection", "checkpoint (--until)", "time", "token", "lag", "last flush", "files",
                 "events", "bytes", "gaps"});
         for (CollectionState s : collections) {
-            Checkpoint cp = s.checkpoint().orElse(null);
+            CheckpointView cp = s.checkpoint().map(CheckpointView::of).orElse(null);
             rows.add(new String[] {s.collection(),
-                    cp == null ? "none" : ReplayWindow.describe(cp.clusterTime()),
-                    cp == null ? "-" : cp.resumeToken().map(StatusReport::shortToken).orElse("(start time)"),
+                    cp == null ? "none" : cp.timestamp(),
+                    cp == null ? "-" : cp.clusterTime().toString(),
+                    cp == null ? "-" : s.checkpoint().orElseThrow().resumeToken().map(StatusReport::shortToken)
+                            .orElse("(start time)"),
                     s.lag().map(Table::duration).orElse("-"),
                     s.lastFlush().map(StatusReport::describe).orElse("never"),
                     num(s.files()), cp == null ? "0" : num(cp.totalEvents()),
@@ -63,27 +71,25 @@ public record StatusReport(Instant at, List<CollectionState> collections) {
         return "status at " + at + "\n" + Table.format(rows, 5);
     }
 
+    /**
+     * The shape of {@code GET /status} for what both know ({@link StatusJson}: {@code time}, and per collection
+     * {@code checkpoint}, {@code lastFlush}, {@code archiveLagSeconds}), plus what only the tracker and the store
+     * listing tell: {@code archiveFiles} and {@code gaps}.
+     */
     public String toJson() {
-        List<Document> list = new ArrayList<>();
+        BsonArray list = new BsonArray();
         for (CollectionState s : collections) {
-            Document d = new Document("collection", s.collection());
-            d.append("checkpoint", s.checkpoint().map(cp -> new Document("resumeToken", cp.resumeToken().orElse(null))
-                    .append("clusterTime", cp.clusterTime())
-                    .append("time", ClusterTimes.instant(cp.clusterTime()).toString())
-                    .append("file", cp.file().orElse(null)).append("fileLength", cp.fileLength())
-                    .append("updatedAt", cp.updatedAt().toString())).orElse(null));
-            d.append("lagSeconds", s.lag().map(Duration::toSeconds).orElse(null));
-            d.append("lastFlush", s.lastFlush().map(f -> new Document("file", f.file()).append("offset", f.offset())
-                    .append("length", f.length()).append("events", f.events()).append("trigger", f.trigger().tag())
-                    .append("startedAt", f.startedAt().toString())
-                    .append("lastClusterTime", f.lastClusterTime())).orElse(null));
-            d.append("files", s.files());
-            d.append("totalEvents", s.checkpoint().map(Checkpoint::totalEvents).orElse(0L));
-            d.append("totalBytes", s.checkpoint().map(Checkpoint::totalBytes).orElse(0L));
-            d.append("gaps", s.gaps());
-            list.add(d);
+            Optional<CheckpointView> cp = s.checkpoint().map(CheckpointView::of);
+            list.add(new BsonDocument("collection", new BsonString(s.collection()))
+                    .append("archiveLagSeconds", StatusJson.lag(s.checkpoint().map(c -> ClusterTimes.instant(c.clusterTime())), at))
+                    .append("lastFlush", s.lastFlush().map(LastFlush::of).<BsonValue>map(StatusJson::lastFlush)
+                            .orElse(BsonNull.VALUE))
+                    .append("checkpoint", cp.<BsonValue>map(StatusJson::checkpoint).orElse(BsonNull.VALUE))
+                    .append("archiveFiles", new BsonInt32(s.files()))
+                    .append("gaps", new BsonInt32(s.gaps())));
         }
-        return new Document("at", at.toString()).append("collections", list).toJson(JSON) + "\n";
+        return new BsonDocument("time", StatusJson.time(Optional.of(at))).append("collections", list).toJson(JSON)
+                + "\n";
     }
 
     private static String describe(FlushRecord f) {
