@@ -12,6 +12,11 @@ import java.util.List;
  * <p>Events leave the buffer only through {@link #removeDurable}, which the exactly-once writer calls after the
  * store holds them and the checkpoint covers them; a failed flush therefore leaves every event in place for the next
  * attempt. Every event's bytes are counted in the shared {@link MemoryBudget} from {@link #add} to removal.
+ *
+ * <p><b>Threads.</b> {@link #add} runs on the capture thread (the driver's); {@link #snapshot} and
+ * {@link #removeDurable} in a flush (flush scheduler, under the pipeline's flush lock); {@link #discard} on lease
+ * loss or handover; {@link #size}, {@link #bytes} and {@link #isFull} anywhere. Every field is guarded by this
+ * object's monitor; the budget is told of removals outside it.
  */
 public final class CollectionBuffer {
     private final ArrayDeque<ChangeEvent> events = new ArrayDeque<>();

@@ -8,7 +8,6 @@ import io.changestream.archiver.ops.logging.LogContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -21,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
 
 /**
  * The change stream of one collection as an endless {@link Flux} of raw events with real backpressure: the driver
@@ -37,26 +36,34 @@ import reactor.util.retry.Retry;
  * events, or from a server that cannot (before MongoDB 7.0): every resume would meet the same event, so the flux
  * ends with an {@link EventTooLargeException} naming the remedy. Only a stream opened before the server's version was
  * known (without the split stage) is retried, once the server is known to split.
+ *
+ * <p><b>Threads.</b> Immutable, shared by every pipeline of its collection. Each {@link #events} subscription keeps
+ * its own state (the position, whether it opened with the split stage) in atomics written on the delivering driver
+ * thread and read when it re-subscribes, on a Reactor timer thread after the {@code RetryPolicy} backoff. Events,
+ * errors and the restart callback are delivered on those threads: subscribers must not block on them.
  */
 public final class ChangeStreamWatcher {
     private static final Logger log = LoggerFactory.getLogger(ChangeStreamWatcher.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** The longest pause between two re-subscriptions. */
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final MongoCollection<RawBsonDocument> collection;
     private final String name;
     private final FullDocument fullDocument;
     private final FullDocumentBeforeChange beforeChange;
-    private final Duration firstBackoff;
+    private final RetryBackoffSpec backoff;
     private final Consumer<String> onRestart;
     private final BooleanSupplier splitLargeEvents;
 
     /**
+     * @param backoff          the pause before each re-subscription after an error (reset by every event received);
+     *                          its first delay is also the pause before re-opening after an invalidate
      * @param onRestart        told the reason (error code or type) each time the stream is re-subscribed after an error
      * @param splitLargeEvents asked at each (re-)open whether the server splits events over 16 MB
      *                         ({@code $changeStreamSplitLargeEvent}, MongoDB 7.0+); {@link SplitEvents} rejoins them
      */
     public ChangeStreamWatcher(MongoCollection<RawBsonDocument> collection, String fullDocument,
-                               String fullDocumentBeforeChange, Duration firstBackoff, Consumer<String> onRestart,
+                               String fullDocumentBeforeChange, RetryBackoffSpec backoff, Consumer<String> onRestart,
                                BooleanSupplier splitLargeEvents) {
         this.collection = collection;
         this.name = collection.getNamespace().getCollectionName();
@@ -65,7 +72,7 @@ public final class ChangeStreamWatcher {
         this.fullDocument = "default".equals(fullDocument) ? FullDocument.DEFAULT : FullDocument.fromString(fullDocument);
         this.beforeChange = "off".equals(fullDocumentBeforeChange) ? FullDocumentBeforeChange.DEFAULT
                 : FullDocumentBeforeChange.fromString(fullDocumentBeforeChange);
-        this.firstBackoff = firstBackoff;
+        this.backoff = backoff;
         this.onRestart = onRestart;
         this.splitLargeEvents = splitLargeEvents;
     }
@@ -73,7 +80,6 @@ public final class ChangeStreamWatcher {
     /** Events after {@code start}, forever, until cancelled or history is lost. */
     public Flux<ChangeEvent> events(ResumePoint start) {
         AtomicReference<ResumePoint> position = new AtomicReference<>(start);
-        AtomicInteger failuresInARow = new AtomicInteger();
         AtomicBoolean openedSplitting = new AtomicBoolean();
         return Flux.defer(() -> {
                     boolean split = splitLargeEvents.getAsBoolean();
@@ -81,7 +87,6 @@ public final class ChangeStreamWatcher {
                     return open(position.get(), split);
                 })
                 .doOnNext(raw -> {
-                    failuresInARow.set(0);
                     BsonValue op = raw.get("operationType");
                     position.set(ResumePoint.after(raw.getDocument("_id"),
                             op != null && op.isString() && ChangeEvent.INVALIDATE.equals(op.asString().getValue())));
@@ -92,7 +97,7 @@ public final class ChangeStreamWatcher {
                     onRestart.accept("invalidate");
                     LogContext.run(name, () -> log.info("change stream of {} ended (invalidate); re-opening with "
                             + "startAfter", name));
-                    return Mono.delay(firstBackoff);
+                    return Mono.delay(backoff.minBackoff);
                 }))
                 .onErrorMap(e -> switch (ServerErrors.classify(e)) {
                     case HISTORY_LOST -> new HistoryLostException(name, position.get(), e);
@@ -101,28 +106,31 @@ public final class ChangeStreamWatcher {
                             ? new EventTooLargeException(name, position.get(), openedSplitting.get(), e) : e;
                     default -> e;
                 })
-                .retryWhen(Retry.from(errors -> errors.concatMap(signal -> {
-                    Throwable error = signal.failure();
-                    if (error instanceof HistoryLostException || error instanceof EventTooLargeException) {
-                        return Mono.error(error);
-                    }
-                    int n = failuresInARow.incrementAndGet();
-                    Duration wait = backoff(n);
-                    onRestart.accept(ServerErrors.reason(error));
-                    LogContext.run(name, () -> logRestart(error, wait));
-                    return Mono.delay(wait);
-                })))
+                // transientErrors: the backoff starts over once an event arrives after a re-subscription.
+                .retryWhen(backoff.transientErrors(true)
+                        .filter(error -> !(error instanceof HistoryLostException)
+                                && !(error instanceof EventTooLargeException))
+                        .doBeforeRetry(signal -> {
+                            Throwable error = signal.failure();
+                            onRestart.accept(ServerErrors.reason(error));
+                            LogContext.run(name, () -> logRestart(error, signal.totalRetriesInARow() + 1));
+                        }))
                 .transform(SplitEvents::reassemble)
                 .map(ChangeEvent::of);
     }
 
-    private void logRestart(Throwable error, Duration wait) {
+    /** Logs a re-subscription; the pause is the backoff's nominal one, before its jitter. */
+    private void logRestart(Throwable error, long failuresInARow) {
+        Duration wait = backoff.minBackoff.multipliedBy(1L << Math.min(failuresInARow - 1, 30));
+        if (wait.compareTo(backoff.maxBackoff) > 0) {
+            wait = backoff.maxBackoff;
+        }
         if (ServerErrors.classify(error) == ServerErrors.Kind.ACCESS) {
             log.error("change stream of {} is not allowed ({}): check the credentials and the "
-                    + "changeStream/find privileges; retrying in {} ms", name, ServerErrors.reason(error),
+                    + "changeStream/find privileges; retrying in about {} ms", name, ServerErrors.reason(error),
                     wait.toMillis());
         } else {
-            log.warn("change stream of {} failed ({}: {}); re-subscribing in {} ms", name,
+            log.warn("change stream of {} failed ({}: {}); re-subscribing in about {} ms", name,
                     ServerErrors.reason(error), error.getMessage(), wait.toMillis());
         }
     }
@@ -144,12 +152,6 @@ public final class ChangeStreamWatcher {
         log.debug("opening change stream of {} from {}", name, from);
         // withDocumentClass keeps each event as the raw bytes the server sent: no decoding on the hot path.
         return Flux.from(publisher.withDocumentClass(RawBsonDocument.class));
-    }
-
-    private Duration backoff(int failures) {
-        long base = firstBackoff.toMillis() * (1L << Math.min(failures - 1, 16));
-        long jittered = (long) (base * (0.5 + Math.random()));
-        return Duration.ofMillis(Math.min(jittered, MAX_BACKOFF.toMillis()));
     }
 
     /** The stream could not resume from its token: the events in between are gone from the oplog. */

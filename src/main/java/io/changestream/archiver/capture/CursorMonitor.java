@@ -20,6 +20,11 @@ import org.bson.BsonValue;
  * after every document of the previous batch was emitted downstream, so when an empty batch answers, every event
  * before its post-batch token has already reached the buffer. The pipeline still checks that no event arrived
  * since ({@link IdleToken#eventsSeen()}) and that the buffer is empty before using it.
+ *
+ * <p><b>Threads.</b> Command events arrive on driver threads, {@link #eventDelivered} on the capture thread, the
+ * queries from pipelines, status and metrics on any thread. The state is per stream in a concurrent map of volatile
+ * fields, each written serially (one cursor's commands follow each other), plus the concurrent map of pending
+ * requests; no lock. The idle-token listener runs on the driver's thread and must not block.
  */
 public final class CursorMonitor implements CommandListener {
     private static final int MONGODB_7_WIRE_VERSION = 21;

@@ -1,6 +1,5 @@
 package io.changestream.archiver.pipeline;
 
-import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
@@ -13,7 +12,6 @@ import io.changestream.archiver.checkpoint.LeaseLostException;
 import io.changestream.archiver.checkpoint.LeaseStore;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.encode.ArchiveLayout;
-import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.ops.logging.LogContext;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus.CheckpointView;
@@ -36,6 +34,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
@@ -47,7 +46,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.retry.Retry;
 
 /**
  * The collection pipelines of one process, and what acts on all of them: start-up with retries while MongoDB or
@@ -76,11 +74,20 @@ import reactor.util.retry.Retry;
  *
  * <p>The Archiver does not own the clients, store and tracker it is given; {@link io.changestream.archiver.app}
  * opens and closes them.
+ *
+ * <p><b>Threads.</b> The constructor, {@link #start()} and {@link #stop} run on the service's thread (start-up, the
+ * shutdown hook); {@link #flush} and {@link #flushAll} on HTTP workers and {@link FlushSchedule} firings, and return
+ * Monos that run on the flush scheduler; {@link #status}, {@link #readiness} on HTTP workers ({@code boundedElastic},
+ * they read the tracker); {@link #state} on metrics scrapes, from memory; {@code Leased} on the lease thread; pressure
+ * relief on whichever thread parked or freed memory (it only subscribes a flush). {@code watchers} is filled by the
+ * constructor and read-only after; {@code active} and {@code startProblems} are concurrent maps written by the lease
+ * thread and start-up retries and read anywhere; {@code relieving} admits one relief at a time; {@code halted} is
+ * volatile. Everything that blocks (start-up, flushes, idle checkpoints, schedule firings, a parked capture's resume)
+ * runs on the flush scheduler, which this class owns and disposes.
  */
 public final class Archiver {
     private static final Logger log = LoggerFactory.getLogger(Archiver.class);
     private static final Duration IDLE_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
-    private static final Duration MAX_START_BACKOFF = Duration.ofSeconds(60);
     private static final Duration MIN_RELEASE_TIME = Duration.ofSeconds(2);
 
     private final ArchiverConfig config;
@@ -96,6 +103,24 @@ public final class Archiver {
     private final MemoryBudget budget;
     private final ArchiverMetrics metrics;
     private final RetryPolicy retry;
+    /** The wiring of each collection's pipeline ({@link PipelineServices#pipeline}). */
+    private final PipelineServices services;
+    private final CollectionPipeline.Owner owner = new CollectionPipeline.Owner() {
+        @Override
+        public void memoryPressure() {
+            relievePressure();
+        }
+
+        @Override
+        public void historyLostFatally(HistoryLostException e) {
+            fatal(e);
+        }
+
+        @Override
+        public void leaseLost(LeaseHold hold) {
+            leases.fenced(hold);
+        }
+    };
     private final Clock clock;
     private final Scheduler flushScheduler = Schedulers.newBoundedElastic(
             Math.max(4, Runtime.getRuntime().availableProcessors() * 2), 10_000, "flush");
@@ -119,9 +144,15 @@ public final class Archiver {
         this.monitor = monitor;
         this.metrics = metrics;
         this.clock = clock;
-        this.budget = new MemoryBudget(config.flush().bufferMaxBytes());
-        this.retry = new RetryPolicy(config.store().retryAttempts(), config.store().retryDelay(),
-                config.store().retryDelay().multipliedBy(64));
+        // A parked capture resumes on the flush scheduler: release runs under a flush lock (see MemoryBudget).
+        this.budget = new MemoryBudget(config.flush().bufferMaxBytes(), resume -> {
+            try {
+                flushScheduler.schedule(resume);
+            } catch (RejectedExecutionException stopped) {
+                // stopped or halted: capture does not resume
+            }
+        });
+        this.retry = RetryPolicy.of(config.store().retryAttempts(), config.store().retryDelay());
         budget.onPressureChange(() -> {
             metrics.backpressure(budget.paused());
             if (budget.paused()) {
@@ -135,7 +166,7 @@ public final class Archiver {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
             watchers.put(name, new ChangeStreamWatcher(source.getCollection(name, RawBsonDocument.class),
                     config.source().fullDocument(), config.source().fullDocumentBeforeChange(),
-                    config.store().retryDelay(), reason -> {
+                    retry.cappedAt(ChangeStreamWatcher.MAX_BACKOFF).reactive(Long.MAX_VALUE), reason -> {
                         perCollection.watchRestart(reason);
                         CollectionPipeline p = active.get(name);
                         if (p != null) {
@@ -143,6 +174,8 @@ public final class Archiver {
                         }
                     }, monitor::serverSplitsLargeEvents));
         }
+        this.services = new PipelineServices(config, store, checkpoints, monitor, clusterClock, firstStart, budget,
+                layout, retry, metrics, flushScheduler, clock);
         this.leases = new LeaseCoordinator(config.source().collections(), config.ops().instanceId(), leaseStore,
                 clock, leaseTiming, new Leased());
         metrics.collectionStates(watchers.keySet(), Arrays.stream(State.values()).map(Archiver::label).toList(),
@@ -157,6 +190,16 @@ public final class Archiver {
         return state.name().toLowerCase(Locale.ROOT);
     }
 
+    /** The injected clock: schedules read their fire times from it. */
+    Clock clock() {
+        return clock;
+    }
+
+    /** The flush scheduler: where flushes, start-up and schedule firings run. */
+    Scheduler scheduler() {
+        return flushScheduler;
+    }
+
     /** Every watched collection, whichever instance archives it. */
     public Set<String> collections() {
         return watchers.keySet();
@@ -169,7 +212,7 @@ public final class Archiver {
      */
     public void start() {
         // Before anything that can wait on the tracker or the store: the first lease round needs the tracker.
-        running.add(firstStart.fixEarly(flushScheduler, retry.firstDelay(), MAX_START_BACKOFF));
+        running.add(firstStart.fixEarly(flushScheduler, retry.reactive(Long.MAX_VALUE)));
         leases.start();
         running.add(Flux.interval(IDLE_CHECKPOINT_INTERVAL, flushScheduler)
                 .concatMap(tick -> Flux.fromIterable(held())
@@ -405,7 +448,7 @@ public final class Archiver {
                                 e.getMessage()));
                     }
                 })
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, retry.firstDelay()).maxBackoff(MAX_START_BACKOFF)
+                .retryWhen(retry.reactive(Long.MAX_VALUE)
                         .filter(e -> !(e instanceof LeaseLostException) && !(e instanceof StoreConflictException)
                                 && p.hold().writable()))
                 .subscribe(ok -> { }, e -> { }, () -> {
@@ -494,17 +537,7 @@ public final class Archiver {
         @Override
         public void acquired(LeaseHold hold) {
             String name = hold.collection();
-            ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
-            CollectionBuffer buffer = new CollectionBuffer(budget, config.flush().maxEvents(),
-                    config.flush().maxBytes());
-            // One encoder per writer: it reuses its buffers between flushes.
-            SegmentEncoder encoder = new SegmentEncoder(config.store().jsonMode(), config.store().compression());
-            ExactlyOnceWriter writer = new ExactlyOnceWriter(name, store, checkpoints, hold, layout, encoder, clock,
-                    retry, perCollection);
-            CollectionPipeline p = new CollectionPipeline(name, watchers.get(name), buffer, budget, writer,
-                    checkpoints, monitor, clusterClock, perCollection, config.historyLostPolicy(), flushScheduler,
-                    clock, hold, Archiver.this::relievePressure, Archiver.this::fatal, leases::fenced, firstStart,
-                    config.store().retryDelay());
+            CollectionPipeline p = services.pipeline(hold, watchers.get(name), owner);
             CollectionPipeline before = active.put(name, p);
             if (before != null) {
                 before.abandon(); // its hold was revoked before this acquisition

@@ -22,12 +22,11 @@ import io.changestream.archiver.pipeline.CollectionStatus.LastFlush;
 import io.changestream.archiver.pipeline.CollectionStatus.State;
 import io.changestream.archiver.store.StoreConflictException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.bson.BsonTimestamp;
 import org.reactivestreams.Subscription;
@@ -62,6 +61,28 @@ import reactor.core.scheduler.Scheduler;
  * </ol>
  * Until step 3 the collection is {@link State#STARTING}: not ready, and a flush request is refused rather than
  * answered with "0 events".
+ *
+ * <h2>Threads</h2>
+ * {@code Capture}'s hooks run on the thread that delivers the stream's signals (a driver thread; the first request
+ * runs where {@link #start} runs, a resume after memory pressure on the flush scheduler). {@link #start},
+ * {@link #flush}, {@link #surrender}, {@link #keepIdleCheckpointFresh} and the handling of a capture error run on the
+ * flush scheduler; {@link #stopCapture} and {@link #abandon} on the caller's thread (the lease thread, shutdown);
+ * {@link #status}, {@link #state} and {@link #subscribed} on any thread (HTTP, metrics scrapes), from memory only.
+ * What guards what:
+ * <ul>
+ *   <li>{@code flushLock} ({@link FlushLock}), the pipeline's one lock held across store and tracker calls: the
+ *       writer (it is not thread-safe), so every flush, recovery, idle-checkpoint move and restart after lost
+ *       history. The writer's pauses between attempts wait with it released.</li>
+ *   <li>This object's monitor, never held across I/O: the capture lifecycle ({@code capture},
+ *       {@code captureStopped}), so that stopping capture never waits for a flush in progress.</li>
+ *   <li>Single-writer volatiles read by status: {@code state}, {@code lastFlush}, {@code backingOff},
+ *       {@code conflict}, {@code stoppedBecause}. {@code sizeFlushQueued} is an atomic flag so that the delivery
+ *       thread queues one size flush at a time without taking a lock.</li>
+ *   <li>The buffer, the budget and {@link FlushRetries} guard themselves (their own monitors, never held while
+ *       calling out).</li>
+ * </ul>
+ * Nothing here blocks a delivery thread: {@code hookOnNext} only appends to the buffer and subscribes flushes on the
+ * flush scheduler; a capture error hops to the flush scheduler before it touches the tracker or the lock.
  */
 public final class CollectionPipeline {
     private static final Logger log = LoggerFactory.getLogger(CollectionPipeline.class);
@@ -85,7 +106,7 @@ public final class CollectionPipeline {
     private final Consumer<LeaseHold> onLeaseLost;
     private final FirstStart firstStart;
     private final FlushRetries retries;
-    private final ReentrantLock flushLock = new ReentrantLock();
+    private final FlushLock flushLock = new FlushLock();
     private final AtomicBoolean sizeFlushQueued = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private volatile LastFlush lastFlush;
@@ -96,31 +117,39 @@ public final class CollectionPipeline {
     private volatile String conflict;
     private boolean captureStopped;
 
-    CollectionPipeline(String name, ChangeStreamWatcher watcher, CollectionBuffer buffer, MemoryBudget budget,
-                       ExactlyOnceWriter writer, CheckpointStore checkpoints, CursorMonitor monitor,
-                       ClusterClock clusterClock,
-                       ArchiverMetrics.PerCollection metrics, HistoryLostPolicy historyLostPolicy,
-                       Scheduler flushScheduler, Clock clock, LeaseHold hold, Runnable onPressure,
-                       Consumer<HistoryLostException> onFatal, Consumer<LeaseHold> onLeaseLost,
-                       FirstStart firstStart, Duration retryDelay) {
-        this.name = name;
+    /** What a pipeline reports to its owner (the {@link Archiver}): called on the pipeline's threads, not blocking. */
+    interface Owner {
+        /** Capture parked for want of memory: relieve the pressure (flush the biggest buffer). */
+        void memoryPressure();
+
+        /** History was lost under {@code HISTORY_LOST_POLICY=fail}: the service stops. */
+        void historyLostFatally(HistoryLostException e);
+
+        /** A write under {@code hold} was refused: the lease is gone. */
+        void leaseLost(LeaseHold hold);
+    }
+
+    /** Built by {@link PipelineServices#pipeline}, which decides what a pipeline is made of. */
+    CollectionPipeline(LeaseHold hold, ChangeStreamWatcher watcher, CollectionBuffer buffer, ExactlyOnceWriter writer,
+                       ArchiverMetrics.PerCollection metrics, PipelineServices shared, Owner owner) {
+        this.name = hold.collection();
+        this.hold = hold;
         this.watcher = watcher;
         this.buffer = buffer;
-        this.budget = budget;
         this.writer = writer;
-        this.checkpoints = checkpoints;
-        this.monitor = monitor;
-        this.clusterClock = clusterClock;
         this.metrics = metrics;
-        this.historyLostPolicy = historyLostPolicy;
-        this.flushScheduler = flushScheduler;
-        this.clock = clock;
-        this.hold = hold;
-        this.onPressure = onPressure;
-        this.onFatal = onFatal;
-        this.onLeaseLost = onLeaseLost;
-        this.firstStart = firstStart;
-        this.retries = new FlushRetries(retryDelay, clock, this::flush);
+        this.budget = shared.budget();
+        this.checkpoints = shared.checkpoints();
+        this.monitor = shared.monitor();
+        this.clusterClock = shared.clusterClock();
+        this.historyLostPolicy = shared.config().historyLostPolicy();
+        this.flushScheduler = shared.flushScheduler();
+        this.clock = shared.clock();
+        this.firstStart = shared.firstStart();
+        this.onPressure = owner::memoryPressure;
+        this.onFatal = owner::historyLostFatally;
+        this.onLeaseLost = owner::leaseLost;
+        this.retries = new FlushRetries(shared.config().store().retryDelay(), clock, this::flush);
     }
 
     LeaseHold hold() {
@@ -239,7 +268,7 @@ public final class CollectionPipeline {
         }
         Instant at = clock.instant();
         try {
-            FlushResult result = writer.flush(buffer, trigger);
+            FlushResult result = writer.flush(buffer, trigger, flushLock::pauseUnlocked);
             lastFlush = new LastFlush(at, trigger.tag(), true, result.events(), result.files(), Optional.empty());
             int failedBefore = retries.succeeded();
             if (failedBefore > 0) {
@@ -365,12 +394,7 @@ public final class CollectionPipeline {
     }
 
     private <T> T locked(java.util.function.Supplier<T> action) {
-        flushLock.lock();
-        try {
-            return action.get();
-        } finally {
-            flushLock.unlock();
-        }
+        return flushLock.locked(action);
     }
 
     private void flushSoon() {
@@ -453,8 +477,21 @@ public final class CollectionPipeline {
             }
         }
 
+        /**
+         * Runs on the thread that delivered the error (the driver's, or a Reactor timer's): hops to the flush
+         * scheduler, since handling lost history writes the tracker, takes the flush lock and reads the cluster
+         * time, all blocking.
+         */
         @Override
         protected void hookOnError(Throwable error) {
+            try {
+                flushScheduler.schedule(() -> captureFailed(error));
+            } catch (RejectedExecutionException shuttingDown) {
+                log.debug("capture of {} ended during shutdown: {}", name, error.toString());
+            }
+        }
+
+        private void captureFailed(Throwable error) {
             LogContext.run(name, () -> {
                 if (error instanceof HistoryLostException lost) {
                     historyLost(lost);

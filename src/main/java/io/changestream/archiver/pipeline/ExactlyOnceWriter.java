@@ -94,7 +94,11 @@ import org.slf4j.LoggerFactory;
  * so far fail the flush (retried by the next trigger) until capture has caught up with them: adopting them earlier
  * would archive them twice.
  *
- * <p>Not thread-safe: the owning {@link CollectionPipeline} calls it from one flush at a time.
+ * <p><b>Threads.</b> Not thread-safe: the owning {@link CollectionPipeline} calls it only under its flush lock, on
+ * the flush scheduler, so that lock guards every field ({@code checkpoint}, {@code lengths}, {@code mustRecover}).
+ * Between attempts within one flush it pauses ({@link RetryPolicy#delay}, bounded by {@code RETRY_ATTEMPTS}) with
+ * that lock released ({@link FlushLock#pauseUnlocked}), and recovers before the next attempt, since another flush
+ * may have written meanwhile; between failed flushes {@link FlushRetries} waits on a timer.
  */
 public final class ExactlyOnceWriter {
     private static final Logger log = LoggerFactory.getLogger(ExactlyOnceWriter.class);
@@ -150,13 +154,28 @@ public final class ExactlyOnceWriter {
      *                              ({@link FlushFailedException#leaseLost()}); the unarchived events remain buffered
      */
     public FlushResult flush(CollectionBuffer buffer, FlushTrigger trigger) {
+        return flush(buffer, trigger, delay -> Thread.sleep(delay.toMillis()));
+    }
+
+    /** How the writer waits between two attempts of one flush. */
+    @FunctionalInterface
+    public interface Pause {
+        void pause(Duration delay) throws InterruptedException;
+    }
+
+    /**
+     * {@link #flush(CollectionBuffer, FlushTrigger)}, waiting between attempts with {@code pause}: the pipeline
+     * passes {@link FlushLock#pauseUnlocked}, so the collection's lock is free while the flush backs off. Each
+     * attempt after a failure recovers first, so whatever another flush did meanwhile is taken into account.
+     */
+    public FlushResult flush(CollectionBuffer buffer, FlushTrigger trigger, Pause pause) {
         Instant started = clock.instant();
         List<String> files = new ArrayList<>();
         int archived = 0;
         RuntimeException last = null;
         for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
             if (attempt > 1) {
-                sleep(retry.delay(attempt - 1));
+                pause(pause, retry.delay(attempt - 1));
             }
             try {
                 if (mustRecover) {
@@ -432,9 +451,9 @@ public final class ExactlyOnceWriter {
         return e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    private void sleep(Duration delay) {
+    private void pause(Pause pause, Duration delay) {
         try {
-            Thread.sleep(delay.toMillis());
+            pause.pause(delay);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FlushFailedException(collection, 0, false, "flush of " + collection + " interrupted", e);

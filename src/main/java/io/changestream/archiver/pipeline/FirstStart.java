@@ -2,14 +2,13 @@ package io.changestream.archiver.pipeline;
 
 import io.changestream.archiver.capture.ClusterClock;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
 
 /**
  * Fixes, once per process and before anything can wait on the store or the tracker, the operation time at which
@@ -58,10 +57,10 @@ final class FirstStart {
      * Reads the time at once in the background, retrying with backoff until the source answers, so that it is fixed
      * even while no pipeline can start (tracker down: no lease). Dispose the result to stop retrying.
      */
-    Disposable fixEarly(Scheduler scheduler, Duration firstBackoff, Duration maxBackoff) {
+    Disposable fixEarly(Scheduler scheduler, RetryBackoffSpec backoff) {
         return Mono.fromCallable(this::fix).subscribeOn(scheduler)
                 .doOnError(e -> log.debug("the source cluster's operation time is not known yet: {}", e.getMessage()))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, firstBackoff).maxBackoff(maxBackoff))
+                .retryWhen(backoff)
                 .subscribe(time -> { }, e -> { });
     }
 

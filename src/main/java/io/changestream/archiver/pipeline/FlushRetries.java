@@ -24,8 +24,8 @@ import reactor.core.publisher.Mono;
  *
  * <p>Between rounds nothing waits: the pending round is a timer, no thread sleeps, and the collection's flush lock
  * is free, so other triggers, status, handover and shutdown proceed at once. (Within a round the writer's attempts
- * still pause under the lock, as every flush does; that is bounded by the retry settings.) The pipeline logs one
- * line per failed flush, so one per round.
+ * pause too, {@link RetryPolicy#delay} apart, with the lock released: {@link FlushLock#pauseUnlocked}.) The
+ * pipeline logs one line per failed flush, so one per round.
  *
  * <p>{@link #stop()} ends the retries for good: shutdown, handover and lease loss stop capture, and so does a
  * conflict. A round that would run after the lease was lost fails without writing (the hold refuses it).
@@ -36,7 +36,7 @@ import reactor.core.publisher.Mono;
  */
 final class FlushRetries {
     /** The longest pause between two rounds. */
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    static final Duration MAX_BACKOFF = RetryPolicy.MAX_DELAY;
 
     private final RetryPolicy backoff;
     private final Clock clock;
@@ -54,7 +54,7 @@ final class FlushRetries {
      * @param round      runs one flush with the given trigger; its failure comes back through {@link #failed}
      */
     FlushRetries(Duration firstDelay, Clock clock, Function<FlushTrigger, Mono<?>> round) {
-        this.backoff = new RetryPolicy(1, firstDelay, firstDelay.compareTo(MAX_BACKOFF) > 0 ? firstDelay : MAX_BACKOFF);
+        this.backoff = RetryPolicy.of(1, firstDelay);
         this.clock = clock;
         this.round = round;
     }
@@ -85,7 +85,7 @@ final class FlushRetries {
         return new Next(failedInARow, failingSince, Optional.of(untilNext()));
     }
 
-    /** The pause before the round that follows {@code failedInARow} failed flushes: doubling, jittered, capped. */
+    /** The pause before the round that follows {@code failedInARow} failed flushes: the {@link RetryPolicy}. */
     Duration waitBefore(int failedInARow) {
         return backoff.delay(failedInARow);
     }

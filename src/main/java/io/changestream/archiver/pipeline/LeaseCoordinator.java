@@ -51,6 +51,17 @@ import reactor.core.scheduler.Schedulers;
  * With one instance (the default deployment) the first round acquires every collection whose lease is free or
  * already this instance's, so it starts as fast as without leases. A new instance id after a kill waits for the
  * dead one's leases and heartbeat to expire: at most the TTL after its last renewal.
+ *
+ * <h2>Threads</h2>
+ * Rounds run on the coordinator's own thread ({@code leases}, a single-thread scheduler); {@link #fenced} is called
+ * from a flush thread and hops to it; {@link #start}, {@link #drain}, {@link #release} and {@link #close} run on the
+ * service's thread; {@link #view} is read anywhere. {@code held}, {@code handingOver}, {@code lastHeartbeat},
+ * {@code failing}, {@code closed} and {@code rounds} are guarded by this object's monitor: a round holds it
+ * throughout, tracker calls included, and only rounds, handover completions and shutdown take it. {@code view} is a
+ * volatile immutable record replaced at the end of each round; {@code draining} is volatile so that shutdown need
+ * not wait for a round stuck on the tracker. Handovers flush on the flush scheduler and report back through
+ * {@code handedOver}, under the monitor; {@link Pipelines#acquired} must return at once (the pipeline starts in the
+ * background).
  */
 final class LeaseCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaseCoordinator.class);

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *       lease is lost the run stops; the next owner resumes the recorded snapshot when its capture starts.</li>
  *   <li><b>One at a time per collection.</b> A request while one runs is refused ({@link AlreadyRunning}: 409).</li>
  *   <li><b>Retries.</b> A failed run (source, store or tracker unavailable) is retried from its recorded progress
- *       after a backoff from {@code RETRY_DELAY_MS} (at most 60 s apart) while the hold is writable; a conflict
- *       (a file of the snapshot that this protocol cannot have written) stops it with an ERROR line.</li>
+ *       after the service's backoff ({@link RetryPolicy}: from {@code RETRY_DELAY_MS}, at most 60 s apart) while the
+ *       hold is writable; a conflict (a file of the snapshot that this protocol cannot have written) stops it with
+ *       an ERROR line.</li>
  *   <li><b>Initial snapshot.</b> With {@code SNAPSHOT_MODE=initial}, a collection whose capture began at an
  *       operation time with nothing archived since (its first start, or a restart before its first flush) and that
  *       has no snapshot yet is snapshotted from that very time: T0 is where capture began, so base and history
@@ -55,7 +56,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SnapshotCoordinator.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final ArchiverConfig.Snapshots settings;
@@ -64,7 +64,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
     private final SnapshotProgressStore tracker;
     private final SnapshotLayout layout;
     private final ArchiverConfig.JsonMode jsonMode;
-    private final Duration firstDelay;
+    private final RetryPolicy backoff;
     private final Clock clock;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "snapshot-" + THREADS.incrementAndGet());
@@ -124,7 +124,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
         this.tracker = tracker;
         this.layout = new SnapshotLayout(new ArchiveLayout(config.store().prefix(), config.store().compression()));
         this.jsonMode = config.store().jsonMode();
-        this.firstDelay = config.store().retryDelay();
+        this.backoff = RetryPolicy.of(1, config.store().retryDelay());
         this.clock = clock;
     }
 
@@ -261,7 +261,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
         }
 
         void execute() {
-            Duration delay = firstDelay;
+            int failedInARow = 0;
             try {
                 estimate = source.estimatedCount(collection);
             } catch (RuntimeException e) {
@@ -295,10 +295,11 @@ public final class SnapshotCoordinator implements AutoCloseable {
                             metrics.collection(collection).finished("interrupted");
                             return;
                         }
+                        Duration delay = backoff.delay(++failedInARow);
                         log.warn("snapshot {} of {} failed, retrying from its recorded progress in {} ms: {}", id,
                                 collection, delay.toMillis(), e.toString());
+                        // The snapshot's own thread, holding no lock: nothing else waits for it.
                         Thread.sleep(delay.toMillis());
-                        delay = delay.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay.multipliedBy(2);
                     }
                 }
             } catch (InterruptedException e) {

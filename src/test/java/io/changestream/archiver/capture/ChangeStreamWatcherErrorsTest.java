@@ -7,6 +7,7 @@ import com.mongodb.MongoCommandException;
 import com.mongodb.ServerAddress;
 import io.changestream.archiver.capture.ChangeStreamWatcher.EventTooLargeException;
 import io.changestream.archiver.testing.ScriptedSource;
+import io.changestream.archiver.pipeline.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ class ChangeStreamWatcherErrorsTest {
 
     private ChangeStreamWatcher watcher(ScriptedSource source, BooleanSupplier split) {
         return new ChangeStreamWatcher(source.database().getCollection("orders", RawBsonDocument.class),
-                "updateLookup", "off", Duration.ofMillis(5), restarts::add, split);
+                "updateLookup", "off", RetryPolicy.of(1, Duration.ofMillis(5)).reactive(Long.MAX_VALUE), restarts::add, split);
     }
 
     private static MongoCommandException serverError(int code, String... labels) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mongodb.MongoSocketReadException;
 import com.mongodb.ServerAddress;
 import io.changestream.archiver.testing.ScriptedSource;
+import io.changestream.archiver.pipeline.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ class SplitEventsTest {
                 : Flux.concat(Flux.just(fragment(3)), Flux.never()));
         List<String> restarts = new ArrayList<>();
         ChangeStreamWatcher watcher = new ChangeStreamWatcher(source.database().getCollection("orders",
-                RawBsonDocument.class), "updateLookup", "off", Duration.ofMillis(5), restarts::add, () -> true);
+                RawBsonDocument.class), "updateLookup", "off", RetryPolicy.of(1, Duration.ofMillis(5)).reactive(Long.MAX_VALUE), restarts::add, () -> true);
 
         ChangeEvent event = watcher.events(new ResumePoint.Now()).blockFirst(Duration.ofSeconds(10));
 

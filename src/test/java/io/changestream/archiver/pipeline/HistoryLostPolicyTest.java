@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * HISTORY_LOST_POLICY, with a scripted source that answers the first stream with ChangeStreamHistoryLost (286)
@@ -84,6 +87,31 @@ class HistoryLostPolicyTest {
         assertThat(a.status().get(0).state()).isEqualTo(CollectionStatus.State.FAILED);
         assertThat(tracker.gaps("orders")).isEmpty();
         assertThat(source.subscriptions()).isEqualTo(1);
+    }
+
+    @Test
+    void lostHistoryIsHandledOnTheFlushSchedulerNotOnTheThreadThatDeliveredTheError() {
+        Scheduler driver = Schedulers.newSingle("driver-delivery");
+        AtomicReference<String> reopenedOn = new AtomicReference<>();
+        ScriptedSource source = new ScriptedSource("shop", n -> {
+            if (n == 0) {
+                return Flux.<RawBsonDocument>error(new MongoCommandException(new BsonDocument("ok", new BsonInt32(0))
+                        .append("code", new BsonInt32(ServerErrors.CHANGE_STREAM_HISTORY_LOST))
+                        .append("errmsg", new BsonString("Resume of change stream was not possible")),
+                        new ServerAddress())).publishOn(driver);
+            }
+            reopenedOn.set(Thread.currentThread().getName());
+            return Flux.never();
+        });
+        try {
+            start(source, "resume-from-now");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> source.subscriptions() == 2);
+            assertThat(reopenedOn.get()).as("gap recorded, checkpoint moved and stream reopened by a flush thread")
+                    .startsWith("flush");
+        } finally {
+            driver.dispose();
+        }
     }
 
     @Test

@@ -46,7 +46,8 @@ import reactor.netty.resources.LoopResources;
  * <p>Invariants:
  * <ul>
  *   <li>The event loop never blocks. Flushes run on the archiver's flush scheduler, readiness (it pings the
- *       tracker) and the metrics scrape on {@code boundedElastic}; only in-memory reads run on the loop.</li>
+ *       tracker), status (it reads the checkpoints of collections held elsewhere) and the metrics scrape on
+ *       {@code boundedElastic}; only in-memory reads (liveness, routing) run on the loop.</li>
  *   <li>{@code POST /flush} answers 200 only once every listed event is durable and checkpointed; when a store
  *       stays unavailable it answers 503 and the events stay buffered. Requests coalesce per collection
  *       ({@link FlushCoalescer}); writes to one file never interleave (the pipeline's flush lock).</li>
@@ -60,6 +61,11 @@ import reactor.netty.resources.LoopResources;
  * </ul>
  *
  * <p>The server runs on its own small event loop group, so closing it releases every thread it started.
+ *
+ * <p><b>Threads.</b> Requests arrive on that event loop ({@code admin-http}), which routes and answers from memory
+ * only (invariants above); {@link #close} runs on the service's thread. {@code readinessCheck} (one readiness check
+ * shared by concurrent probes) is guarded by this object's monitor; the {@link FlushCoalescer} guards its own
+ * per-collection slots. The other fields are final.
  */
 public final class AdminServer implements AutoCloseable {
     static final String JSON = "application/json";
@@ -217,8 +223,10 @@ public final class AdminServer implements AutoCloseable {
             return snapshotRoute(method, path, authorization);
         }
         Supplier<Mono<Answer>> get = switch (path) {
-            case "/status" -> () -> Mono.just(Answer.json(200, SnapshotStatusJson.withSnapshots(
-                    JsonBodies.status(instance, clock.instant(), archiver.status()), archiver.snapshots())));
+            // status reads the tracker for collections held elsewhere: off the event loop.
+            case "/status" -> () -> Mono.fromCallable(() -> Answer.json(200, SnapshotStatusJson.withSnapshots(
+                    JsonBodies.status(instance, clock.instant(), archiver.status()), archiver.snapshots())))
+                    .subscribeOn(Schedulers.boundedElastic());
             case "/healthz/live" -> this::live;
             case "/healthz/ready" -> this::ready;
             case "/metrics" -> () -> Mono.fromCallable(() -> new Answer(200, PROMETHEUS_TEXT, scrape.get(), Map.of()))
