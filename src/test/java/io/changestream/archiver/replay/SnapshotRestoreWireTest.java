@@ -19,6 +19,7 @@ import io.changestream.archiver.pipeline.CollectionStatus;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.store.StoreUnavailableException;
 import io.changestream.archiver.testing.ArchiveContents;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
@@ -35,6 +36,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.bson.BsonArray;
 import org.bson.BsonBinary;
 import org.bson.BsonBoolean;
@@ -138,7 +140,10 @@ class SnapshotRestoreWireTest {
         Random random = new Random(seed);
         List<Integer> alive = fill(600);
         Map<String, Integer> appends = new ConcurrentHashMap<>();
-        Service first = start(archive, Map.of("SNAPSHOT_MAX_MB_PER_SECOND", "1", "INSTANCE_ID", "first"), appends);
+        // The first owner's store refuses the snapshot's second part, so however fast this machine is, the stop
+        // below interrupts a snapshot that has recorded its first part and cannot have finished.
+        Service first = start(archive, Map.of("SNAPSHOT_MAX_MB_PER_SECOND", "1", "INSTANCE_ID", "first"), appends,
+                path -> path.contains("/snapshots/") && path.contains("/part-00001"));
         writeWhile(random, alive, () -> snapshots().isEmpty() || snapshots().get(0).parts().size() < 1);
         awaitArchived(first);
         first.close(); // the snapshot is interrupted: its threads stop, its progress stays in the tracker
@@ -314,6 +319,11 @@ class SnapshotRestoreWireTest {
     }
 
     private Service start(Path folder, Map<String, String> extra, Map<String, Integer> snapshotAppends) {
+        return start(folder, extra, snapshotAppends, path -> false);
+    }
+
+    private Service start(Path folder, Map<String, String> extra, Map<String, Integer> snapshotAppends,
+                          Predicate<String> refused) {
         Map<String, String> env = new HashMap<>(Map.of("MONGODB_URI", server.uri(), "MONGODB_DATABASE", DB,
                 "MONGODB_COLLECTIONS", COLL, "ARCHIVE_LOCAL_DIR", folder.toString(),
                 "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "HTTP_PORT", "0", "RETRY_DELAY_MS", "100",
@@ -321,7 +331,7 @@ class SnapshotRestoreWireTest {
         env.putAll(extra);
         ArchiverConfig config = ConfigLoader.load(env);
         Service service = Service.start(config, new SimpleMeterRegistry(), Clock.systemUTC(),
-                new CountingStore(new LocalArchiveStore(folder), snapshotAppends));
+                new CountingStore(new LocalArchiveStore(folder), snapshotAppends, refused));
         services.add(service);
         return service;
     }
@@ -370,10 +380,12 @@ class SnapshotRestoreWireTest {
     private static final class CountingStore implements ArchiveStore {
         private final ArchiveStore delegate;
         private final Map<String, Integer> appends;
+        private final Predicate<String> refused;
 
-        CountingStore(ArchiveStore delegate, Map<String, Integer> appends) {
+        CountingStore(ArchiveStore delegate, Map<String, Integer> appends, Predicate<String> refused) {
             this.delegate = delegate;
             this.appends = appends;
+            this.refused = refused;
         }
 
         @Override
@@ -383,6 +395,9 @@ class SnapshotRestoreWireTest {
 
         @Override
         public long append(ArchiveFile file, long position, byte[] data, int offset, int length) {
+            if (refused.test(file.path())) {
+                throw new StoreUnavailableException("refused by the test: " + file.path(), null);
+            }
             long end = delegate.append(file, position, data, offset, length);
             if (file.path().contains("/snapshots/")) {
                 appends.merge(file.path(), 1, Integer::sum);
