@@ -4,6 +4,7 @@ import io.changestream.archiver.buffer.MemoryBudget;
 import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
 import io.changestream.archiver.capture.ClusterClock;
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushTrigger;
@@ -182,7 +183,7 @@ public final class Archiver {
                 c -> label(state(c)));
         // Capture lag of an idle stream follows its post-batch token (real servers send one with every empty batch).
         monitor.onIdleToken((collection, token) -> ResumeTokens.clusterTime(token).ifPresent(t -> metrics
-                .collection(collection).streamAt(Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL))));
+                .collection(collection).streamAt(ClusterTimes.instant(t))));
     }
 
     /** A state as {@code archiver_collection_state} and {@code /status} name it: {@code watching}, ... */

@@ -7,6 +7,7 @@ import io.changestream.archiver.capture.ChangeStreamWatcher;
 import io.changestream.archiver.capture.ClusterClock;
 import io.changestream.archiver.capture.ChangeStreamWatcher.EventTooLargeException;
 import io.changestream.archiver.capture.ChangeStreamWatcher.HistoryLostException;
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.capture.CursorMonitor;
 import io.changestream.archiver.capture.ResumePoint;
 import io.changestream.archiver.checkpoint.Checkpoint;
@@ -191,12 +192,12 @@ public final class CollectionPipeline {
         }
         // Snapshot hook: capture began at an operation time with nothing archived since (a first start).
         beganAt = checkpoint.resumeToken().isEmpty() ? Optional.of(checkpoint.clusterTime()) : Optional.empty();
-        checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(instant(checkpoint.clusterTime())));
-        metrics.checkpointed(instant(checkpoint.clusterTime()));
+        checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(ClusterTimes.instant(checkpoint.clusterTime())));
+        metrics.checkpointed(ClusterTimes.instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);
         log.info("starting capture of {} from {} ({})", name, checkpoint.resumeToken()
                 .map(t -> "checkpoint " + t.toJson()).orElse("operation time " + checkpoint.clusterTime().getTime()
-                        + "." + checkpoint.clusterTime().getInc()), instant(checkpoint.clusterTime()));
+                        + "." + checkpoint.clusterTime().getInc()), ClusterTimes.instant(checkpoint.clusterTime()));
         subscribe(from);                                                                           // step 3
     }
 
@@ -340,7 +341,7 @@ public final class CollectionPipeline {
                         .orElse(current.map(Checkpoint::clusterTime).orElse(new BsonTimestamp()));
                 try {
                     writer.advanceIdle(idle.get().token(), time);
-                    writer.checkpoint().ifPresent(c -> metrics.checkpointed(instant(c.clusterTime())));
+                    writer.checkpoint().ifPresent(c -> metrics.checkpointed(ClusterTimes.instant(c.clusterTime())));
                 } catch (LeaseLostException e) {
                     onLeaseLost.accept(hold);
                     throw e;
@@ -439,10 +440,6 @@ public final class CollectionPipeline {
         subscribe(resumePoint(restart));
     }
 
-    private static Instant instant(BsonTimestamp t) {
-        return Instant.ofEpochSecond(t.getTime() & 0xFFFFFFFFL);
-    }
-
     /** Pulls events one at a time while there is memory budget; parks when there is none. */
     private final class Capture extends BaseSubscriber<ChangeEvent> {
         private volatile boolean parked;
@@ -458,7 +455,7 @@ public final class CollectionPipeline {
                 return; // in flight when the lease was lost; the next owner captures it again
             }
             monitor.eventDelivered(name);
-            metrics.captured(event.operationType(), instant(event.clusterTime()));
+            metrics.captured(event.operationType(), ClusterTimes.instant(event.clusterTime()));
             boolean full = buffer.add(event);
             metrics.buffered(buffer.size(), buffer.bytes());
             if (full) {

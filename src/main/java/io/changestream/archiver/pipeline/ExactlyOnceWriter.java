@@ -2,6 +2,7 @@ package io.changestream.archiver.pipeline;
 
 import io.changestream.archiver.buffer.CollectionBuffer;
 import io.changestream.archiver.capture.ChangeEvent;
+import io.changestream.archiver.capture.ClusterTimes;
 import io.changestream.archiver.capture.StreamContinuation;
 import io.changestream.archiver.checkpoint.Checkpoint;
 import io.changestream.archiver.checkpoint.CheckpointStore;
@@ -263,7 +264,7 @@ public final class ExactlyOnceWriter {
                     first.resumeToken(), lastEvent.resumeToken(), first.clusterTime(), lastEvent.clusterTime(),
                     bytes.sha256(), trigger, started,
                     Duration.between(started, clock.instant()));
-            commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), "invalidate".equals(lastEvent.operationType()),
+            commit(entry, lastEvent.resumeToken(), lastEvent.clusterTime(), lastEvent.isInvalidate(),
                     newLength, run.size(), bytes.length());                               // step 3
             buffer.removeDurable(run.size());
             metrics.escaped(bytes.escaped());
@@ -291,7 +292,7 @@ public final class ExactlyOnceWriter {
         hold.checkWritable();
         checkpoints.commit(entry, next, hold.lease());
         checkpoint = next;
-        metrics.archived(events, bytes, Instant.ofEpochSecond(clusterTime.getTime() & 0xFFFFFFFFL));
+        metrics.archived(events, bytes, ClusterTimes.instant(clusterTime));
     }
 
     /**
@@ -438,7 +439,7 @@ public final class ExactlyOnceWriter {
                 first.resumeToken(), last.resumeToken(), first.clusterTime(), last.clusterTime(),
                 SegmentEncoder.sha256Hex(tail.bytes(), 0, bytes),
                 FlushTrigger.RECOVERY, now, Duration.ZERO);
-        commit(entry, last.resumeToken(), last.clusterTime(), "invalidate".equals(last.operationType()),
+        commit(entry, last.resumeToken(), last.clusterTime(), last.isInvalidate(),
                 tail.completeEnd(), adopted.size(), bytes);
         log.info("adopted {} events of {} found in {} beyond the checkpoint (offset {}, {} bytes)", adopted.size(),
                 collection, file, tail.from(), bytes);
