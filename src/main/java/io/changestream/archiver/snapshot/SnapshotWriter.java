@@ -90,7 +90,9 @@ import org.slf4j.LoggerFactory;
  *       one is truncated and written again with a new E (later, so still after every read)</td></tr>
  * </table>
  * A former owner that lost its lease can at most race one part or the manifest with the new owner: the store lets
- * only one create the file, the other's append is a conflict, and its next recovery adopts the winner's file. Its
+ * only one create the file, the other's append is a conflict, and it recovers at once (within the same
+ * {@link #run}, not as a failure) and adopts the winner's file; the former owner's recovery stops at its lease
+ * check. Its
  * tracker writes are refused by the epoch fence ({@link SnapshotProgressStore#save}).
  *
  * <p><b>Memory.</b> One part's encoded bytes (about the part size, plus its gzip output) and one read batch.
@@ -101,6 +103,8 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotWriter {
     private static final Logger log = LoggerFactory.getLogger(SnapshotWriter.class);
     private static final ExtendedJsonDecoder DECODER = new ExtendedJsonDecoder();
+    /** Races for a file with another writer in one run before the conflict is reported; each one adopts a file. */
+    private static final int MAX_RACES = 16;
 
     private final SnapshotSource source;
     private final ArchiveStore store;
@@ -152,6 +156,24 @@ public final class SnapshotWriter {
      */
     public SnapshotProgress run(SnapshotProgress recorded, Lease lease, Runnable checkWritable)
             throws InterruptedException {
+        SnapshotProgress p = recorded;
+        for (int races = 1; ; races++) {
+            try {
+                return runOnce(p, lease, checkWritable);
+            } catch (Raced raced) {
+                if (races >= MAX_RACES) {
+                    throw raced.conflict;
+                }
+                log.info("snapshot {} of {}: {} was written by another writer meanwhile (a former owner of the "
+                        + "lease); recovering from the recorded progress to adopt it", p.id(), p.collection(),
+                        raced.file);
+                p = raced.recorded;
+            }
+        }
+    }
+
+    private SnapshotProgress runOnce(SnapshotProgress recorded, Lease lease, Runnable checkWritable)
+            throws InterruptedException {
         SnapshotProgress p = recover(recorded, lease, checkWritable);
         if (p.complete()) {
             return p;
@@ -175,7 +197,7 @@ public final class SnapshotWriter {
                 byte[] stored = stored(sink);
                 ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size());
                 checkWritable.run();
-                store.append(file, 0, stored, 0, stored.length);
+                createOnce(file, stored, p);
                 SnapshotPart part = new SnapshotPart(p.parts().size(), count, stored.length,
                         SegmentEncoder.sha256Hex(stored, 0, stored.length), lastId);
                 checkWritable.run();
@@ -188,6 +210,37 @@ public final class SnapshotWriter {
             }
         }
         return finish(p, lease, checkWritable);
+    }
+
+    /**
+     * Writes a new file of the snapshot. When the store refuses because the file exists now (it did not at
+     * recovery), another writer made it meanwhile: a former owner whose write was under way when the lease moved.
+     * That is {@link Raced}: the run starts over from the record, whose recovery adopts the file when it continues
+     * the chain (or names the conflict when it does not).
+     */
+    private void createOnce(ArchiveFile file, byte[] bytes, SnapshotProgress p) {
+        try {
+            store.append(file, 0, bytes, 0, bytes.length);
+        } catch (StoreConflictException e) {
+            if (store.length(file) == 0) {
+                throw e;
+            }
+            throw new Raced(file, p, e);
+        }
+    }
+
+    /** A file this run meant to create was created by another writer; recover from {@code recorded}. */
+    private static final class Raced extends RuntimeException {
+        final ArchiveFile file;
+        final SnapshotProgress recorded;
+        final StoreConflictException conflict;
+
+        Raced(ArchiveFile file, SnapshotProgress recorded, StoreConflictException conflict) {
+            super(conflict.getMessage(), conflict, false, false);
+            this.file = file;
+            this.recorded = recorded;
+            this.conflict = conflict;
+        }
     }
 
     /** Called after each part this writer wrote is recorded (adopted parts are not reported), for metrics. */
@@ -213,7 +266,7 @@ public final class SnapshotWriter {
         SnapshotManifest manifest = manifest(p, end);
         byte[] json = manifest.toJson();
         checkWritable.run();
-        store.append(layout.manifest(p.collection(), p.id()), 0, json, 0, json.length);
+        createOnce(layout.manifest(p.collection(), p.id()), json, p);
         return complete(p, end, lease, checkWritable);
     }
 
