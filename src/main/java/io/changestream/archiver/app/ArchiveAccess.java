@@ -6,6 +6,8 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.MongoCheckpointStore;
+import io.changestream.archiver.checkpoint.MongoSnapshotProgressStore;
+import io.changestream.archiver.checkpoint.SnapshotProgressStore;
 import io.changestream.archiver.config.OfflineConfig;
 import io.changestream.archiver.replay.ArchiveCatalog;
 import io.changestream.archiver.store.ArchiveStore;
@@ -23,24 +25,28 @@ final class ArchiveAccess implements AutoCloseable {
     final ArchiveStore store;
     final ArchiveCatalog catalog;
     private final Optional<CheckpointStore> tracker;
+    private final Optional<SnapshotProgressStore> snapshotProgress;
 
-    private ArchiveAccess(OfflineConfig config, ArchiveStore store, Optional<CheckpointStore> tracker) {
+    private ArchiveAccess(OfflineConfig config, ArchiveStore store, Optional<CheckpointStore> tracker,
+                          Optional<SnapshotProgressStore> snapshotProgress) {
         this.config = config;
         this.store = store;
         this.catalog = new ArchiveCatalog(store, config.store().prefix());
         this.tracker = tracker;
+        this.snapshotProgress = snapshotProgress;
     }
 
     static ArchiveAccess open(OfflineConfig config) {
         ArchiveStore store = ArchiveStores.open(config.store());
         try {
-            Optional<CheckpointStore> tracker = config.tracker().map(t -> {
-                MongoClient client = MongoClients.create(MongoClientSettings.builder()
-                        .applyConnectionString(new ConnectionString(t.uri().reveal()))
-                        .applicationName("changestream-archiver").build());
-                return new MongoCheckpointStore(client, t.database(), t.collection(), true);
-            });
-            return new ArchiveAccess(config, store, tracker);
+            Optional<MongoClient> client = config.tracker().map(t -> MongoClients.create(MongoClientSettings.builder()
+                    .applyConnectionString(new ConnectionString(t.uri().reveal()))
+                    .applicationName("changestream-archiver").build()));
+            Optional<CheckpointStore> tracker = client.map(c -> new MongoCheckpointStore(c,
+                    config.tracker().get().database(), config.tracker().get().collection(), true));
+            Optional<SnapshotProgressStore> progress = client.map(c -> new MongoSnapshotProgressStore(c,
+                    config.tracker().get().database(), config.tracker().get().collection()));
+            return new ArchiveAccess(config, store, tracker, progress);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -49,6 +55,11 @@ final class ArchiveAccess implements AutoCloseable {
 
     CheckpointStore tracker() {
         return tracker.orElseThrow(() -> new IllegalStateException("the tracker was not opened"));
+    }
+
+    /** The tracker's snapshot records (the tracker's client, closed with it). */
+    SnapshotProgressStore snapshotProgress() {
+        return snapshotProgress.orElseThrow(() -> new IllegalStateException("the tracker was not opened"));
     }
 
     /**

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Archives MongoDB change streams to ADLS Gen2 or a local folder, exactly once, and replays them.",
         subcommands = {RunCommand.class, ReplayCommand.class, VerifyCommand.class, StatusCommand.class,
-                DemoCommand.class, SnapshotsCommand.class})
+                DemoCommand.class, SnapshotsCommand.class, PruneCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;
@@ -59,7 +59,8 @@ public final class Main {
                         : cls == ReplayCommand.class ? new ReplayCommand(env)
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
                         : cls == StatusCommand.class ? new StatusCommand(env)
-                        : cls == SnapshotsCommand.class ? new SnapshotsCommand(env) : null;
+                        : cls == SnapshotsCommand.class ? new SnapshotsCommand(env)
+                        : cls == PruneCommand.class ? new PruneCommand(env) : null;
                 return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
             }
         };
