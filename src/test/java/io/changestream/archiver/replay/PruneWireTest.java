@@ -128,6 +128,19 @@ class PruneWireTest {
                 "expectedAtKeepSince");
     }
 
+    @Test
+    void aKeepSinceThatIsNotATimeOrNoneAtAllIsAUsageErrorAndNothingIsRemoved() throws Exception {
+        Files.writeString(archive.resolve("keep.txt"), "x");
+
+        Run notATime = run("prune", "--keep-since", "yesterday", "--apply");
+        Run missing = run("prune", "--apply");
+
+        assertThat(notATime.exit).as(notATime.out).isEqualTo(Main.USAGE);
+        assertThat(notATime.out).contains("--keep-since 'yesterday' is not allowed");
+        assertThat(missing.exit).as(missing.out).isEqualTo(Main.USAGE);
+        assertThat(listing()).containsOnlyKeys("keep.txt");
+    }
+
     private void assertRestores(String target, ReplayWindow window, String expected) {
         ReplaySummary summary = new Replayer(new ArchiveCatalog(new LocalArchiveStore(archive), ""),
                 new MongoReplayTarget(client.getDatabase(target)), Clock.systemUTC(), null)

@@ -59,6 +59,10 @@ import org.bson.BsonTimestamp;
  * finds a problem in: pruning evidence while something is wrong would destroy what an operator needs to find out
  * what. {@code PruneCommand} removes nothing at all when any collection's plan is refused.
  *
+ * <p><b>Beside a running service.</b> Capture only appends at or after the checkpoint, which only moves forward, and a
+ * snapshot started meanwhile takes its start from the running stream, after everything planned for removal; so a
+ * plan made while the service runs stays true while it is carried out.
+ *
  * <p><b>Order, and a crash in the middle.</b> Each removal is idempotent, and a later {@code prune} recomputes the plan
  * from what it finds, so an interrupted prune is finished by running it again. Until then {@code verify} must pass:
  * <ul>
