@@ -10,6 +10,8 @@ import io.changestream.archiver.checkpoint.MongoCheckpointStore;
 import io.changestream.archiver.config.ArchiverConfig.Tracker;
 import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigException.Problem;
+import io.changestream.archiver.checkpoint.MongoSnapshotProgressStore;
+import io.changestream.archiver.checkpoint.SnapshotProgressStore;
 import io.changestream.archiver.config.OfflineConfig;
 import io.changestream.archiver.replay.ArchiveCatalog;
 import io.changestream.archiver.store.ArchiveStore;
@@ -27,11 +29,12 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The archive (and, when asked for, the tracker) opened for the commands that read them: {@code replay},
- * {@code verify}, {@code status}. Holds only what it opened, and closes it.
+ * {@code verify}, {@code status}, {@code snapshots}, {@code prune}. Holds only what it opened, and closes it.
  *
  * <p><b>Read only.</b> The tracker is opened {@link MongoCheckpointStore#forReading for reading}: no index, no
  * collection is created, so these commands work against a secondary and with a role that may only {@code find}
- * and {@code listCollections}. {@link #checkTracker} refuses a tracker collection that does not exist (a typo in
+ * and {@code listCollections} ({@code prune --apply} alone deletes: the files it removes and their flush-log
+ * entries). {@link #checkTracker} refuses a tracker collection that does not exist (a typo in
  * {@code TRACKER_COLLECTION} would otherwise read as "never flushed") as a configuration error, exit 2.
  *
  * <p><b>Fail fast.</b> A one-off command waits {@value #DEFAULT_TIMEOUT_MS} ms for the tracker, not the driver's
@@ -47,6 +50,7 @@ final class ArchiveAccess implements AutoCloseable {
     final ArchiveCatalog catalog;
     private final Optional<MongoClient> client;
     private final Optional<CheckpointStore> tracker;
+    private final Optional<SnapshotProgressStore> snapshotProgress;
 
     private ArchiveAccess(OfflineConfig config, ArchiveStore store, Optional<MongoClient> client) {
         this.config = config;
@@ -55,6 +59,8 @@ final class ArchiveAccess implements AutoCloseable {
         this.client = client;
         this.tracker = client.map(c -> config.tracker().map(t -> (CheckpointStore) MongoCheckpointStore.forReading(
                 c, t.database(), t.collection())).orElseThrow());
+        this.snapshotProgress = client.map(c -> config.tracker().map(t -> (SnapshotProgressStore)
+                new MongoSnapshotProgressStore(c, t.database(), t.collection())).orElseThrow());
     }
 
     static ArchiveAccess open(OfflineConfig config) {
@@ -76,6 +82,11 @@ final class ArchiveAccess implements AutoCloseable {
 
     CheckpointStore tracker() {
         return tracker.orElseThrow(() -> new IllegalStateException("the tracker was not opened"));
+    }
+
+    /** The tracker's snapshot records (the tracker's client, closed with it). */
+    SnapshotProgressStore snapshotProgress() {
+        return snapshotProgress.orElseThrow(() -> new IllegalStateException("the tracker was not opened"));
     }
 
     /**

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Archives MongoDB change streams to ADLS Gen2 or a local folder, exactly once, and replays them.",
         subcommands = {RunCommand.class, ReplayCommand.class, VerifyCommand.class, StatusCommand.class,
-                DemoCommand.class, SnapshotsCommand.class})
+                DemoCommand.class, SnapshotsCommand.class, PruneCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;
@@ -61,7 +61,8 @@ public final class Main {
                         : cls == VerifyCommand.class ? new VerifyCommand(env)
                         : cls == StatusCommand.class ? new StatusCommand(env)
                         : cls == DemoCommand.class ? new DemoCommand(env)
-                        : cls == SnapshotsCommand.class ? new SnapshotsCommand(env) : null;
+                        : cls == SnapshotsCommand.class ? new SnapshotsCommand(env)
+                        : cls == PruneCommand.class ? new PruneCommand(env) : null;
                 return made != null ? cls.cast(made) : CommandLine.defaultFactory().create(cls);
             }
         };

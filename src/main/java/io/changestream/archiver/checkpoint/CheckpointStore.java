@@ -51,6 +51,13 @@ public interface CheckpointStore extends AutoCloseable {
 
     void recordGap(Gap gap);
 
+    /**
+     * Removes every flush-log entry of {@code file}, for {@code prune} only, after the file itself was deleted from
+     * the store (so the log never claims less than the store holds; see {@code app.PruneCommand}). Idempotent;
+     * returns how many entries it removed.
+     */
+    long deleteFlushLog(String collection, String file);
+
     /** The flush log of a collection, ordered by file then offset. */
     List<FlushRecord> flushLog(String collection);
 

@@ -181,6 +181,12 @@ public final class MongoCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public long deleteFlushLog(String collection, String file) {
+        return tracker.deleteMany(Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection),
+                Filters.eq("file", file))).getDeletedCount();
+    }
+
+    @Override
     public void recordGap(Gap gap) {
         tracker.insertOne(new Document("_id", new ObjectId()).append(TYPE, "gap").append(COLLECTION, gap.collection())
                 .append("lastToken", gap.lastToken().orElse(null))

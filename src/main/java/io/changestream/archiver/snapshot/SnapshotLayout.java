@@ -39,6 +39,15 @@ public final class SnapshotLayout {
                 + "-" + String.format("%010d", start.getInc() & 0xFFFF_FFFFL);
     }
 
+    /** T0 of a snapshot id: the inverse of {@link #id}, for folders whose manifest is not (or no longer) there. */
+    public static BsonTimestamp startOf(String id) {
+        if (!isId(id)) {
+            throw new IllegalArgumentException("not a snapshot id (like 20261203T210823Z-0000000005): " + id);
+        }
+        long seconds = SECOND.parse(id.substring(0, 16), Instant::from).getEpochSecond();
+        return new BsonTimestamp((int) seconds, (int) Long.parseLong(id.substring(17)));
+    }
+
     public static boolean isId(String text) {
         return ID.matcher(text).matches();
     }

@@ -222,6 +222,25 @@ public final class AdlsArchiveStore implements ArchiveStore {
         }
     }
 
+    /**
+     * Deletes the file ({@code DELETE} on the DFS endpoint); a file already gone is not an error. The fence forgets
+     * what it saw of the path: a file created there later is a new file.
+     */
+    @Override
+    public boolean delete(ArchiveFile file) {
+        try {
+            Boolean deleted = client(file).deleteIfExists().block();
+            fence.forget(file.path());
+            return Boolean.TRUE.equals(deleted);
+        } catch (RuntimeException e) {
+            if (AdlsErrors.isNotFound(e)) {
+                fence.forget(file.path());
+                return false;
+            }
+            throw AdlsErrors.unavailable("delete " + file, e);
+        }
+    }
+
     @Override
     public String describe() {
         return description;

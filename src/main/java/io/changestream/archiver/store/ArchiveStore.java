@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>Contract every implementation keeps:
  * <ul>
- *   <li>Files only grow. {@link #append} writes at an explicit position, which must equal the file's committed
+ *   <li>Files only grow (until {@code prune} {@link #delete}s a whole file no restore needs). {@link #append} writes at an explicit position, which must equal the file's committed
  *       length; nothing is ever overwritten. A position that does not match is a {@link StoreConflictException}.</li>
  *   <li>When {@link #append} returns, the bytes are durable (fsync'd, or committed by the service).</li>
  *   <li>When {@link #append} throws {@link StoreUnavailableException}, the outcome is unknown: the bytes may or may
@@ -44,6 +44,15 @@ public interface ArchiveStore extends AutoCloseable {
      * have one; there, truncating below the committed length is refused with {@link StoreConflictException}.
      */
     void truncate(ArchiveFile file, long length);
+
+    /**
+     * Removes a file, for {@code prune} only: the one way archive bytes ever go away, and only once no restore
+     * needs them. Idempotent, so a prune interrupted half way finishes on its next run: returns whether the file was
+     * there. The removal is durable when this returns.
+     *
+     * @throws StoreUnavailableException the store failed; the file may or may not be gone (ask {@link #length})
+     */
+    boolean delete(ArchiveFile file);
 
     /** A short description for logs, without credentials: {@code local folder /data/archive}. */
     String describe();

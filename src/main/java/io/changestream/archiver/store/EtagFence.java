@@ -67,6 +67,11 @@ final class EtagFence {
         seen.put(path, new Seen(before.length(), before.etag(), null));
     }
 
+    /** The path was deleted by this process ({@code prune}); what was seen of it no longer holds. */
+    void forget(String path) {
+        seen.remove(path);
+    }
+
     void stop(String path, String reason) {
         stopped.putIfAbsent(path, reason);
     }

@@ -147,6 +147,21 @@ public final class LocalArchiveStore implements ArchiveStore {
         }
     }
 
+    /** Deletes the file and fsyncs its directory, so the removal survives a power loss like a creation does. */
+    @Override
+    public boolean delete(ArchiveFile file) {
+        Path target = resolve(file.path());
+        try {
+            boolean deleted = Files.deleteIfExists(target);
+            if (deleted) {
+                fsyncDirectory(target.getParent());
+            }
+            return deleted;
+        } catch (IOException e) {
+            throw unavailable("delete", file, e);
+        }
+    }
+
     @Override
     public String describe() {
         return "local folder " + root;

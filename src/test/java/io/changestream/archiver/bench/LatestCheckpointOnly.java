@@ -48,6 +48,11 @@ final class LatestCheckpointOnly implements CheckpointStore {
     }
 
     @Override
+    public long deleteFlushLog(String collection, String file) {
+        return 0;
+    }
+
+    @Override
     public void recordGap(Gap gap) {
     }
 

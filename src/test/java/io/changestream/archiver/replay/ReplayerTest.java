@@ -253,6 +253,11 @@ class ReplayerTest {
         }
 
         @Override
+        public boolean delete(ArchiveFile file) {
+            return real.delete(file);
+        }
+
+        @Override
         public String describe() {
             return real.describe();
         }

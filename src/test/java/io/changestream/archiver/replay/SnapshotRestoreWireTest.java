@@ -421,6 +421,11 @@ class SnapshotRestoreWireTest {
         }
 
         @Override
+        public boolean delete(ArchiveFile file) {
+            return delegate.delete(file);
+        }
+
+        @Override
         public String describe() {
             return delegate.describe();
         }

@@ -249,6 +249,11 @@ class VerifierTest {
         }
 
         @Override
+        public long deleteFlushLog(String collection, String file) {
+            return real.deleteFlushLog(collection, file);
+        }
+
+        @Override
         public void recordGap(Gap g) {
             real.recordGap(g);
         }

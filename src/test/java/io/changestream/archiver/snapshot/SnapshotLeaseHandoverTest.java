@@ -154,6 +154,11 @@ class SnapshotLeaseHandoverTest {
         }
 
         @Override
+        public boolean delete(ArchiveFile file) {
+            return delegate.delete(file);
+        }
+
+        @Override
         public long length(ArchiveFile file) {
             return delegate.length(file);
         }

@@ -199,6 +199,11 @@ class SnapshotWriterAdlsCrashTest {
         }
 
         @Override
+        public boolean delete(ArchiveFile file) {
+            return delegate.delete(file);
+        }
+
+        @Override
         public long length(ArchiveFile file) {
             return delegate.length(file);
         }

@@ -309,6 +309,11 @@ class SnapshotWriterTest {
         }
 
         @Override
+        public boolean delete(ArchiveFile file) {
+            return delegate.delete(file);
+        }
+
+        @Override
         public String describe() {
             return delegate.describe();
         }
@@ -383,6 +388,11 @@ class SnapshotWriterTest {
                 @Override
                 public void truncate(ArchiveFile file, long length) {
                     store.truncate(file, length);
+                }
+
+                @Override
+                public boolean delete(ArchiveFile file) {
+                    return store.delete(file);
                 }
 
                 @Override

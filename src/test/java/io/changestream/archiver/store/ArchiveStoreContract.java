@@ -35,6 +35,31 @@ abstract class ArchiveStoreContract {
     }
 
     @Test
+    void deleteRemovesOnlyThatFileForEveryStoreInstanceAndANewFileMayBeCreatedThere() throws IOException {
+        ArchiveFile other = new ArchiveFile("orders/2026-11-22-02.json");
+        append(store(), FILE, 0, "{\"a\":1}\n");
+        append(store(), other, 0, "{\"b\":2}\n");
+
+        assertThat(store().delete(FILE)).isTrue();
+
+        assertThat(store().length(FILE)).isZero();
+        assertThat(reopen().length(FILE)).isZero();
+        assertThat(reopen().list("orders")).containsExactly(other);
+        assertThat(readAll(reopen(), other, 0)).isEqualTo("{\"b\":2}\n");
+        assertThat(append(store(), FILE, 0, "{\"c\":3}\n")).as("the writer's view of the deleted file is gone")
+                .isEqualTo(8);
+        assertThat(readAll(reopen(), FILE, 0)).isEqualTo("{\"c\":3}\n");
+    }
+
+    @Test
+    void deletingAFileThatIsNotThereAnswersFalseSoAnInterruptedPruneCanRunAgain() {
+        assertThat(store().delete(FILE)).isFalse();
+        append(store(), FILE, 0, "x\n");
+        assertThat(store().delete(FILE)).isTrue();
+        assertThat(reopen().delete(FILE)).isFalse();
+    }
+
+    @Test
     void appendAtZeroCreatesTheFileAndReturnsTheNewLength() throws IOException {
         assertThat(append(store(), FILE, 0, "{\"a\":1}\n")).isEqualTo(8);
 

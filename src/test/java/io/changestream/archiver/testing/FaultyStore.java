@@ -99,6 +99,11 @@ public final class FaultyStore implements ArchiveStore {
     }
 
     @Override
+    public boolean delete(ArchiveFile file) {
+        return delegate.delete(file);
+    }
+
+    @Override
     public String describe() {
         return "faulty " + delegate.describe();
     }

@@ -112,6 +112,14 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public synchronized long deleteFlushLog(String collection, String file) {
+        checkUp();
+        int before = log.size();
+        log.values().removeIf(r -> r.collection().equals(collection) && r.file().equals(file));
+        return before - log.size();
+    }
+
+    @Override
     public synchronized void recordGap(Gap gap) {
         checkUp();
         gaps.add(gap);

@@ -74,6 +74,12 @@ public final class OutageStore implements ArchiveStore {
     }
 
     @Override
+    public boolean delete(ArchiveFile file) {
+        check("delete of " + file);
+        return delegate.delete(file);
+    }
+
+    @Override
     public String describe() {
         return "outage-injecting " + delegate.describe();
     }

@@ -23,7 +23,10 @@ public record Finding(Severity severity, Kind kind, String file, long offset, St
     public enum Severity {
         /** The archive is not what the tracker says, or not a valid history: verify exits 1. */
         PROBLEM,
-        /** Not (yet) in the flush log, but explained by a flush in progress or a crash the next start recovers. */
+        /**
+         * Not (yet) in the flush log, but explained by a flush in progress or a crash the next start recovers; or
+         * flush-log entries of a file a {@code prune} removed before it stopped, which its next run removes.
+         */
         PENDING,
         /** History the service knowingly lost (HISTORY_LOST_POLICY=resume-from-now): reported, not a failure. */
         GAP;
@@ -36,6 +39,12 @@ public record Finding(Severity severity, Kind kind, String file, long offset, St
     public enum Kind {
         /** A file the flush log has ranges in is not in the store. */
         MISSING_FILE,
+        /**
+         * A file the flush log has ranges in is not in the store, but every range ends before the oldest complete
+         * snapshot's start and the file is before the checkpoint's: removed by a {@code prune} that stopped before it
+         * removed the file's flush-log entries (pending: the next prune removes them).
+         */
+        PRUNED_FILE,
         /** Bytes between two logged ranges (or before the first) that no range covers. */
         HOLE,
         /** Two logged ranges share bytes: a range written twice, or a damaged log. */

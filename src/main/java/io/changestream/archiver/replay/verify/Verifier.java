@@ -15,6 +15,7 @@ import io.changestream.archiver.replay.StoredFile;
 import io.changestream.archiver.replay.StoredLineReader;
 import io.changestream.archiver.replay.verify.Finding.Kind;
 import io.changestream.archiver.replay.verify.Finding.Severity;
+import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.ArchiveFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.zip.ZipException;
+import org.bson.BsonTimestamp;
 
 /**
  * Holds a collection's archive against the tracker's flush log and against itself. What it checks is what
@@ -51,6 +53,9 @@ import java.util.zip.ZipException;
  *       after, {@code clusterTime} never goes backwards, no event appears twice ({@link EventOrder}).</li>
  *   <li>The checkpoint points at the end of a logged range that the store holds.</li>
  * </ol>
+ * The history must be whole only from the oldest complete snapshot's start on: a logged file missing from the store
+ * whose events all lie before it, before the checkpoint's file, is what an interrupted {@code prune} leaves (it
+ * removes files first, then their flush-log entries) and is reported as pending, not as a problem.
  * Gaps recorded under {@code HISTORY_LOST_POLICY=resume-from-now} are reported as such, never as failures. The
  * archive is streamed; memory does not grow with its size. The layout checks of item 2 are {@link LoggedRanges}'s,
  * which {@code replay} also holds each file it reads against.
@@ -109,6 +114,12 @@ public final class Verifier {
             for (Map.Entry<StoredFile, List<FlushRecord>> e : files.entrySet()) {
                 List<FlushRecord> ranges = e.getValue();
                 ranges.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+                if (!inStore.containsKey(e.getKey().path()) && pruned(e.getKey(), ranges)) {
+                    findings.add(new Finding(Severity.PENDING, Kind.PRUNED_FILE, e.getKey().path(), -1, "removed by "
+                            + "prune, which stopped before removing its " + ranges.size() + " flush-log entries; every "
+                            + "event in them is before the oldest complete snapshot's start, so no restore needs them"));
+                    continue;
+                }
                 if (!inStore.containsKey(e.getKey().path())) {
                     problem(Kind.MISSING_FILE, e.getKey().path(), -1, "the file is not in the store; the flush log has "
                             + ranges.size() + " ranges with " + ranges.stream().mapToLong(FlushRecord::events).sum()
@@ -309,6 +320,20 @@ public final class Verifier {
                 problem(Kind.CHECKPOINT, path, cp.fileLength(), "no logged range of the file ends where the "
                         + "checkpoint says the archive ends");
             }
+        }
+
+        /**
+         * Whether a file missing from the store is one {@code prune} removed (see
+         * {@link io.changestream.archiver.replay.prune.Pruner}): before the checkpoint's file, and every logged event
+         * in it before the start of the oldest complete snapshot, from which on the history must be continuous.
+         */
+        private boolean pruned(StoredFile file, List<FlushRecord> ranges) {
+            if (checkpointFile.isEmpty() || file.compareTo(checkpointFile.get()) >= 0 || ranges.isEmpty()) {
+                return false;
+            }
+            Optional<BsonTimestamp> oldest = catalog.snapshots().complete(collection).stream()
+                    .map(SnapshotManifest::start).min(BsonTimestamp::compareTo);
+            return oldest.isPresent() && ranges.stream().allMatch(r -> r.lastClusterTime().compareTo(oldest.get()) < 0);
         }
 
         private boolean beyondCheckpoint(StoredFile file, long offset) {

@@ -52,6 +52,24 @@ public final class DfsFileSystems {
     }
 
     /**
+     * Deletes a path as {@code DELETE} on the DFS endpoint does: a file, or a directory when it is empty or
+     * {@code recursive}; a missing path is 404 PathNotFound, a non-empty directory without {@code recursive} 409.
+     */
+    synchronized void delete(String fs, String path, boolean recursive) {
+        TreeMap<String, DfsPath> paths = fileSystem(fs, false);
+        DfsPath existing = paths.get(path);
+        if (existing == null) {
+            throw DfsError.pathNotFound(false);
+        }
+        boolean hasChildren = paths.keySet().stream().anyMatch(p -> p.startsWith(path + "/"));
+        if (existing.directory && hasChildren && !recursive) {
+            throw new DfsError(409, "DirectoryNotEmpty", "The recursive query parameter value must be true to delete "
+                    + "a non-empty directory.");
+        }
+        paths.keySet().removeIf(p -> p.equals(path) || p.startsWith(path + "/"));
+    }
+
+    /**
      * Creates a file. {@code ifNoneMatch "*"} refuses an existing path; without conditions an existing file is
      * replaced by an empty one, as the service does (the overwrite our store must never ask for).
      */

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code PATCH /acct/fs/path?action=flush&position=N}</td><td>commit, If-Match</td></tr>
  *   <tr><td>{@code HEAD /acct/fs/path}</td><td>properties: length, ETag, resource type</td></tr>
  *   <tr><td>{@code GET /acct/fs/path}</td><td>read, Range or x-ms-range, If-Match</td></tr>
+ *   <tr><td>{@code DELETE /acct/fs/path}</td><td>delete a file (404 PathNotFound; a directory only when empty or
+ *       {@code recursive=true}, else 409 DirectoryNotEmpty)</td></tr>
  * </table>
  */
 final class DfsOperations {
@@ -56,6 +58,10 @@ final class DfsOperations {
         }
         if (request.is("PATCH", "action", "flush")) {
             return flush(request);
+        }
+        if (request.method().equals("DELETE") && !request.blobStyle()) {
+            state.delete(request.fileSystem(), request.path(), "true".equalsIgnoreCase(request.param("recursive")));
+            return DfsResponse.of(200);
         }
         if (request.blobStyle() && request.query().keySet().stream().allMatch(DfsOperations::isAuthParam)) {
             return request.method().equals("HEAD") ? pathProperties(request) : read(request);

@@ -54,7 +54,7 @@ public record DfsRequest(String method, String rawPath, String rawQuery, String 
     }
 
     /** Operations served by the blob endpoint in the real service answer errors as XML, DFS ones as JSON. */
-    boolean blobStyle() {
+    public boolean blobStyle() {
         return param("restype") != null || ((method.equals("GET") || method.equals("HEAD"))
                 && param("resource") == null && param("action") == null);
     }
