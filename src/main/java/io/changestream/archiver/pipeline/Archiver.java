@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,6 +121,14 @@ public final class Archiver {
         @Override
         public void leaseLost(LeaseHold hold) {
             leases.fenced(hold);
+        }
+
+        @Override
+        public void captureBeginning(LeaseHold hold, Optional<BsonTimestamp> beganAt) {
+            SnapshotCoordinator coordinator = snapshots;
+            if (coordinator != null) {
+                coordinator.recordInitial(hold, beganAt);
+            }
         }
     };
     private final Clock clock;

@@ -57,7 +57,8 @@ import reactor.core.scheduler.Scheduler;
  *       source before anything here can wait on the store or the tracker.</li>
  *   <li><b>Recovery.</b> The writer claims the collection, reads the checkpoint and adopts the archive tail (tracker
  *       and store must answer). A collection without a checkpoint records the first-start time as its first
- *       checkpoint ({@link ExactlyOnceWriter#beginAt}), however late this step succeeds.</li>
+ *       checkpoint ({@link ExactlyOnceWriter#beginAt}), however late this step succeeds. Then the owner records the
+ *       initial snapshot's start, if one is due ({@link Owner#captureBeginning}).</li>
  *   <li><b>Capture.</b> The change stream opens after the checkpoint's token, or at the first-start time.</li>
  * </ol>
  * Until step 3 the collection is {@link State#STARTING}: not ready, and a flush request is refused rather than
@@ -100,11 +101,12 @@ public final class CollectionPipeline {
     private final HistoryLostPolicy historyLostPolicy;
     private final Scheduler flushScheduler;
     private final Clock clock;
-    private volatile Optional<org.bson.BsonTimestamp> beganAt = Optional.empty();
+    private volatile Optional<BsonTimestamp> beganAt = Optional.empty();
     private final LeaseHold hold;
     private final Runnable onPressure;
     private final Consumer<HistoryLostException> onFatal;
     private final Consumer<LeaseHold> onLeaseLost;
+    private final Owner owner;
     private final FirstStart firstStart;
     private final FlushRetries retries;
     private final FlushLock flushLock = new FlushLock();
@@ -128,6 +130,14 @@ public final class CollectionPipeline {
 
         /** A write under {@code hold} was refused: the lease is gone. */
         void leaseLost(LeaseHold hold);
+
+        /**
+         * Between recovery and capture: capture is about to begin at {@code beganAt} with nothing archived since
+         * (empty: it resumes after an archived event). Here the initial snapshot's start is recorded, before the
+         * stream opens, so no flush can move the checkpoint past "nothing archived yet" while no snapshot is on
+         * record. Throws to fail the start, which the Archiver retries.
+         */
+        void captureBeginning(LeaseHold hold, Optional<BsonTimestamp> beganAt);
     }
 
     /** Built by {@link PipelineServices#pipeline}, which decides what a pipeline is made of. */
@@ -150,6 +160,7 @@ public final class CollectionPipeline {
         this.onPressure = owner::memoryPressure;
         this.onFatal = owner::historyLostFatally;
         this.onLeaseLost = owner::leaseLost;
+        this.owner = owner;
         this.retries = new FlushRetries(shared.config().store().retryDelay(), clock, this::flush);
     }
 
@@ -165,7 +176,7 @@ public final class CollectionPipeline {
      * After {@link #start}: the operation time capture began at when nothing was archived since (the collection's
      * first start), for the initial snapshot; empty when capture resumed after an archived event.
      */
-    Optional<org.bson.BsonTimestamp> beganAt() {
+    Optional<BsonTimestamp> beganAt() {
         return beganAt;
     }
 
@@ -190,8 +201,9 @@ public final class CollectionPipeline {
             stopForConflict(e.getMessage());
             throw e;
         }
-        // Snapshot hook: capture began at an operation time with nothing archived since (a first start).
+        // Snapshot hook: capture begins at an operation time with nothing archived since (a first start).
         beganAt = checkpoint.resumeToken().isEmpty() ? Optional.of(checkpoint.clusterTime()) : Optional.empty();
+        owner.captureBeginning(hold, beganAt);
         checkpoint.resumeToken().ifPresent(t -> metrics.archivedUpTo(ClusterTimes.instant(checkpoint.clusterTime())));
         metrics.checkpointed(ClusterTimes.instant(checkpoint.clusterTime()));
         ResumePoint from = resumePoint(checkpoint);

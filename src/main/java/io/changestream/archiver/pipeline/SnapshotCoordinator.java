@@ -147,6 +147,24 @@ public final class SnapshotCoordinator implements AutoCloseable {
     }
 
     /**
+     * Records the initial snapshot's start when one is due: {@code SNAPSHOT_MODE=initial}, capture about to begin at
+     * {@code beganAt} with nothing archived since, and no snapshot of the collection on record. Called before the
+     * change stream opens (the pipeline's start step 2), so the record exists before any flush can checkpoint an
+     * event: a process that dies after its first flush still finds the snapshot on record and resumes it, instead
+     * of seeing a checkpoint and never taking one. Runs nothing; {@link #captureStarted} launches it.
+     *
+     * @throws RuntimeException the tracker did not answer or refused the write: the start fails and is retried
+     */
+    public void recordInitial(LeaseHold hold, Optional<BsonTimestamp> beganAt) {
+        if (settings.mode() != SnapshotMode.INITIAL || beganAt.isEmpty()
+                || !tracker.snapshots(hold.collection()).isEmpty()) {
+            return;
+        }
+        hold.checkWritable();
+        writer().begin(hold.collection(), beganAt.get(), hold.lease());
+    }
+
+    /**
      * Starts a snapshot of the collection now (T0: the source's current operation time), or resumes its unfinished
      * one. Returns the snapshot's id.
      *

@@ -121,7 +121,7 @@ class SnapshotLeaseLossTest {
         }
     }
 
-    private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
+    static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -132,7 +132,7 @@ class SnapshotLeaseLossTest {
     }
 
     /** {@value #DOCUMENTS} documents of about 1 KB with int _ids, read in order; a hook sees each read _id. */
-    private static final class Source implements SnapshotSource {
+    static final class Source implements SnapshotSource {
         private final ConcurrentSkipListMap<Integer, BsonDocument> documents = new ConcurrentSkipListMap<>();
         volatile java.util.function.IntConsumer onRead = id -> { };
         private int clock = 1;
