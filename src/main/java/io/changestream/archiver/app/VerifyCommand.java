@@ -55,10 +55,7 @@ final class VerifyCommand implements Callable<Integer> {
                     Optional.of(archive.tracker())).verify(archive.collections(collections, spec));
             boolean snapshotsConsistent = snapshots.stream().allMatch(v -> v.problems().isEmpty());
             PrintWriter out = spec.commandLine().getOut();
-            out.print(json ? report.toJson() : report.toText());
-            if (!json) {
-                out.print(SnapshotVerifier.toText(snapshots)); // the JSON shape stays the report's
-            }
+            out.print(json ? report.toJson(snapshots) : report.toText() + SnapshotVerifier.toText(snapshots));
             out.flush();
             return report.consistent() && snapshotsConsistent ? Main.OK : Main.CHECK_FAILED;
         } catch (ConfigException e) {

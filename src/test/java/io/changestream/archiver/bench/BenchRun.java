@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *       BSON per CPU-second on one thread; combined as the harmonic mean of the two sizes, i.e. the rate on a
  *       workload whose bytes are half small events and half large ones;</li>
  *   <li>{@code heap_bytes_per_buffered_byte}: {@link BufferHeap}; the larger of the two sizes;</li>
- *   <li>{@code replay_ratio}: {@link ReplayRatio}; the smaller of the two sizes.</li>
+ *   <li>{@code replay_ratio}: {@link ReplayRatio}; the smaller of the two sizes;</li>
+ *   <li>{@code snapshot_mb_s} (harmonic mean, as the pipeline's, compared with the driver's writer on the same
+ *       documents) and {@code restore_ratio} (the smaller): {@link SnapshotBench}, on the documents the replay
+ *       history's inserts leave.</li>
  * </ul>
  *
  * <p>Scratch files go to {@code $BENCH_SCRATCH} (default {@code target/bench-scratch}); the local store there is
@@ -110,23 +113,46 @@ public final class BenchRun {
                     r.replayEventsPerCpuSecond(), r.sameWritesEventsPerCpuSecond());
         }
 
+        SnapshotBench.Throughput[] snapshot = new SnapshotBench.Throughput[sizes.size()];
+        SnapshotBench.Restore[] restore = new SnapshotBench.Restore[sizes.size()];
+        for (int s = 0; s < sizes.size(); s++) {
+            Size size = sizes.get(s);
+            List<RawBsonDocument> documents = SnapshotBench.documents(histories.get(s).subList(0, size.replayEvents()));
+            snapshot[s] = SnapshotBench.throughput(documents, scratch, THROUGHPUT_WARM_UPS, 11, 400_000_000L);
+            restore[s] = SnapshotBench.restore(SnapshotBench.documents(new ChangeEventSamples(42).stream(
+                    size.replayEvents() * SnapshotBench.RESTORE_SCALE, size.lineItems())), scratch, REPLAY_WARM_UPS,
+                    REPLAY_ROUNDS);
+            SnapshotBench.Throughput t = snapshot[s];
+            System.out.printf(Locale.ROOT, "%n%s: snapshot of %d documents (restore %d), MB of BSON per CPU-second, median of 11 "
+                    + "alternating slices: snapshot writer %6.1f (%6.1f)   driver writer %5.1f (%5.1f)   "
+                    + "snapshot/driver %4.1fx%n  restore: bare unordered insertMany / snapshot load %.3f "
+                    + "(wall clock %.3f), median of %d rounds%n", size.name(), documents.size(), restore[s].documents(),
+                    t.snapshot().process(), t.snapshot().thread(), t.driver().process(), t.driver().thread(),
+                    t.snapshot().process() / t.driver().process(), restore[s].ratio(), restore[s].wallRatio(),
+                    REPLAY_ROUNDS);
+        }
+
         double pipeline = harmonicMean(throughput[0].pipeline().process(), throughput[1].pipeline().process());
         double driver = harmonicMean(throughput[0].driver().process(), throughput[1].driver().process());
         double naive = harmonicMean(throughput[0].naive().process(), throughput[1].naive().process());
         double heapWorst = Math.max(heap[0], heap[1]);
         double replayWorst = Math.min(replay[0].ratio(), replay[1].ratio());
+        double snapshotMb = harmonicMean(snapshot[0].snapshot().process(), snapshot[1].snapshot().process());
+        double snapshotDriver = harmonicMean(snapshot[0].driver().process(), snapshot[1].driver().process());
+        double restoreWorst = Math.min(restore[0].ratio(), restore[1].ratio());
         System.out.printf(Locale.ROOT, "%npipeline/driver %.1fx (target >= 5), heap %.2f (target <= 1.5), "
-                + "replay %.2f (target >= 0.8)%n", pipeline / driver, heapWorst, replayWorst);
+                + "replay %.2f (target >= 0.8), snapshot/driver %.1fx (target >= 5), restore %.2f (target >= 0.9)%n",
+                pipeline / driver, heapWorst, replayWorst, snapshotMb / snapshotDriver, restoreWorst);
         System.out.printf(Locale.ROOT, "RESULT pipeline_mb_s=%.1f driver_writer_mb_s=%.1f naive_mb_s=%.1f "
-                + "heap_bytes_per_buffered_byte=%.2f replay_ratio=%.2f%n", pipeline, driver, naive, heapWorst,
-                replayWorst);
+                + "heap_bytes_per_buffered_byte=%.2f replay_ratio=%.2f snapshot_mb_s=%.1f restore_ratio=%.2f%n",
+                pipeline, driver, naive, heapWorst, replayWorst, snapshotMb, restoreWorst);
     }
 
     /**
      * One INFO line per flush would swamp the figures, and mongo-java-server logs the drop of a missing collection
      * (done before every replay round) as an error.
      */
-    private static void quietLogs() {
+    static void quietLogs() {
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
         ((Logger) LoggerFactory.getLogger("de.bwaldvogel")).setLevel(Level.OFF);
     }

@@ -168,7 +168,7 @@ final class ReplayRatio {
      * process CPU and wall-clock nanoseconds of {@code work}, then the CPU nanoseconds of this thread and of the
      * server's threads.
      */
-    private static long[] onFreshServer(java.util.function.Consumer<MongoDatabase> work,
+    static long[] onFreshServer(java.util.function.Consumer<MongoDatabase> work,
                                         java.util.function.Consumer<MongoDatabase> after) {
         try (EmbeddedMongo server = new EmbeddedMongo(); MongoClient client = MongoClients.create(server.uri())) {
             MongoDatabase database = client.getDatabase("bench");

@@ -33,7 +33,8 @@ class AlertRulesTest {
     void everyAlertOfTheOperationsGuideExists() {
         assertThat(alerts).containsOnlyKeys(
                 "ArchiverArchiveLagHigh", "ArchiverFlushFailures", "ArchiverHistoryGap",
-                "ArchiverNotReady", "ArchiverDown", "ArchiverBackpressureSustained", "ArchiverCollectionNotWatching");
+                "ArchiverNotReady", "ArchiverDown", "ArchiverBackpressureSustained", "ArchiverCollectionNotWatching",
+                "ArchiverSnapshotTooOld");
     }
 
     @Test
@@ -45,7 +46,8 @@ class AlertRulesTest {
                 "ArchiverNotReady", "not-ready",
                 "ArchiverDown", "archiver-down",
                 "ArchiverBackpressureSustained", "backpressure-sustained",
-                "ArchiverCollectionNotWatching", "collection-not-watching");
+                "ArchiverCollectionNotWatching", "collection-not-watching",
+                "ArchiverSnapshotTooOld", "snapshot-too-old");
         alerts.forEach((name, alert) -> {
             assertThat((String) Tree.at(alert, "labels.severity")).as(name).isIn("warning", "critical");
             Map<String, Object> annotations = Tree.map(alert, "annotations");
@@ -61,7 +63,7 @@ class AlertRulesTest {
         alerts.forEach((name, alert) -> {
             String expr = (String) alert.get("expr");
             for (String series : DocumentedMetrics.seriesIn(expr)) {
-                assertThat(DocumentedMetrics.isArchiverSeries(series) || Set.of("up", "kube_pod_status_ready").contains(series))
+                assertThat(DocumentedMetrics.isArchiverSeries(series) || Set.of("up", "kube_pod_status_ready", "process_start_time_seconds").contains(series))
                         .as("%s uses %s", name, series).isTrue();
             }
             assertThat(expr).as(name).contains("namespace=\"" + HelmChart.NAMESPACE + "\"");
@@ -102,6 +104,44 @@ class AlertRulesTest {
                 .contains("state=\"watching\"}) == 0");
         assertThat(alert).containsEntry("for", "5m");
         assertThat((String) Tree.at(alert, "labels.severity")).isEqualTo("critical");
+    }
+
+    @Test
+    void aSnapshotOlderThanTheChartsMaxAgeAlertsPerCollection() {
+        Map<String, Object> alert = alerts.get("ArchiverSnapshotTooOld");
+        String expr = (String) alert.get("expr");
+        assertThat(expr)
+                .contains("time() - max by (namespace, job, collection) (archiver_last_snapshot_timestamp_seconds{")
+                .as("192 hours, the default").contains("> 691200")
+                .as("no complete snapshot known at all (NaN) counts too")
+                .contains("!= max by (namespace, job, collection) (archiver_last_snapshot_timestamp_seconds{")
+                .contains("process_start_time_seconds{");
+        assertThat((String) Tree.at(alert, "labels.severity")).isEqualTo("warning");
+
+        Map<String, Object> daily = HelmChart.render(List.of(HelmChart.EVERYTHING_ON),
+                Map.of("metrics.prometheusRule.snapshotMaxAgeHours", 30)).get("PrometheusRule");
+        assertThat(rules(daily)).containsKey("ArchiverSnapshotTooOld");
+        assertThat((String) rules(daily).get("ArchiverSnapshotTooOld").get("expr")).contains("> 108000")
+                .doesNotContain("691200");
+    }
+
+    @Test
+    void withoutASnapshotScheduleNoSnapshotAgeIsPromisedSoThereIsNoSnapshotAlert() {
+        Map<String, Object> unscheduled = HelmChart.render(List.of(HelmChart.EVERYTHING_ON),
+                Map.of("snapshot.schedule", "")).get("PrometheusRule");
+        assertThat(rules(unscheduled)).doesNotContainKey("ArchiverSnapshotTooOld")
+                .containsKey("ArchiverCollectionNotWatching");
+    }
+
+    private static Map<String, Map<String, Object>> rules(Map<String, Object> prometheusRule) {
+        Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
+        for (Object group : Tree.list(prometheusRule, "spec.groups")) {
+            for (Object r : Tree.list(group, "rules")) {
+                Map<String, Object> alert = Tree.map(r);
+                byName.put((String) alert.get("alert"), alert);
+            }
+        }
+        return byName;
     }
 
     @Test

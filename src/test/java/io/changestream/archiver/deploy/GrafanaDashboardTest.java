@@ -63,6 +63,18 @@ class GrafanaDashboardTest {
     }
 
     @Test
+    void aSnapshotsRowShowsEachCollectionsSnapshotAgeRunsAndThroughput() {
+        List<String> rows = Tree.list(dashboard, "panels").stream().map(Tree::map)
+                .filter(p -> "row".equals(p.get("type"))).map(p -> (String) p.get("title")).toList();
+        assertThat(rows).contains("Snapshots");
+        assertThat(expr("Snapshot age"))
+                .contains("time() - max by (collection) (archiver_last_snapshot_timestamp_seconds{");
+        assertThat(expr("Snapshot runs by outcome")).contains("archiver_snapshots_total{").contains("outcome");
+        assertThat(expr("Snapshot documents written")).contains("rate(archiver_snapshot_documents_total{");
+        assertThat(expr("Snapshot bytes written")).contains("rate(archiver_snapshot_bytes_total{");
+    }
+
+    @Test
     void queriesUseOnlySpecAndJvmSeriesAndTheDashboardsVariables() {
         Set<String> used = new TreeSet<>();
         panels.forEach((title, exprs) -> exprs.forEach(e -> {

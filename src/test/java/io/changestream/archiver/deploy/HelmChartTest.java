@@ -333,6 +333,16 @@ class HelmChartTest {
     }
 
     @Test
+    void theSnapshotAgeAlertsThresholdIsAWholeNumberOfHoursAboveZero() {
+        assertThat(HelmChart.render(Map.of("metrics.prometheusRule.snapshotMaxAgeHours", 30)).kinds())
+                .contains("Deployment");
+        assertThatThrownBy(() -> HelmChart.render(Map.of("metrics.prometheusRule.snapshotMaxAgeHours", 0)))
+                .hasMessageContaining("snapshotMaxAgeHours");
+        assertThatThrownBy(() -> HelmChart.render(Map.of("metrics.prometheusRule.snapshotMaxAgeHours", "2d")))
+                .hasMessageContaining("snapshotMaxAgeHours");
+    }
+
+    @Test
     void workloadIdentityAnnotatesTheServiceAccountAndLabelsThePod() {
         Map<String, Object> annotations = Tree.map(everythingOn.get("ServiceAccount", "archiver"), "metadata.annotations");
         assertThat(annotations)

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.bson.Document;
 
 /**
  * {@code verify}'s check of snapshots: every complete snapshot's manifest names its own collection and id, and each
@@ -116,6 +117,18 @@ public final class SnapshotVerifier {
         if (lines != part.documents()) {
             problems.add(file + ": " + lines + " documents, the manifest says " + part.documents());
         }
+    }
+
+    /**
+     * The snapshot section of verify's JSON: per collection {@code collection}, {@code consistent}, {@code complete}
+     * (ids, oldest first), {@code newest} (or null), {@code incomplete}, {@code problems} and {@code notes}.
+     */
+    public static List<Document> toDocuments(List<Verdict> verdicts) {
+        return verdicts.stream().map(v -> new Document("collection", v.collection())
+                .append("consistent", v.problems().isEmpty()).append("complete", v.complete())
+                .append("newest", v.complete().isEmpty() ? null : v.complete().get(v.complete().size() - 1))
+                .append("incomplete", v.incomplete()).append("problems", v.problems()).append("notes", v.notes()))
+                .toList();
     }
 
     /** The snapshot section of verify's text output. */

@@ -51,6 +51,23 @@ public record VerifyReport(List<CollectionVerdict> collections) {
     }
 
     public String toJson() {
+        return document().toJson(JSON) + "\n";
+    }
+
+    /**
+     * The report with verify's snapshot section ({@code "snapshots"}, see {@link SnapshotVerifier#toDocuments}).
+     * The top-level {@code consistent} and {@code problems} count the snapshots' problems too, as the exit code does.
+     */
+    public String toJson(List<SnapshotVerifier.Verdict> snapshots) {
+        long snapshotProblems = snapshots.stream().mapToLong(v -> v.problems().size()).sum();
+        Document out = document();
+        out.put("consistent", consistent() && snapshotProblems == 0);
+        out.put("problems", problems() + snapshotProblems);
+        out.put("snapshots", SnapshotVerifier.toDocuments(snapshots));
+        return out.toJson(JSON) + "\n";
+    }
+
+    private Document document() {
         List<Document> list = new ArrayList<>();
         for (CollectionVerdict c : collections) {
             List<Document> findings = c.findings().stream().map(f -> new Document("severity", f.severity().text())
@@ -61,8 +78,7 @@ public record VerifyReport(List<CollectionVerdict> collections) {
                     .append("bytes", c.bytes()).append("problems", c.count(Severity.PROBLEM))
                     .append("findings", findings).append("omittedProblems", c.omittedProblems()));
         }
-        return new Document("consistent", consistent()).append("problems", problems()).append("collections", list)
-                .toJson(JSON) + "\n";
+        return new Document("consistent", consistent()).append("problems", problems()).append("collections", list);
     }
 
     private void section(StringBuilder out, Severity severity, String title) {
