@@ -11,7 +11,6 @@ import io.changestream.archiver.config.ConfigException;
 import io.changestream.archiver.config.ConfigException.Problem;
 import io.changestream.archiver.ops.http.AdminServer;
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
-import io.changestream.archiver.ops.metrics.SnapshotMetrics;
 import io.changestream.archiver.ops.metrics.JvmProcessMetrics;
 import io.changestream.archiver.pipeline.Archiver;
 import io.changestream.archiver.pipeline.FlushSchedule;
@@ -108,7 +107,7 @@ public final class Service implements AutoCloseable {
             SnapshotCoordinator snapshots = new SnapshotCoordinator(config,
                     new MongoSnapshotSource(source, config.source().database(), clock), store,
                     new MongoSnapshotProgressStore(trackerClient, config.tracker().database(),
-                            config.tracker().collection()), new SnapshotMetrics(meters), clock);
+                            config.tracker().collection()), metrics, clock);
             archiver.snapshots(snapshots);
             // Secret.toString masks the user info and secret parameters of both URIs.
             log.info("archiving {} collections of database {} from {} to {} (tracker: {} mode, {}.{} at {})",

@@ -7,7 +7,7 @@ import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ArchiverConfig.SnapshotMode;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.ops.logging.LogContext;
-import io.changestream.archiver.ops.metrics.SnapshotMetrics;
+import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.snapshot.ReadThrottle;
 import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotSource;
@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Initial snapshot.</b> With {@code SNAPSHOT_MODE=initial}, a collection whose capture began at an
  *       operation time with nothing archived since (its first start, or a restart before its first flush) and that
  *       has no snapshot yet is snapshotted from that very time: T0 is where capture began, so base and history
- *       meet.</li>
+ *       meet. Its start is put on record ({@link #recordInitial}) before the change stream opens, so no flush can
+ *       checkpoint an event while it is not on record: a restart is then no longer a first start, and a snapshot
+ *       not on record by then would never be taken.</li>
  * </ul>
  *
  * <p><b>Threads.</b> {@link #captureStarted}, {@link #request} and {@link #status} are called from the flush
@@ -72,7 +74,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
         return t;
     });
     private final Map<String, Run> running = new ConcurrentHashMap<>();
-    private final SnapshotMetrics metrics;
+    private final ArchiverMetrics metrics;
     private final Map<String, SnapshotProgress> lastComplete = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -115,9 +117,9 @@ public final class SnapshotCoordinator implements AutoCloseable {
     }
 
     public SnapshotCoordinator(ArchiverConfig config, SnapshotSource source, ArchiveStore store,
-                               SnapshotProgressStore tracker, SnapshotMetrics metrics, Clock clock) {
+                               SnapshotProgressStore tracker, ArchiverMetrics metrics, Clock clock) {
         this.metrics = metrics;
-        config.source().collections().forEach(metrics::collection); // series at zero from the start
+        config.source().collections().forEach(metrics::snapshots); // series at zero from the start
         this.settings = config.snapshots();
         this.source = source;
         this.store = store;
@@ -200,7 +202,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
     }
 
     private void completed(SnapshotProgress s) {
-        metrics.collection(s.collection()).complete(s.end().orElseThrow().getTime() & 0xFFFF_FFFFL);
+        metrics.snapshots(s.collection()).complete(s.end().orElseThrow().getTime() & 0xFFFF_FFFFL);
         lastComplete.merge(s.collection(), s, (a, b) -> a.id().compareTo(b.id()) >= 0 ? a : b);
     }
 
@@ -262,7 +264,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
             this.hold = hold;
             this.recorded = recorded;
             this.startedAt = clock.instant();
-            SnapshotMetrics.PerCollection series = metrics.collection(collection);
+            ArchiverMetrics.SnapshotSeries series = metrics.snapshots(collection);
             this.writer = writer().onPart(part -> series.part(part.documents(), part.bytes()));
         }
 
@@ -292,25 +294,25 @@ public final class SnapshotCoordinator implements AutoCloseable {
                         SnapshotProgress latest = tracker.snapshots(collection).stream()
                                 .filter(s -> s.id().equals(id)).findFirst().orElse(recorded);
                         recorded = writer.run(latest, hold.lease(), hold::checkWritable);
-                        metrics.collection(collection).finished("success");
+                        metrics.snapshots(collection).finished("success");
                         completed(recorded);
                         return;
                     } catch (LeaseLostException e) {
                         log.info("snapshot {} of {} stops here: {}; the collection's next owner resumes it", id,
                                 collection, e.getMessage());
-                        metrics.collection(collection).finished("interrupted");
+                        metrics.snapshots(collection).finished("interrupted");
                         return;
                     } catch (StoreConflictException e) {
                         log.error("snapshot {} of {} failed: {}", id, collection, e.getMessage());
-                        metrics.collection(collection).finished("failure");
+                        metrics.snapshots(collection).finished("failure");
                         return;
                     } catch (RuntimeException e) {
                         if (closed) {
-                            metrics.collection(collection).finished("interrupted");
+                            metrics.snapshots(collection).finished("interrupted");
                             return; // shutdown interrupted the read; the next start resumes it
                         }
                         if (!hold.writable()) {
-                            metrics.collection(collection).finished("interrupted");
+                            metrics.snapshots(collection).finished("interrupted");
                             return;
                         }
                         Duration delay = backoff.delay(++failedInARow);
@@ -321,7 +323,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
                     }
                 }
             } catch (InterruptedException e) {
-                metrics.collection(collection).finished("interrupted");
+                metrics.snapshots(collection).finished("interrupted");
                 Thread.currentThread().interrupt(); // shutdown: the next start resumes it
             } finally {
                 running.remove(collection, this);

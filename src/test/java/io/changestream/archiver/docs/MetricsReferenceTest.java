@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.ops.metrics.BuildInfo;
-import io.changestream.archiver.ops.metrics.SnapshotMetrics;
 import io.changestream.archiver.pipeline.CollectionStatus;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -90,7 +89,7 @@ class MetricsReferenceTest {
         orders.checkpointed(Instant.now().minusSeconds(5));
         orders.captured("insert", Instant.now());
         orders.flush("size", true, Duration.ofMillis(20));
-        SnapshotMetrics.PerCollection snapshots = new SnapshotMetrics(registry).collection("orders");
+        ArchiverMetrics.SnapshotSeries snapshots = metrics.snapshots("orders");
         snapshots.part(10, 1_000);
         snapshots.complete(Instant.now().getEpochSecond());
         String text = registry.scrape();

@@ -7,7 +7,7 @@ import io.changestream.archiver.checkpoint.Lease;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.config.ConfigLoader;
-import io.changestream.archiver.ops.metrics.SnapshotMetrics;
+import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -77,7 +77,7 @@ class InitialSnapshotRecordTest {
         InMemorySnapshotProgressStore tracker = new InMemorySnapshotProgressStore();
         try (SnapshotCoordinator coordinator = new SnapshotCoordinator(config("never"),
                 new SnapshotLeaseLossTest.Source(), new LocalArchiveStore(dir), tracker,
-                new SnapshotMetrics(new SimpleMeterRegistry()), Clock.systemUTC())) {
+                new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC())) {
             coordinator.recordInitial(hold(1), Optional.of(BEGAN_AT));
         }
         assertThat(tracker.snapshots(COLL)).isEmpty();
@@ -86,7 +86,7 @@ class InitialSnapshotRecordTest {
     private SnapshotCoordinator coordinator(SnapshotLeaseLossTest.Source source,
                                             InMemorySnapshotProgressStore tracker) {
         return new SnapshotCoordinator(config("initial"), source, new LocalArchiveStore(dir), tracker,
-                new SnapshotMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
+                new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC()), Clock.systemUTC());
     }
 
     private ArchiverConfig config(String mode) {

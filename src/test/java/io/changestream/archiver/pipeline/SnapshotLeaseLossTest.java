@@ -9,7 +9,7 @@ import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.encode.ArchiveLayout;
 import io.changestream.archiver.encode.ArchiveLines;
 import io.changestream.archiver.encode.ExtendedJsonDecoder;
-import io.changestream.archiver.ops.metrics.SnapshotMetrics;
+import io.changestream.archiver.ops.metrics.ArchiverMetrics;
 import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotSource;
 import io.changestream.archiver.store.ArchiveFile;
@@ -70,7 +70,7 @@ class SnapshotLeaseLossTest {
                 former.revoke("taken over by next"); // while part 4 is being read
             }
         };
-        SnapshotMetrics metrics = new SnapshotMetrics(new SimpleMeterRegistry());
+        ArchiverMetrics metrics = new ArchiverMetrics(new SimpleMeterRegistry(), Clock.systemUTC());
         SnapshotProgress interrupted;
         try (SnapshotCoordinator first = new SnapshotCoordinator(config, source, store, tracker, metrics,
                 Clock.systemUTC())) {

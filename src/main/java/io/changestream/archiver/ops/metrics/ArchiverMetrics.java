@@ -38,6 +38,11 @@ import java.util.function.Function;
  * {@code _total} to counters, so a counter whose name already says "bytes" gets no base unit (it would render as
  * {@code ..._bytes_written_bytes_total}). {@code ArchiverMetricsNamesTest} pins every rendered name.
  *
+ * <p>Snapshots ({@link #snapshots}): {@code archiver_snapshot_documents_total}, {@code archiver_snapshot_bytes_total},
+ * {@code archiver_snapshots_total{outcome}} ({@code success}; {@code failure}: a conflict; {@code interrupted}: lease
+ * lost or shutdown, resumed later) and {@code archiver_last_snapshot_timestamp_seconds}, the end cluster time of the
+ * newest complete snapshot this process knows (the earliest time it can restore; NaN until one is known).
+ *
  * <p>Labelled series whose label values are a known vocabulary (flush trigger and outcome, the DML operation types,
  * the watcher's own restart reasons) are registered at zero up front: a series that appears only with its first
  * increment hides that increment from {@code rate()} and {@code increase()}, and makes the metric look absent.
@@ -46,6 +51,7 @@ public final class ArchiverMetrics {
     /** Flush triggers of the {@code trigger} tag that a flush can report (recovery adoptions are not flushes). */
     private static final List<String> FLUSH_TRIGGERS = List.of("size", "schedule", "manual", "shutdown");
     private static final List<String> OUTCOMES = List.of("success", "failure");
+    private static final List<String> SNAPSHOT_OUTCOMES = List.of("success", "failure", "interrupted");
     private static final List<String> DML_OPERATIONS = List.of("insert", "update", "replace", "delete");
     /** Restart reasons named by the pipeline itself; error-code reasons appear as they happen. */
     private static final List<String> KNOWN_RESTART_REASONS = List.of("invalidate", "history_lost", "event_too_large");
@@ -59,6 +65,7 @@ public final class ArchiverMetrics {
             Duration.ofMillis(2500), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2));
 
     private final MeterRegistry registry;
+    private final Map<String, SnapshotSeries> snapshotSeries = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Map<String, PerCollection> collections = new ConcurrentHashMap<>();
     private final AtomicLong backpressureActive = new AtomicLong();
@@ -323,6 +330,55 @@ public final class ArchiverMetrics {
     private double lagSeconds(Instant position) {
         return position == null ? Double.NaN
                 : Math.max(0, Duration.between(position, clock.instant()).toMillis() / 1000.0);
+    }
+
+    /** The snapshot series of a collection, registered at zero on first use. */
+    public SnapshotSeries snapshots(String collection) {
+        return snapshotSeries.computeIfAbsent(collection, SnapshotSeries::new);
+    }
+
+    /** One collection's snapshot series, registered at zero up front. */
+    public final class SnapshotSeries {
+        private final String collection;
+        private final Counter documents;
+        private final Counter bytes;
+        private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+        private final AtomicLong lastEnd = new AtomicLong(Long.MIN_VALUE);
+
+        private SnapshotSeries(String collection) {
+            this.collection = collection;
+            documents = Counter.builder("archiver.snapshot.documents").tag("collection", collection)
+                    .description("Documents written into snapshot part files").register(registry);
+            // No baseUnit: the name already ends in "bytes" (see ArchiverMetrics on naming).
+            bytes = Counter.builder("archiver.snapshot.bytes").tag("collection", collection)
+                    .description("Bytes of snapshot part files written (compressed with gzip)").register(registry);
+            Gauge.builder("archiver.last.snapshot.timestamp", lastEnd,
+                            v -> v.get() == Long.MIN_VALUE ? Double.NaN : v.get())
+                    .tag("collection", collection).baseUnit("seconds")
+                    .description("End cluster time of the newest complete snapshot (epoch seconds)")
+                    .register(registry);
+            SNAPSHOT_OUTCOMES.forEach(this::outcome);
+        }
+
+        private Counter outcome(String outcome) {
+            return outcomes.computeIfAbsent(outcome, o -> Counter.builder("archiver.snapshots")
+                    .tag("collection", collection).tag("outcome", o)
+                    .description("Snapshot runs ended, by outcome").register(registry));
+        }
+
+        public void part(long documentCount, long byteCount) {
+            documents.increment(documentCount);
+            bytes.increment(byteCount);
+        }
+
+        public void finished(String outcome) {
+            outcome(outcome).increment();
+        }
+
+        /** The newest complete snapshot ends at {@code epochSecond}; an older one never moves it back. */
+        public void complete(long epochSecond) {
+            lastEnd.accumulateAndGet(epochSecond, Math::max);
+        }
     }
 
     private static Instant later(Instant a, Instant b) {
