@@ -372,9 +372,7 @@ public final class Archiver {
                     .flatMapSequential(p -> p.surrender(FlushTrigger.SHUTDOWN)
                             .doOnSuccess(r -> surrendered.add(p.hold()))
                             .onErrorResume(FlushFailedException.class, e -> {
-                                surrendered.add(p.hold());
-                                log.error("final flush of {} failed: {}; its unflushed events will be captured again "
-                                        + "by its next owner", p.name(), e.getMessage());
+                                surrendered.add(p.hold()); // the pipeline logged the failure, once
                                 return Mono.empty();
                             }))
                     .collectList().block(timeout);

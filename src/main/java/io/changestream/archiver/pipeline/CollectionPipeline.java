@@ -312,7 +312,7 @@ public final class CollectionPipeline {
     private void retried(FlushTrigger trigger, FlushFailedException e) {
         FlushRetries.Next next = retries.failed(trigger, e.getMessage());
         String retry = next.retryIn().map(d -> "retrying in " + d.toMillis() + " ms")
-                .orElse("not retried (capture stopped)");
+                .orElse("not retried (capture stopped; the collection's next owner captures them again)");
         if (next.failedInARow() == 1) {
             log.error("flush of {} failed; {} events stay buffered, {}: {}", name, buffer.size(), retry,
                     e.getMessage());

@@ -172,4 +172,31 @@ class StoreOutageWireTest extends ServiceFixture {
         await().atMost(WAIT).until(() -> buffered(service) == 0);
         await().atMost(WAIT).until(() -> service.archiver.status().get(0).detail().isEmpty());
     }
+
+    @Test
+    void aFinalFlushThatFailsAtShutdownIsLoggedOnceWithWhatHappensToItsEvents() {
+        OutageStore store = new OutageStore(new LocalArchiveStore(archive));
+        Service service = start(store);
+        await().atMost(WAIT).until(() -> service.archiver.readiness().ready());
+        insert(0, 3);
+        await().atMost(WAIT).until(() -> buffered(service) == 3);
+        store.down();
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try {
+            service.close();
+        } finally {
+            root.detachAppender(logged);
+        }
+        List<String> errors = logged.list.stream()
+                .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("orders") && m.contains("fail")).toList();
+        assertThat(errors).as("one ERROR line for the failed final flush: %s", errors).hasSize(1);
+        assertThat(errors.get(0)).contains("next owner captures them again");
+    }
 }
