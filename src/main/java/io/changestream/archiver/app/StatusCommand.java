@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code status}: each collection's checkpoint, lag, last flush, files and totals, from the tracker and the store. */
+/** {@code status}: each collection's checkpoint, lag, last flush, files, totals and snapshots, from the tracker and the store. */
 @Command(name = "status", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Print each collection's checkpoint, lag and last flush from the tracker.")
 final class StatusCommand implements Callable<Integer> {
@@ -44,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
         try (ArchiveAccess archive = ArchiveAccess.open(ConfigLoader.loadOffline(env, true))) {
             archive.checkTracker();
             StatusReport report = StatusReport.read(archive.collections(collections, spec), archive.tracker(),
-                    archive.catalog, Clock.systemUTC());
+                    archive.snapshotProgress(), archive.catalog, Clock.systemUTC());
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.toJson() : report.toText());
             out.flush();

@@ -42,7 +42,8 @@ class StatusReportTest {
     @Test
     void eachCollectionShowsItsCheckpointLastFlushFilesAndTotals() {
         Instant now = fixture.tracker.load("people").orElseThrow().updatedAt().plusSeconds(90);
-        StatusReport report = StatusReport.read(TypedWorkload.COLLECTIONS, fixture.tracker, fixture.catalog(),
+        StatusReport report = StatusReport.read(TypedWorkload.COLLECTIONS, fixture.tracker,
+                new io.changestream.archiver.testing.InMemorySnapshotProgressStore(), fixture.catalog(),
                 Clock.fixed(now, ZoneOffset.UTC));
 
         assertThat(report.collections()).extracting(CollectionState::collection)

@@ -14,6 +14,11 @@ import io.changestream.archiver.replay.ReplayWindow;
 import io.changestream.archiver.replay.status.StatusReport;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
+import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
+import io.changestream.archiver.checkpoint.SnapshotPart;
+import io.changestream.archiver.checkpoint.SnapshotProgress;
+import io.changestream.archiver.snapshot.SnapshotLayout;
+import org.bson.BsonInt32;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +43,32 @@ class StatusShapeTest {
 
     @TempDir
     Path archive;
+
+    private final InMemorySnapshotProgressStore snapshots = new InMemorySnapshotProgressStore();
+
+    @Test
+    void statusShowsTheNewestCompleteSnapshotAndAnUnfinishedOneInTheShapeOfHttpStatus() {
+        Lease lease = new Lease("orders", "pod-1", 1, NOW.plusSeconds(60), NOW);
+        BsonTimestamp start = new BsonTimestamp(1_796_300_000, 1);
+        BsonTimestamp end = new BsonTimestamp(1_796_300_100, 7);
+        SnapshotPart part = new SnapshotPart(0, 40, 4_000, "ab", new BsonInt32(40));
+        snapshots.save(SnapshotProgress.started("orders", SnapshotLayout.id(start), start, NOW).withPart(part, NOW)
+                .completed(end, NOW), lease);
+        BsonTimestamp later = new BsonTimestamp(1_796_320_000, 1);
+        snapshots.save(SnapshotProgress.started("orders", SnapshotLayout.id(later), later, NOW).withPart(part, NOW),
+                lease);
+
+        assertThat(report().toText()).contains(SnapshotLayout.id(start) + " (restores from 1796300100:7, 40 docs)",
+                "unfinished " + SnapshotLayout.id(later) + ": 40 docs in 1 parts");
+        Document json = Document.parse(report().toJson()).get("snapshots", Document.class);
+        Document last = json.getList("lastComplete", Document.class).get(0);
+        assertThat(last.keySet()).containsExactly("collection", "snapshot", "start", "end", "documents", "bytes");
+        assertThat(last).containsEntry("snapshot", SnapshotLayout.id(start)).containsEntry("end", "1796300100:7");
+        Document running = json.getList("running", Document.class).get(0);
+        assertThat(running.keySet()).as("GET /status's keys, less the rate only the running service knows")
+                .containsExactly("collection", "snapshot", "documents", "bytes", "startedAt");
+        assertThat(running).containsEntry("snapshot", SnapshotLayout.id(later)).containsEntry("documents", 40);
+    }
 
     @Test
     void theStatusTableShowsTheCheckpointAsTheExactUntilBound() {
@@ -73,8 +104,8 @@ class StatusShapeTest {
         Lease lease = new Lease("orders", "pod-1", 1, NOW.plusSeconds(60), NOW);
         tracker.claim(lease);
         tracker.commit(flush(), checkpoint(), lease);
-        return StatusReport.read(List.of("orders"), tracker, new ArchiveCatalog(new LocalArchiveStore(archive), ""),
-                Clock.fixed(NOW, ZoneOffset.UTC));
+        return StatusReport.read(List.of("orders"), tracker, snapshots, new ArchiveCatalog(
+                new LocalArchiveStore(archive), ""), Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     private static Checkpoint checkpoint() {
