@@ -1,12 +1,15 @@
 package io.changestream.archiver.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.replay.verify.ArchiveLedger;
 import io.changestream.archiver.replay.verify.CollectionVerdict;
+import io.changestream.archiver.replay.verify.Finding;
 import io.changestream.archiver.replay.verify.Finding.Kind;
 import io.changestream.archiver.replay.verify.Verifier;
 import io.changestream.archiver.store.LocalArchiveStore;
@@ -25,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link Verifier} holds one hour file's flush-log entries at a time, never the whole log: over an archive of four
  * hour files with two logged ranges each, it never asks the tracker for the collection's whole flush log, and no
- * answer it gets holds more than one file's ranges, while its totals and findings cover every file.
+ * answer it gets holds more than one file's ranges, while its totals and findings cover every file. The same holds
+ * for replay's {@link ArchiveLedger}.
  */
 class VerifierStreamsTheFlushLogTest {
     private static final String C = WriterHarness.COLLECTION;
@@ -78,12 +82,29 @@ class VerifierStreamsTheFlushLogTest {
         assertThat(largestAnswer).as("flush records handed out at once").isEqualTo(2);
     }
 
+    @Test
+    void replaysLedgerReadsOneHourFilesRangesAtATimeAndStillFindsAMissingFile() throws Exception {
+        ArchiveCatalog catalog = new ArchiveCatalog(store, "");
+        List<StoredFile> files = catalog.files(C);
+        ArchiveLedger intact = ArchiveLedger.read(streamingOnly(), catalog, C);
+
+        assertThat(intact.check(files, ReplayWindow.ALL, f -> store.length(f.file()))).isEmpty();
+        assertThat(files).allSatisfy(f -> assertThat(intact.ranges(f).ranges()).hasSize(2));
+        Files.delete(dir.resolve(files.get(1).path()));
+        List<StoredFile> left = catalog.files(C);
+        ArchiveLedger ledger = ArchiveLedger.read(streamingOnly(), catalog, C);
+
+        assertThat(ledger.check(left, ReplayWindow.ALL, f -> store.length(f.file())))
+                .extracting(Finding::kind, Finding::file).containsExactly(tuple(Kind.MISSING_FILE, files.get(1).path()));
+        assertThat(largestAnswer).as("flush records handed out at once").isEqualTo(2);
+    }
+
     /** The harness's tracker, refusing the whole-log read and noting the largest per-file answer. */
     private CheckpointStore streamingOnly() {
         return (CheckpointStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {CheckpointStore.class}, (proxy, method, args) -> {
                     if (method.getName().equals("flushLog") && method.getParameterCount() == 1) {
-                        throw new AssertionError("verify read the whole flush log of " + args[0]);
+                        throw new AssertionError("the whole flush log was read: " + args[0]);
                     }
                     Object answer;
                     try {
