@@ -57,7 +57,9 @@ import org.bson.BsonTimestamp;
  * whose events all lie before it, before the checkpoint's file, is what an interrupted {@code prune} leaves (it
  * removes files first, then their flush-log entries) and is reported as pending, not as a problem.
  * Gaps recorded under {@code HISTORY_LOST_POLICY=resume-from-now} are reported as such, never as failures. The
- * archive is streamed; memory does not grow with its size. The layout checks of item 2 are {@link LoggedRanges}'s,
+ * archive is streamed, and so is the flush log: it is read one hour file at a time
+ * ({@link CheckpointStore#flushLog(String, String)}), so what is held is one file's ranges, the names of the files
+ * and at most 50 problems, whatever the archive's size. The layout checks of item 2 are {@link LoggedRanges}'s,
  * which {@code replay} also holds each file it reads against.
  */
 public final class Verifier {
