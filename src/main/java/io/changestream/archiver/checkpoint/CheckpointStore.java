@@ -58,8 +58,18 @@ public interface CheckpointStore extends AutoCloseable {
      */
     long deleteFlushLog(String collection, String file);
 
-    /** The flush log of a collection, ordered by file then offset. */
+    /**
+     * The flush log of a collection, ordered by file then offset. It grows with the archive: a reader that must not
+     * ({@code verify}) walks {@link #flushLogFiles} and reads one file's entries at a time with
+     * {@link #flushLog(String, String)}.
+     */
     List<FlushRecord> flushLog(String collection);
+
+    /** The distinct files the flush log of a collection names, sorted by name. */
+    List<String> flushLogFiles(String collection);
+
+    /** The flush log entries of one file of a collection, ordered by offset; empty when none is logged. */
+    List<FlushRecord> flushLog(String collection, String file);
 
     /** The newest flush log entry of a collection (by its last event's clusterTime), if any. */
     Optional<FlushRecord> lastFlush(String collection);

@@ -205,6 +205,26 @@ public final class MongoCheckpointStore implements CheckpointStore {
         return out;
     }
 
+    /** Served by the index {@code flush_by_file} (type, collection, file, offset), as is the next method. */
+    @Override
+    public List<String> flushLogFiles(String collection) {
+        List<String> files = new ArrayList<>();
+        tracker.distinct("file", Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection)),
+                String.class).into(files);
+        return files.stream().sorted().distinct().toList();
+    }
+
+    @Override
+    public List<FlushRecord> flushLog(String collection, String file) {
+        List<FlushRecord> out = new ArrayList<>();
+        Bson filter = Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection),
+                Filters.eq("file", file));
+        for (Document d : tracker.find(filter).sort(Sorts.ascending("offset"))) {
+            out.add(flushRecord(collection, d));
+        }
+        return out;
+    }
+
     @Override
     public Optional<FlushRecord> lastFlush(String collection) {
         Bson filter = Filters.and(Filters.eq(TYPE, "flush"), Filters.eq(COLLECTION, collection));

@@ -62,6 +62,16 @@ final class LatestCheckpointOnly implements CheckpointStore {
     }
 
     @Override
+    public List<String> flushLogFiles(String collection) {
+        return flushLog(collection).stream().map(FlushRecord::file).toList();
+    }
+
+    @Override
+    public List<FlushRecord> flushLog(String collection, String file) {
+        return flushLog(collection).stream().filter(r -> r.file().equals(file)).toList();
+    }
+
+    @Override
     public Optional<FlushRecord> lastFlush(String collection) {
         return Optional.ofNullable(lastFlush.get(collection));
     }

@@ -264,6 +264,16 @@ class VerifierTest {
         }
 
         @Override
+        public List<String> flushLogFiles(String collection) {
+            return real.flushLogFiles(collection);
+        }
+
+        @Override
+        public List<FlushRecord> flushLog(String collection, String file) {
+            return real.flushLog(collection, file);
+        }
+
+        @Override
         public long loggedEnd(String collection, String file) {
             return real.loggedEnd(collection, file);
         }

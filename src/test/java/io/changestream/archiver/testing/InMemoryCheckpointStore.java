@@ -132,6 +132,18 @@ public final class InMemoryCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public synchronized List<String> flushLogFiles(String collection) {
+        return log.values().stream().filter(r -> r.collection().equals(collection)).map(FlushRecord::file).distinct()
+                .sorted().toList();
+    }
+
+    @Override
+    public synchronized List<FlushRecord> flushLog(String collection, String file) {
+        return log.values().stream().filter(r -> r.collection().equals(collection) && r.file().equals(file))
+                .sorted(Comparator.comparingLong(FlushRecord::offset)).toList();
+    }
+
+    @Override
     public synchronized Optional<FlushRecord> lastFlush(String collection) {
         return log.values().stream().filter(r -> r.collection().equals(collection))
                 .max(Comparator.comparing(FlushRecord::lastClusterTime));

@@ -12,9 +12,7 @@ import io.changestream.archiver.replay.verify.Finding.Kind;
 import io.changestream.archiver.replay.verify.Finding.Severity;
 import io.changestream.archiver.store.ArchiveFile;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToLongFunction;
@@ -36,39 +34,44 @@ import java.util.stream.Collectors;
  * replay's ordering check ({@link EventOrder}). A torn last unit beyond the checkpoint is
  * what that start cuts off; anywhere else it is damage.
  *
- * <p>Immutable once read: the replay's reader thread may consult it.
+ * <p>It holds the checkpoint and the names of the logged files, not their ranges: {@link #check} and {@link #ranges}
+ * read one file's ranges from the tracker when asked ({@link CheckpointStore#flushLog(String, String)}), so memory
+ * does not grow with the flush log. Immutable once read; the replay's reader thread may consult it (the tracker is
+ * safe to share between threads).
  */
 public final class ArchiveLedger {
     private final ArchiveCatalog catalog;
     private final String collection;
     private final Optional<Checkpoint> checkpoint;
     private final Optional<StoredFile> checkpointFile;
-    private final Map<String, List<FlushRecord>> byFile;
+    private final CheckpointStore tracker;
+    private final List<String> loggedFiles;
     private final boolean known;
 
-    private ArchiveLedger(ArchiveCatalog catalog, String collection, Optional<Checkpoint> checkpoint,
-                          List<FlushRecord> log) {
+    private ArchiveLedger(ArchiveCatalog catalog, CheckpointStore tracker, String collection,
+                          Optional<Checkpoint> checkpoint, List<String> loggedFiles) {
         this.catalog = catalog;
+        this.tracker = tracker;
         this.collection = collection;
         this.checkpoint = checkpoint;
         this.checkpointFile = checkpoint.flatMap(Checkpoint::file).flatMap(this::storedFile);
-        this.byFile = log.stream().collect(Collectors.groupingBy(FlushRecord::file, LinkedHashMap::new,
-                Collectors.toList()));
-        this.known = checkpoint.isPresent() || !log.isEmpty();
+        this.loggedFiles = List.copyOf(loggedFiles);
+        this.known = checkpoint.isPresent() || !loggedFiles.isEmpty();
     }
 
-    /** Reads the collection's checkpoint and flush log from the tracker. */
+    /** Reads the collection's checkpoint and the files its flush log names from the tracker. */
     public static ArchiveLedger read(CheckpointStore tracker, ArchiveCatalog catalog, String collection) {
-        return new ArchiveLedger(catalog, collection, tracker.load(collection), tracker.flushLog(collection));
+        return new ArchiveLedger(catalog, tracker, collection, tracker.load(collection),
+                tracker.flushLogFiles(collection));
     }
 
     public String collection() {
         return collection;
     }
 
-    /** The logged ranges of one file, to be held against its bytes as they stream by. */
+    /** The logged ranges of one file, read from the tracker, to be held against its bytes as they stream by. */
     public LoggedRanges ranges(StoredFile file) {
-        return new LoggedRanges(file, byFile.getOrDefault(file.path(), List.of()));
+        return new LoggedRanges(file, tracker.flushLog(collection, file.path()));
     }
 
     /**
@@ -85,13 +88,16 @@ public final class ArchiveLedger {
                     + "archive is not the one this tracker records (TRACKER_* settings)"));
         }
         Set<String> present = inStore.stream().map(StoredFile::path).collect(Collectors.toSet());
-        for (Map.Entry<String, List<FlushRecord>> e : byFile.entrySet()) {
-            Optional<StoredFile> file = storedFile(e.getKey());
-            if (file.isPresent() && (present.contains(e.getKey()) || !window.overlaps(file.get().slot()))) {
+        for (String name : loggedFiles) {
+            Optional<StoredFile> file = storedFile(name);
+            if (file.isPresent() && (present.contains(name) || !window.overlaps(file.get().slot()))) {
                 continue;
             }
-            List<FlushRecord> ranges = e.getValue();
-            found.add(new Finding(Severity.PROBLEM, Kind.MISSING_FILE, e.getKey(), -1, file.isEmpty()
+            List<FlushRecord> ranges = tracker.flushLog(collection, name);
+            if (ranges.isEmpty()) {
+                continue; // its entries went after the ledger was read: a prune that finished meanwhile
+            }
+            found.add(new Finding(Severity.PROBLEM, Kind.MISSING_FILE, name, -1, file.isEmpty()
                     ? "the flush log names a file that is not an archive file name"
                     : "the file is not in the store; the flush log has " + ranges.size() + " ranges with "
                     + ranges.stream().mapToLong(FlushRecord::events).sum() + " events in it"));

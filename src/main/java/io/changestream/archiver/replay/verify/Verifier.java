@@ -57,7 +57,9 @@ import org.bson.BsonTimestamp;
  * whose events all lie before it, before the checkpoint's file, is what an interrupted {@code prune} leaves (it
  * removes files first, then their flush-log entries) and is reported as pending, not as a problem.
  * Gaps recorded under {@code HISTORY_LOST_POLICY=resume-from-now} are reported as such, never as failures. The
- * archive is streamed; memory does not grow with its size. The layout checks of item 2 are {@link LoggedRanges}'s,
+ * archive is streamed, and so is the flush log: it is read one hour file at a time
+ * ({@link CheckpointStore#flushLog(String, String)}), so what is held is one file's ranges, the names of the files
+ * and at most 50 problems, whatever the archive's size. The layout checks of item 2 are {@link LoggedRanges}'s,
  * which {@code replay} also holds each file it reads against.
  */
 public final class Verifier {
@@ -89,31 +91,49 @@ public final class Verifier {
         private Optional<StoredFile> checkpointFile = Optional.empty();
         private StreamContinuation continuation;
         private boolean refusedContinuation;
+        private int loggedRanges;
+        private long loggedEvents;
+        private long loggedBytes;
 
         Check(String collection) {
             this.collection = collection;
         }
 
+        /**
+         * Walks the store's files merged with the files the flush log names, in file order, one file's logged ranges
+         * at a time ({@link CheckpointStore#flushLog(String, String)}): what is held at once is one hour file's
+         * ranges and the findings, never the whole log.
+         */
         CollectionVerdict run() {
-            List<FlushRecord> log = tracker.flushLog(collection);
             checkpoint = tracker.load(collection);
             checkpointFile = checkpoint.flatMap(Checkpoint::file).flatMap(f -> storedFile(f));
             Map<String, StoredFile> inStore = new LinkedHashMap<>();
             catalog.files(collection).forEach(f -> inStore.put(f.path(), f));
-            TreeMap<StoredFile, List<FlushRecord>> files = new TreeMap<>();
+            TreeMap<StoredFile, List<String>> files = new TreeMap<>();
             inStore.values().forEach(f -> files.put(f, new ArrayList<>()));
-            for (FlushRecord r : log) {
-                Optional<StoredFile> file = Optional.ofNullable(inStore.get(r.file())).or(() -> storedFile(r.file()));
+            for (String name : tracker.flushLogFiles(collection)) {
+                Optional<StoredFile> file = Optional.ofNullable(inStore.get(name)).or(() -> storedFile(name));
                 if (file.isEmpty()) {
-                    problem(Kind.MISSING_FILE, r.file(), r.offset(), "the flush log names a file that is not an "
-                            + "archive file name");
+                    for (FlushRecord r : logged(name)) {
+                        problem(Kind.MISSING_FILE, r.file(), r.offset(), "the flush log names a file that is not an "
+                                + "archive file name");
+                    }
                     continue;
                 }
-                files.computeIfAbsent(file.get(), f -> new ArrayList<>()).add(r);
+                files.computeIfAbsent(file.get(), f -> new ArrayList<>()).add(name);
             }
-            for (Map.Entry<StoredFile, List<FlushRecord>> e : files.entrySet()) {
-                List<FlushRecord> ranges = e.getValue();
+            boolean checkpointLogged = false;
+            for (Map.Entry<StoredFile, List<String>> e : files.entrySet()) {
+                List<FlushRecord> ranges = new ArrayList<>();
+                e.getValue().forEach(name -> ranges.addAll(logged(name)));
                 ranges.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+                if (checkpointFile.isPresent() && e.getKey().compareTo(checkpointFile.get()) == 0) {
+                    checkpointLogged = checkpoint.get().fileLength() > 0
+                            && ranges.stream().anyMatch(r -> r.end() == checkpoint.get().fileLength());
+                }
+                if (!inStore.containsKey(e.getKey().path()) && ranges.isEmpty()) {
+                    continue; // its entries went between the two reads: a prune that finished meanwhile
+                }
                 if (!inStore.containsKey(e.getKey().path()) && pruned(e.getKey(), ranges)) {
                     findings.add(new Finding(Severity.PENDING, Kind.PRUNED_FILE, e.getKey().path(), -1, "removed by "
                             + "prune, which stopped before removing its " + ranges.size() + " flush-log entries; every "
@@ -128,16 +148,26 @@ public final class Verifier {
                 }
                 checkFile(e.getKey(), ranges);
             }
-            checkCheckpoint(files);
+            checkCheckpoint(checkpointLogged);
             for (Gap gap : tracker.gaps(collection)) {
                 findings.add(new Finding(Severity.GAP, Kind.HISTORY_GAP, "", -1, "history lost after "
                         + gap.lastClusterTime().map(ReplayWindow::describe).orElse("the start")
                         + "; capture resumed from the present at " + gap.detectedAt() + " (error " + gap.errorCode()
                         + ": " + gap.reason() + "); the events in between are not in the archive"));
             }
-            long events = log.stream().mapToLong(FlushRecord::events).sum();
-            long bytes = log.stream().mapToLong(FlushRecord::length).sum();
-            return new CollectionVerdict(collection, inStore.size(), log.size(), events, bytes, findings, omitted);
+            return new CollectionVerdict(collection, inStore.size(), loggedRanges, loggedEvents, loggedBytes, findings,
+                    omitted);
+        }
+
+        /** The flush log entries of one file, counted into the collection's totals as they are read (once each). */
+        private List<FlushRecord> logged(String file) {
+            List<FlushRecord> ranges = tracker.flushLog(collection, file);
+            for (FlushRecord r : ranges) {
+                loggedRanges++;
+                loggedEvents += r.events();
+                loggedBytes += r.length();
+            }
+            return ranges;
         }
 
         private void checkFile(StoredFile file, List<FlushRecord> ranges) {
@@ -304,7 +334,8 @@ public final class Verifier {
             return Optional.of(event);
         }
 
-        private void checkCheckpoint(Map<StoredFile, List<FlushRecord>> files) {
+        /** @param logged whether a logged range of the checkpoint's file ends where the checkpoint says */
+        private void checkCheckpoint(boolean logged) {
             if (checkpoint.isEmpty() || checkpoint.get().file().isEmpty()) {
                 return;
             }
@@ -315,8 +346,7 @@ public final class Verifier {
                 problem(Kind.CHECKPOINT, path, cp.fileLength(), "the checkpoint says " + cp.fileLength() + " bytes "
                         + "of the file are archived; the store holds " + length);
             }
-            List<FlushRecord> ranges = checkpointFile.map(files::get).orElse(List.of());
-            if (cp.fileLength() > 0 && ranges.stream().noneMatch(r -> r.end() == cp.fileLength())) {
+            if (cp.fileLength() > 0 && !logged) {
                 problem(Kind.CHECKPOINT, path, cp.fileLength(), "no logged range of the file ends where the "
                         + "checkpoint says the archive ends");
             }
