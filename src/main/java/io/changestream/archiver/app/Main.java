@@ -28,6 +28,7 @@ public final class Main {
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
+        // The one read of the process environment: every command and ConfigLoader get this map injected.
         return execute(System.getenv(), null, null, args);
     }
 

@@ -31,12 +31,28 @@ public record ArchiverConfig(
 
     /** The watched cluster, database and collections, and the change stream options. */
     public record Source(Secret uri, String database, List<String> collections,
-                         String fullDocument, String fullDocumentBeforeChange) {
+                         FullDocument fullDocument, String fullDocumentBeforeChange) {
         public Source {
             collections = List.copyOf(collections);
             if (collections.isEmpty()) {
                 throw new IllegalArgumentException("collections must not be empty");
             }
+        }
+    }
+
+    /** The change streams' {@code fullDocument} option; {@link #DEFAULT} is not sent to the server. */
+    public enum FullDocument {
+        DEFAULT("default"), UPDATE_LOOKUP("updateLookup"), WHEN_AVAILABLE("whenAvailable"), REQUIRED("required");
+
+        private final String text;
+
+        FullDocument(String text) {
+            this.text = text;
+        }
+
+        /** The value as written in {@code MONGODB_FULL_DOCUMENT} and as the server names it. */
+        public String text() {
+            return text;
         }
     }
 
@@ -94,7 +110,26 @@ public record ArchiverConfig(
 
     /** The admin endpoint, logging and identity of this process. */
     public record Ops(int httpPort, Optional<Secret> adminToken, Duration shutdownTimeout,
-                      String logLevel, String logFormat, String instanceId) {
+                      LogLevel logLevel, LogFormat logFormat, String instanceId) {
+    }
+
+    /** {@code LOG_LEVEL}: the level of the archiver's own loggers; the variable is read in any case. */
+    public enum LogLevel {
+        TRACE, DEBUG, INFO, WARN, ERROR;
+
+        /** Lower case, as documented and as the default is written. */
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** {@code LOG_FORMAT}: one Logstash JSON object per line, or one readable line. */
+    public enum LogFormat {
+        JSON, TEXT;
+
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** When collections are snapshotted, and how big and fast. */

@@ -3,8 +3,11 @@ package io.changestream.archiver.config;
 import io.changestream.archiver.config.ArchiverConfig.Azure;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.Flush;
+import io.changestream.archiver.config.ArchiverConfig.FullDocument;
 import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
+import io.changestream.archiver.config.ArchiverConfig.LogFormat;
+import io.changestream.archiver.config.ArchiverConfig.LogLevel;
 import io.changestream.archiver.config.ArchiverConfig.Ops;
 import io.changestream.archiver.config.ArchiverConfig.SnapshotMode;
 import io.changestream.archiver.config.ArchiverConfig.Snapshots;
@@ -38,9 +41,7 @@ import java.util.function.Function;
  * that is not allowed is a problem, never clamped. Secret values are masked in every problem.
  */
 public final class ConfigLoader {
-    private static final Set<String> FULL_DOCUMENT = Set.of("default", "updateLookup", "whenAvailable", "required");
     private static final Set<String> BEFORE_CHANGE = Set.of("off", "whenAvailable", "required");
-    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
     static final String DATABASE_RULE = "a database name: not blank, none of / \\ . space \" $ * < > : | ? or NUL, "
             + "less than 64 bytes";
@@ -119,7 +120,8 @@ public final class ConfigLoader {
         }
         database.ifPresent(d -> checkDatabaseName(Setting.MONGODB_DATABASE, d));
         collections.forEach(c -> checkNamespace(Setting.MONGODB_COLLECTIONS, database.orElse(""), c));
-        String fullDocument = oneOf(Setting.MONGODB_FULL_DOCUMENT, FULL_DOCUMENT);
+        FullDocument fullDocument = parseEnumSorted(Setting.MONGODB_FULL_DOCUMENT, FullDocument.values(),
+                FullDocument::text).orElse(FullDocument.UPDATE_LOOKUP);
         String beforeChange = oneOf(Setting.MONGODB_FULL_DOCUMENT_BEFORE_CHANGE, BEFORE_CHANGE);
 
         Optional<String> trackerUri = raw(Setting.TRACKER_URI);
@@ -188,8 +190,8 @@ public final class ConfigLoader {
                 c -> c.name().toLowerCase(Locale.ROOT)).orElse(Compression.NONE);
         JsonMode jsonMode = parseEnum(Setting.ARCHIVE_JSON_MODE, JsonMode.values(),
                 m -> m.name().toLowerCase(Locale.ROOT)).orElse(JsonMode.CANONICAL);
-        int attempts = (int) longIn(Setting.RETRY_ATTEMPTS, 1, 100);
-        long delayMs = longIn(Setting.RETRY_DELAY_MS, 1, 600_000);
+        int attempts = (int) longIn(Setting.RETRY_ATTEMPTS);
+        long delayMs = longIn(Setting.RETRY_DELAY_MS);
         return new Store(kind, localDir, prefix, azure, compression, jsonMode, attempts, Duration.ofMillis(delayMs));
     }
 
@@ -233,9 +235,9 @@ public final class ConfigLoader {
             problem(Setting.FLUSH_SCHEDULE, schedule, "a 5-field Unix cron (e.g. '0 * * * *') or a 6/7-field Quartz "
                     + "cron (e.g. '0 0 * * * ?'), evaluated in UTC (" + e.getMessage() + ")");
         }
-        int maxEvents = (int) longIn(Setting.FLUSH_MAX_EVENTS, 1, 10_000_000);
-        long maxBytes = longIn(Setting.FLUSH_MAX_BYTES, 1024, 1L << 34);
-        long bufferMaxBytes = longIn(Setting.BUFFER_MAX_BYTES, 1L << 20, 1L << 40);
+        int maxEvents = (int) longIn(Setting.FLUSH_MAX_EVENTS);
+        long maxBytes = longIn(Setting.FLUSH_MAX_BYTES);
+        long bufferMaxBytes = longIn(Setting.BUFFER_MAX_BYTES);
         if (maxBytes > 0 && bufferMaxBytes > 0 && bufferMaxBytes < maxBytes && isSet(Setting.BUFFER_MAX_BYTES)) {
             problem(Setting.BUFFER_MAX_BYTES, String.valueOf(bufferMaxBytes),
                     "at least FLUSH_MAX_BYTES (" + maxBytes + "), or size flushes could never free room");
@@ -256,13 +258,13 @@ public final class ConfigLoader {
                         + "in UTC (" + e.getMessage() + ")");
             }
         }
-        long partBytes = longIn(Setting.SNAPSHOT_PART_BYTES, 1L << 16, 1L << 30);
-        long rate = longIn(Setting.SNAPSHOT_MAX_MB_PER_SECOND, 0, 100_000);
+        long partBytes = longIn(Setting.SNAPSHOT_PART_BYTES);
+        long rate = longIn(Setting.SNAPSHOT_MAX_MB_PER_SECOND);
         return new Snapshots(mode, quartz, schedule.orElse(""), partBytes, rate);
     }
 
     private Ops ops() {
-        int port = (int) longIn(Setting.HTTP_PORT, 0, 65535);
+        int port = (int) longIn(Setting.HTTP_PORT);
         Optional<Secret> adminToken = raw(Setting.ADMIN_TOKEN).map(Secret::new);
         if (adminToken.isEmpty() && env.containsKey(Setting.ADMIN_TOKEN.name())) {
             // Blank is unset for every other variable; here it would silently leave the POST endpoints open.
@@ -271,17 +273,22 @@ public final class ConfigLoader {
         }
         adminToken.ifPresent(t -> check(Setting.ADMIN_TOKEN, t.reveal(), t.reveal().length() >= 16,
                 "at least 16 characters"));
-        long shutdown = longIn(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600);
-        String level = value(Setting.LOG_LEVEL).toLowerCase(Locale.ROOT); // INFO and info alike, as logback reads it
-        check(Setting.LOG_LEVEL, value(Setting.LOG_LEVEL), LOG_LEVELS.contains(level),
-                "one of " + String.join(", ", LOG_LEVELS.stream().sorted().toList()) + " (any case)");
-        String format = oneOf(Setting.LOG_FORMAT, Set.of("json", "text"));
-        String instance = raw(Setting.INSTANCE_ID).orElseGet(ConfigLoader::hostName);
-        return new Ops(port, adminToken, Duration.ofSeconds(shutdown), level, format, instance);
+        long shutdown = longIn(Setting.SHUTDOWN_TIMEOUT_SECONDS);
+        // INFO and info alike, as logback reads it; the problem quotes the value as given.
+        String givenLevel = value(Setting.LOG_LEVEL);
+        LogLevel level = Arrays.stream(LogLevel.values())
+                .filter(l -> l.text().equals(givenLevel.toLowerCase(Locale.ROOT))).findFirst().orElse(null);
+        check(Setting.LOG_LEVEL, givenLevel, level != null, "one of " + String.join(", ",
+                Arrays.stream(LogLevel.values()).map(LogLevel::text).sorted().toList()) + " (any case)");
+        LogFormat format = parseEnumSorted(Setting.LOG_FORMAT, LogFormat.values(), LogFormat::text).orElse(LogFormat.JSON);
+        String instance = raw(Setting.INSTANCE_ID).orElseGet(this::hostName);
+        return new Ops(port, adminToken, Duration.ofSeconds(shutdown), level == null ? LogLevel.INFO : level, format,
+                instance);
     }
 
-    private static String hostName() {
-        String fromEnv = System.getenv("HOSTNAME");
+    /** {@code HOSTNAME} of the injected environment, else the host's name, else {@code archiver-<pid>}. */
+    private String hostName() {
+        String fromEnv = env.get("HOSTNAME");
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv;
         }
@@ -355,12 +362,27 @@ public final class ConfigLoader {
         return found;
     }
 
-    private long longIn(Setting s, long min, long max) {
+    /** The value as a whole number in the setting's {@link Setting#range()}; -1 (and a problem) otherwise. */
+    /** As {@link #parseEnum}, the problem listing the allowed texts in alphabetical order. */
+    private <E> Optional<E> parseEnumSorted(Setting s, E[] values, Function<E, String> text) {
+        String v = value(s);
+        Optional<E> found = Arrays.stream(values).filter(e -> text.apply(e).equals(v)).findFirst();
+        if (found.isEmpty()) {
+            problem(s, v, "one of " + String.join(", ", Arrays.stream(values).map(text).sorted().toList()));
+        }
+        return found;
+    }
+
+    /** As {@link #parseEnum}, the problem listing the allowed texts in alphabetical order. */
+    private long longIn(Setting s) {
+        Setting.Range range = s.range().orElseThrow(() -> new IllegalStateException(s + " has no range"));
+        long min = range.min();
+        long max = range.max();
         String v = value(s);
         try {
             // ASCII digits only: Long.parseLong would also read other scripts' digits.
             long n = v.matches("-?[0-9]{1,19}") ? Long.parseLong(v) : min - 1;
-            if (n >= min && n <= max) {
+            if (range.contains(n)) {
                 return n;
             }
         } catch (NumberFormatException e) {

@@ -27,7 +27,7 @@ class ConfigLoaderTest {
     void defaultsMatchTheContract() {
         ArchiverConfig c = ConfigLoader.load(minimal());
         assertThat(c.source().collections()).containsExactly("orders", "customers");
-        assertThat(c.source().fullDocument()).isEqualTo("updateLookup");
+        assertThat(c.source().fullDocument()).isEqualTo(ArchiverConfig.FullDocument.UPDATE_LOOKUP);
         assertThat(c.source().fullDocumentBeforeChange()).isEqualTo("off");
         assertThat(c.tracker().external()).isFalse();
         assertThat(c.tracker().database()).isEqualTo("shop");
@@ -236,5 +236,69 @@ class ConfigLoaderTest {
         env.put("AZURE_STORAGE_ACCOUNT_NAME", "acct1");
         env.put("AZURE_STORAGE_ENDPOINT", endpoint);
         assertThat(onlyProblem(env).variable()).isEqualTo("AZURE_STORAGE_ENDPOINT");
+    }
+
+    @Test
+    void theInstanceIdDefaultsToTheHostnameOfTheInjectedEnvironmentNotTheProcesses() {
+        Map<String, String> env = minimal();
+        env.put("HOSTNAME", "pod-from-the-injected-environment-7");
+        assertThat(ConfigLoader.load(env).ops().instanceId()).isEqualTo("pod-from-the-injected-environment-7");
+        env.put("INSTANCE_ID", "explicit-instance");
+        assertThat(ConfigLoader.load(env).ops().instanceId()).isEqualTo("explicit-instance");
+    }
+
+    @Test
+    void fullDocumentLogLevelAndLogFormatArriveAsTheirEnumConstants() {
+        for (ArchiverConfig.FullDocument value : ArchiverConfig.FullDocument.values()) {
+            Map<String, String> env = minimal();
+            env.put("MONGODB_FULL_DOCUMENT", value.text());
+            assertThat(ConfigLoader.load(env).source().fullDocument()).isEqualTo(value);
+        }
+        Map<String, String> env = minimal();
+        env.put("LOG_LEVEL", "WARN");
+        env.put("LOG_FORMAT", "text");
+        ArchiverConfig c = ConfigLoader.load(env);
+        assertThat(c.ops().logLevel()).isEqualTo(ArchiverConfig.LogLevel.WARN);
+        assertThat(c.ops().logFormat()).isEqualTo(ArchiverConfig.LogFormat.TEXT);
+        ArchiverConfig defaults = ConfigLoader.load(minimal());
+        assertThat(defaults.ops().logLevel()).isEqualTo(ArchiverConfig.LogLevel.INFO);
+        assertThat(defaults.ops().logFormat()).isEqualTo(ArchiverConfig.LogFormat.JSON);
+    }
+
+    @Test
+    void unknownFullDocumentAndLogFormatValuesAreRefusedListingTheAllowedOnesAlphabetically() {
+        Map<String, String> env = minimal();
+        env.put("MONGODB_FULL_DOCUMENT", "updatelookup");
+        env.put("LOG_FORMAT", "xml");
+        assertThatThrownBy(() -> ConfigLoader.load(env)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("one of default, required, updateLookup, whenAvailable")
+                .hasMessageContaining("one of json, text");
+    }
+
+    @Test
+    void everyNumericSettingIsJudgedByTheRangeItsSettingDefines() {
+        for (Setting setting : Setting.values()) {
+            if (setting.range().isEmpty()) {
+                continue;
+            }
+            Setting.Range range = setting.range().get();
+            for (long inside : new long[] {range.min(), range.max()}) {
+                Map<String, String> env = minimal();
+                env.put(setting.name(), String.valueOf(inside));
+                if (setting == Setting.FLUSH_MAX_BYTES || setting == Setting.BUFFER_MAX_BYTES) {
+                    env.put("FLUSH_MAX_BYTES", String.valueOf(Setting.FLUSH_MAX_BYTES.range().get().min()));
+                    env.put(setting.name(), String.valueOf(inside));
+                }
+                ConfigLoader.load(env); // accepted: no exception
+            }
+            for (long outside : new long[] {range.min() - 1, range.max() + 1}) {
+                Map<String, String> env = minimal();
+                env.put(setting.name(), String.valueOf(outside));
+                assertThatThrownBy(() -> ConfigLoader.load(env)).as("%s=%d", setting, outside)
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageContaining(setting.name())
+                        .hasMessageContaining("a whole number from " + range.min() + " to " + range.max());
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ class OperatorConfigMessagesTest {
         for (String level : new String[] {"INFO", "Debug", "warn", "ERROR", "Trace"}) {
             Map<String, String> env = minimal();
             env.put("LOG_LEVEL", level);
-            assertThat(ConfigLoader.load(env).ops().logLevel()).as(level).isEqualTo(level.toLowerCase());
+            assertThat(ConfigLoader.load(env).ops().logLevel().text()).as(level).isEqualTo(level.toLowerCase());
         }
     }
 

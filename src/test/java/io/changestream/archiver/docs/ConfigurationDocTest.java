@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -121,6 +122,55 @@ class ConfigurationDocTest {
         }
         assertThat(covered).as("variables with a rule (or taken as given) in the Validation section of %s", GUIDE)
                 .containsAll(Arrays.stream(Setting.values()).map(Setting::name).toList());
+    }
+
+    /**
+     * Every numeric rule of the Validation section ({@code whole number, MIN to MAX}) is the range its
+     * {@link Setting} defines, and every setting with a range has such a rule: the limits an operator reads are the
+     * limits {@code ConfigLoader} applies.
+     */
+    @Test
+    void everyDocumentedRangeIsTheSettingsRange() throws IOException {
+        Pattern range = Pattern.compile("^whole number, (-?[0-9]+)(?: \\([^)]*\\))? to (-?[0-9]+)\\b.*");
+        Pattern name = Pattern.compile("`([A-Z_]+)`");
+        Map<Setting, Setting.Range> documented = new LinkedHashMap<>();
+        for (List<String> rule : rulesTable()) {
+            Matcher m = range.matcher(rule.get(1));
+            Matcher names = name.matcher(rule.get(0));
+            while (names.find()) {
+                Setting setting = Setting.valueOf(names.group(1));
+                if (m.matches()) {
+                    documented.put(setting, new Setting.Range(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+                } else {
+                    assertThat(setting.range()).as("%s has a range in Setting, but the rules table says: %s",
+                            setting, rule.get(1)).isEmpty();
+                }
+            }
+        }
+        for (Setting setting : Setting.values()) {
+            assertThat(Optional.ofNullable(documented.get(setting))).as("range of %s in the rules table of %s",
+                    setting, GUIDE).isEqualTo(setting.range());
+        }
+    }
+
+    /** The rows of the rules table (headed {@code | variable | accepted |}), as cells. */
+    private static List<List<String>> rulesTable() throws IOException {
+        List<List<String>> rows = new ArrayList<>();
+        boolean inRules = false;
+        for (String line : Files.readAllLines(GUIDE)) {
+            String row = line.strip();
+            if (row.matches("\\|\\s*variable\\s*\\|\\s*accepted\\s*\\|")) {
+                inRules = true;
+            } else if (inRules && row.startsWith("|")) {
+                if (!row.matches("\\|[-:| ]+\\|")) {
+                    rows.add(cells(row));
+                }
+            } else if (inRules) {
+                break;
+            }
+        }
+        assertThat(rows).as("rows of the rules table of %s", GUIDE).isNotEmpty();
+        return rows;
     }
 
     // --- the table ------------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import io.changestream.archiver.config.ArchiverConfig;
+import io.changestream.archiver.config.ArchiverConfig.LogFormat;
 import java.io.OutputStream;
 import java.util.List;
-import java.util.Locale;
 import net.logstash.logback.encoder.LogstashEncoder;
 import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
 import org.slf4j.LoggerFactory;
@@ -78,7 +78,7 @@ public final class LogSetup {
         }
         context.reset();
         SecretMasker masker = SecretMasker.of(config);
-        Encoder<ILoggingEvent> encoder = "text".equals(config.ops().logFormat())
+        Encoder<ILoggingEvent> encoder = config.ops().logFormat() == LogFormat.TEXT
                 ? new MaskingPatternEncoder(TEXT_PATTERN, masker) : jsonEncoder(masker);
         encoder.setContext(context);
         encoder.start();
@@ -87,7 +87,7 @@ public final class LogSetup {
         appender.setEncoder(encoder);
         appender.start();
 
-        Level level = Level.toLevel(config.ops().logLevel().toUpperCase(Locale.ROOT), Level.INFO);
+        Level level = Level.toLevel(config.ops().logLevel().name(), Level.INFO);
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(level);
         root.addAppender(appender);
