@@ -65,7 +65,7 @@ public final class StoredLineReader implements AutoCloseable {
                 from = plainPos;
                 to = plainLim;
             } else {
-                if (pos == lim && !ensure(1)) {
+                if (!refill()) {
                     return end();
                 }
                 src = buf;
@@ -166,25 +166,19 @@ public final class StoredLineReader implements AutoCloseable {
         return false;
     }
 
-    /** Makes {@code n} bytes available at {@code buf[pos]}; false when the file ends first. */
-    private boolean ensure(int n) throws IOException {
-        while (lim - pos < n) {
-            if (eof) {
-                return false;
-            }
-            if (pos > 0) {
-                System.arraycopy(buf, pos, buf, 0, lim - pos);
-                consumedBefore += pos;
-                lim -= pos;
-                pos = 0;
-            }
-            int read = in.read(buf, lim, buf.length - lim);
-            if (read < 0) {
-                eof = true;
-            } else {
-                lim += read;
-            }
+    /** Plain files: refills {@code buf} once every byte of it is consumed; false when the file has ended. */
+    private boolean refill() throws IOException {
+        if (pos < lim) {
+            return true;
         }
-        return true;
+        consumedBefore += lim;
+        pos = 0;
+        lim = 0;
+        while (!eof && lim == 0) {
+            int read = in.read(buf, 0, buf.length);
+            eof = read < 0;
+            lim = Math.max(read, 0);
+        }
+        return lim > 0;
     }
 }
