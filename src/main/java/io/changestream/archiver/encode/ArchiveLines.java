@@ -1,24 +1,21 @@
 package io.changestream.archiver.encode;
 
 import io.changestream.archiver.config.ArchiverConfig.Compression;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
+import java.util.zip.ZipException;
 
 /**
  * Splits stored archive bytes back into lines, knowing where the last complete unit ends: the last {@code \n} for
  * plain files, the end of the last complete gzip member for gzip files. Whatever follows is a torn tail left by a
- * crash mid-append, reported by {@link Units#completeLength()} so recovery can cut it off.
+ * crash mid-append, reported by {@link Units#completeLength()} so recovery can cut it off. Gzip members are read by
+ * {@link GzipMemberReader}, the member reader replay streams with too; only the policy below is recovery's own.
  */
 public final class ArchiveLines {
-    private static final int GZIP_MAGIC = 0x8b1f;
-    private static final int FHCRC = 2;
-    private static final int FEXTRA = 4;
-    private static final int FNAME = 8;
-    private static final int FCOMMENT = 16;
-
     private ArchiveLines() {
     }
 
@@ -52,88 +49,36 @@ public final class ArchiveLines {
         return new Units(units, start);
     }
 
+    /**
+     * Recovery's policy over {@link GzipMemberReader}: the members are taken up to the first one that is damaged,
+     * incomplete or does not end on a newline (a member always holds whole lines; anything else is not ours to
+     * adopt); that member and all after it are the torn tail, their lines dropped.
+     */
     private static Units gzipMembers(byte[] data) {
         List<Unit> units = new ArrayList<>();
-        int pos = 0;
-        while (pos < data.length) {
-            int end = memberEnd(data, pos, units);
-            if (end < 0) {
-                break;
-            }
-            pos = end;
-        }
-        return new Units(units, pos);
-    }
-
-    /** Decodes the member starting at {@code start}; returns its end, or -1 when it is incomplete or corrupt. */
-    private static int memberEnd(byte[] data, int start, List<Unit> into) {
-        int p = start;
-        if (data.length - p < 18 || ((data[p] & 0xff) | (data[p + 1] & 0xff) << 8) != GZIP_MAGIC || data[p + 2] != 8) {
-            return -1;
-        }
-        int flags = data[p + 3] & 0xff;
-        p += 10;
-        if ((flags & FEXTRA) != 0) {
-            if (p + 2 > data.length) {
-                return -1;
-            }
-            p += 2 + ((data[p] & 0xff) | (data[p + 1] & 0xff) << 8);
-        }
-        if ((flags & FNAME) != 0) {
-            while (p < data.length && data[p] != 0) {
-                p++;
-            }
-            p++;
-        }
-        if ((flags & FCOMMENT) != 0) {
-            while (p < data.length && data[p] != 0) {
-                p++;
-            }
-            p++;
-        }
-        if ((flags & FHCRC) != 0) {
-            p += 2;
-        }
-        if (p >= data.length) {
-            return -1;
-        }
-        Inflater inflater = new Inflater(true);
-        java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
-        try {
-            inflater.setInput(data, p, data.length - p);
+        long completeLength = 0;
+        try (GzipMemberReader members = new GzipMemberReader(new ByteArrayInputStream(data))) {
             byte[] chunk = new byte[64 * 1024];
-            while (!inflater.finished()) {
-                int n = inflater.inflate(chunk);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-                    return -1;
+            while (members.nextMember()) {
+                ByteArrayOutputStream plain = new ByteArrayOutputStream();
+                for (int n = members.read(chunk, 0, chunk.length); n >= 0; n = members.read(chunk, 0, chunk.length)) {
+                    plain.write(chunk, 0, n);
                 }
-                plain.write(chunk, 0, n);
+                byte[] bytes = plain.toByteArray();
+                Units lines = plainLines(bytes);
+                if (members.torn() || lines.completeLength() != bytes.length) {
+                    break;
+                }
+                long start = members.memberStart();
+                completeLength = members.completeEnd();
+                units.add(new Unit(start, completeLength - start,
+                        lines.units().isEmpty() ? List.of() : lines.units().get(0).lines()));
             }
-            int trailer = data.length - inflater.getRemaining();
-            if (trailer + 8 > data.length) {
-                return -1;
-            }
-            byte[] bytes = plain.toByteArray();
-            CRC32 crc = new CRC32();
-            crc.update(bytes);
-            if ((int) crc.getValue() != readInt(data, trailer) || bytes.length != readInt(data, trailer + 4)) {
-                return -1;
-            }
-            int end = trailer + 8;
-            Units lines = plainLines(bytes);
-            if (lines.completeLength() != bytes.length) {
-                return -1; // a member always holds whole lines; anything else is not ours to adopt
-            }
-            into.add(new Unit(start, end - start, lines.units().isEmpty() ? List.of() : lines.units().get(0).lines()));
-            return end;
-        } catch (DataFormatException e) {
-            return -1;
-        } finally {
-            inflater.end();
+        } catch (ZipException e) {
+            // a damaged member: the torn tail starts there
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading archive bytes held in memory", e);
         }
-    }
-
-    private static int readInt(byte[] b, int i) {
-        return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (b[i + 3] & 0xff) << 24;
+        return new Units(units, completeLength);
     }
 }
