@@ -1,5 +1,6 @@
 package io.changestream.archiver.replay;
 
+import io.changestream.archiver.testing.ForwardingArchiveStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
@@ -377,20 +378,14 @@ class SnapshotRestoreWireTest {
     }
 
     /** Counts appends to snapshot files, across processes. */
-    private static final class CountingStore implements ArchiveStore {
-        private final ArchiveStore delegate;
+    private static final class CountingStore extends ForwardingArchiveStore {
         private final Map<String, Integer> appends;
         private final Predicate<String> refused;
 
         CountingStore(ArchiveStore delegate, Map<String, Integer> appends, Predicate<String> refused) {
-            this.delegate = delegate;
+            super(delegate);
             this.appends = appends;
             this.refused = refused;
-        }
-
-        @Override
-        public long length(ArchiveFile file) {
-            return delegate.length(file);
         }
 
         @Override
@@ -405,34 +400,5 @@ class SnapshotRestoreWireTest {
             return end;
         }
 
-        @Override
-        public InputStream read(ArchiveFile file, long position) {
-            return delegate.read(file, position);
-        }
-
-        @Override
-        public List<ArchiveFile> list(String folder) {
-            return delegate.list(folder);
-        }
-
-        @Override
-        public void truncate(ArchiveFile file, long length) {
-            delegate.truncate(file, length);
-        }
-
-        @Override
-        public boolean delete(ArchiveFile file) {
-            return delegate.delete(file);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.changestream.archiver.snapshot;
 
+import io.changestream.archiver.testing.ForwardingArchiveStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -133,34 +134,23 @@ class SnapshotLeaseHandoverTest {
     }
 
     /** The former owner's store: its append to one file is held (the thread paused) until {@link #resume}. */
-    private static final class Frozen implements ArchiveStore {
+    private static final class Frozen extends ForwardingArchiveStore {
         static final class Paused extends RuntimeException {
             Paused() {
                 super("the former owner is paused in its append");
             }
         }
 
-        private final ArchiveStore delegate;
         private final ArchiveFile held;
         byte[] data;
 
         Frozen(ArchiveStore delegate, ArchiveFile held) {
-            this.delegate = delegate;
+            super(delegate);
             this.held = held;
         }
 
         void resume() {
             delegate.append(held, 0, data, 0, data.length);
-        }
-
-        @Override
-        public boolean delete(ArchiveFile file) {
-            return delegate.delete(file);
-        }
-
-        @Override
-        public long length(ArchiveFile file) {
-            return delegate.length(file);
         }
 
         @Override
@@ -170,26 +160,6 @@ class SnapshotLeaseHandoverTest {
                 throw new Paused();
             }
             return delegate.append(file, position, bytes, offset, length);
-        }
-
-        @Override
-        public InputStream read(ArchiveFile file, long position) {
-            return delegate.read(file, position);
-        }
-
-        @Override
-        public List<ArchiveFile> list(String folder) {
-            return delegate.list(folder);
-        }
-
-        @Override
-        public void truncate(ArchiveFile file, long length) {
-            delegate.truncate(file, length);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.changestream.archiver.snapshot;
 
+import io.changestream.archiver.testing.ForwardingArchiveStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changestream.archiver.checkpoint.Lease;
@@ -189,23 +190,12 @@ class SnapshotWriterAdlsCrashTest {
     }
 
     /** Arms the DFS server to commit and then answer 503 for the flush of one file's first append. */
-    private final class CommitThenFailOn implements ArchiveStore {
-        private final ArchiveStore delegate;
+    private final class CommitThenFailOn extends ForwardingArchiveStore {
         private final ArchiveFile target;
 
         CommitThenFailOn(ArchiveStore delegate, ArchiveFile target) {
-            this.delegate = delegate;
+            super(delegate);
             this.target = target;
-        }
-
-        @Override
-        public boolean delete(ArchiveFile file) {
-            return delegate.delete(file);
-        }
-
-        @Override
-        public long length(ArchiveFile file) {
-            return delegate.length(file);
         }
 
         @Override
@@ -214,26 +204,6 @@ class SnapshotWriterAdlsCrashTest {
                 server.faults().commitThenFail(1);
             }
             return delegate.append(file, position, data, offset, length);
-        }
-
-        @Override
-        public java.io.InputStream read(ArchiveFile file, long position) {
-            return delegate.read(file, position);
-        }
-
-        @Override
-        public List<ArchiveFile> list(String folder) {
-            return delegate.list(folder);
-        }
-
-        @Override
-        public void truncate(ArchiveFile file, long length) {
-            delegate.truncate(file, length);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.changestream.archiver.snapshot;
 
+import io.changestream.archiver.testing.ForwardingArchiveStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -267,22 +268,16 @@ class SnapshotWriterTest {
     }
 
     /** Counts successful appends per file. */
-    static final class CountingStore implements ArchiveStore {
-        private final ArchiveStore delegate;
+    static final class CountingStore extends ForwardingArchiveStore {
         private final Map<String, Integer> perFile = new TreeMap<>();
         int appends;
 
         CountingStore(ArchiveStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         int appendsTo(ArchiveFile file) {
             return perFile.getOrDefault(file.path(), 0);
-        }
-
-        @Override
-        public long length(ArchiveFile file) {
-            return delegate.length(file);
         }
 
         @Override
@@ -291,31 +286,6 @@ class SnapshotWriterTest {
             appends++;
             perFile.merge(file.path(), 1, Integer::sum);
             return end;
-        }
-
-        @Override
-        public InputStream read(ArchiveFile file, long position) {
-            return delegate.read(file, position);
-        }
-
-        @Override
-        public List<ArchiveFile> list(String folder) {
-            return delegate.list(folder);
-        }
-
-        @Override
-        public void truncate(ArchiveFile file, long length) {
-            delegate.truncate(file, length);
-        }
-
-        @Override
-        public boolean delete(ArchiveFile file) {
-            return delegate.delete(file);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
         }
 
         @Override

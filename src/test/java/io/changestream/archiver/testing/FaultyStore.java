@@ -14,8 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bytes and then fails (a torn write, as a crash mid-append leaves), and a store that blocks every append until
  * released (an outage under load).
  */
-public final class FaultyStore implements ArchiveStore {
-    private final ArchiveStore delegate;
+public final class FaultyStore extends ForwardingArchiveStore {
     private final AtomicInteger failBeforeWrite = new AtomicInteger();
     private final AtomicInteger failAfterCommit = new AtomicInteger();
     private final AtomicInteger tornWrites = new AtomicInteger();
@@ -23,7 +22,7 @@ public final class FaultyStore implements ArchiveStore {
     private volatile CountDownLatch gate = new CountDownLatch(0);
 
     public FaultyStore(ArchiveStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     public FaultyStore failBeforeWrite(int times) {
@@ -79,37 +78,8 @@ public final class FaultyStore implements ArchiveStore {
     }
 
     @Override
-    public long length(ArchiveFile file) {
-        return delegate.length(file);
-    }
-
-    @Override
-    public InputStream read(ArchiveFile file, long position) {
-        return delegate.read(file, position);
-    }
-
-    @Override
-    public List<ArchiveFile> list(String folder) {
-        return delegate.list(folder);
-    }
-
-    @Override
-    public void truncate(ArchiveFile file, long length) {
-        delegate.truncate(file, length);
-    }
-
-    @Override
-    public boolean delete(ArchiveFile file) {
-        return delegate.delete(file);
-    }
-
-    @Override
     public String describe() {
         return "faulty " + delegate.describe();
     }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }
