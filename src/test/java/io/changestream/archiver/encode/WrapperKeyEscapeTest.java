@@ -376,4 +376,71 @@ class WrapperKeyEscapeTest {
         }
         return true;
     }
+
+    /**
+     * The escape rewinds the sink to the start of its line and writes the escape there. A run's lines share one
+     * sink, so the rewind must land after the lines before it, wherever the sink's array runs out: every capacity
+     * from one byte to past the end, with a plain line before the escaped one and one after it. The escaped events
+     * include a long array of tiny values, empty containers and deep nesting around the keyword; every line decodes
+     * back to exactly its event.
+     */
+    @ParameterizedTest
+    @EnumSource(value = JsonMode.class, names = {"EXTENDED", "RELAXED"})
+    void anEscapeInTheMiddleOfARunIsTheSameWhereverTheSinksArrayRunsOut(JsonMode mode) {
+        RawBsonDocument before = raw(new BsonDocument("_id", new BsonString("plain")).append("n", new BsonInt32(1)));
+        BsonArray tiny = new BsonArray();
+        for (int i = 0; i < 400; i++) {
+            tiny.add(new BsonString(String.valueOf((char) ('a' + i % 26))));
+        }
+        BsonValue deep = new BsonDocument("$oid", new BsonString("not-an-oid"));
+        for (int i = 0; i < 40; i++) {
+            deep = new BsonArray(List.of(deep));
+        }
+        List<RawBsonDocument> escaped = List.of(
+                raw(new BsonDocument("_id", new BsonInt32(1)).append("a", new BsonDocument("$numberLong",
+                        new BsonString("5")))),
+                raw(new BsonDocument("_id", new BsonInt32(2)).append("tiny", tiny).append("empty", new BsonArray())
+                        .append("e", new BsonDocument()).append("k", new BsonDocument("$date", new BsonString("x")))),
+                raw(new BsonDocument("_id", new BsonInt32(3)).append("deep", deep)));
+        ExtendedJsonEncoder encoder = new ExtendedJsonEncoder(mode);
+        for (RawBsonDocument event : escaped) {
+            Utf8Sink roomy = new Utf8Sink();
+            encoder.encodeLine(before, roomy);
+            int escapeStart = roomy.size();
+            assertThat(encoder.encodeLine(event, roomy)).as("escaped").isTrue();
+            int escapeEnd = roomy.size();
+            encoder.encodeLine(before, roomy);
+            byte[] expected = roomy.toByteArray();
+            for (int capacity = 1; capacity <= expected.length + 1; capacity++) {
+                Utf8Sink sink = new Utf8Sink(capacity);
+                encoder.encodeLine(before, sink);
+                encoder.encodeLine(event, sink);
+                encoder.encodeLine(before, sink);
+                assertThat(sink.toByteArray()).as("sink of %d bytes", capacity).isEqualTo(expected);
+            }
+            RawBsonDocument back = decoder.decodeLine(expected, escapeStart, escapeEnd - escapeStart - 1);
+            assertThat(back).isEqualTo(event);
+            assertThat(bsonBytes(back)).isEqualTo(bsonBytes(event));
+        }
+    }
+
+    /** An escaped event close to the 16 MB BSON limit: its escaped line decodes to exactly the same bytes. */
+    @Test
+    void anEscapedEventNearSixteenMegabytesComesBackExactly() {
+        String big = "x".repeat(16 * 1024 * 1024 - 4096);
+        RawBsonDocument event = raw(new BsonDocument("_id", new BsonInt32(1)).append("big", new BsonString(big))
+                .append("w", new BsonDocument("$oid", new BsonString("not-an-oid"))));
+        Utf8Sink sink = new Utf8Sink(16);
+        assertThat(new ExtendedJsonEncoder(JsonMode.EXTENDED).encodeLine(event, sink)).isTrue();
+        byte[] line = sink.toByteArray();
+        RawBsonDocument back = decoder.decodeLine(line, 0, line.length - 1);
+        assertThat(bsonBytes(back)).isEqualTo(bsonBytes(event));
+    }
+
+    private static byte[] bsonBytes(RawBsonDocument d) {
+        java.nio.ByteBuffer b = d.getByteBuffer().asNIO();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
 }
