@@ -33,9 +33,7 @@ class CommandOutputStreamsTest {
     @BeforeAll
     void archiveOneRound() throws InterruptedException {
         fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of());
-        int events = new TypedWorkload().run(fixture.source(), 3);
-        fixture.awaitCaptured(events);
-        fixture.flush();
+        fixture.archiveRounds(new TypedWorkload(), 1, 3);
     }
 
     @AfterAll

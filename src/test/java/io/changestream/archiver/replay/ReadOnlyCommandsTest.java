@@ -38,9 +38,7 @@ class ReadOnlyCommandsTest {
     @BeforeAll
     void archiveOneRound() throws InterruptedException {
         fixture = new ArchivingFixture(archive, TypedWorkload.COLLECTIONS, Map.of());
-        int events = new TypedWorkload().run(fixture.source(), 3);
-        fixture.awaitCaptured(events);
-        fixture.flush();
+        fixture.archiveRounds(new TypedWorkload(), 1, 3);
     }
 
     @AfterAll

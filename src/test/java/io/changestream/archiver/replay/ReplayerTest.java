@@ -1,5 +1,6 @@
 package io.changestream.archiver.replay;
 
+import io.changestream.archiver.testing.ForwardingArchiveStore;
 import static io.changestream.archiver.replay.HandMadeArchive.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -226,45 +227,14 @@ class ReplayerTest {
     }
 
     /** A store whose reads fail, as a store whose network went away would. */
-    private record FailingReads(ArchiveStore real) implements ArchiveStore {
-        @Override
-        public long length(ArchiveFile file) {
-            return real.length(file);
-        }
-
-        @Override
-        public long append(ArchiveFile file, long position, byte[] data, int offset, int length) {
-            return real.append(file, position, data, offset, length);
+    private static final class FailingReads extends ForwardingArchiveStore {
+        FailingReads(ArchiveStore real) {
+            super(real);
         }
 
         @Override
         public InputStream read(ArchiveFile file, long position) {
             throw new StoreUnavailableException("cannot read " + file + ": connection reset", null);
-        }
-
-        @Override
-        public List<ArchiveFile> list(String folder) {
-            return real.list(folder);
-        }
-
-        @Override
-        public void truncate(ArchiveFile file, long length) {
-            real.truncate(file, length);
-        }
-
-        @Override
-        public boolean delete(ArchiveFile file) {
-            return real.delete(file);
-        }
-
-        @Override
-        public String describe() {
-            return real.describe();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }

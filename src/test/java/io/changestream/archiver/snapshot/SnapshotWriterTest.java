@@ -320,12 +320,7 @@ class SnapshotWriterTest {
         }
 
         ArchiveStore wrap(ArchiveStore store) {
-            return new ArchiveStore() {
-                @Override
-                public long length(ArchiveFile file) {
-                    return store.length(file);
-                }
-
+            return new ForwardingArchiveStore(store) {
                 @Override
                 public long append(ArchiveFile file, long position, byte[] data, int offset, int length) {
                     if (!due()) {
@@ -343,31 +338,6 @@ class SnapshotWriterTest {
                             throw new Crashed("half way through appending " + file);
                         }
                     }
-                }
-
-                @Override
-                public InputStream read(ArchiveFile file, long position) {
-                    return store.read(file, position);
-                }
-
-                @Override
-                public List<ArchiveFile> list(String folder) {
-                    return store.list(folder);
-                }
-
-                @Override
-                public void truncate(ArchiveFile file, long length) {
-                    store.truncate(file, length);
-                }
-
-                @Override
-                public boolean delete(ArchiveFile file) {
-                    return store.delete(file);
-                }
-
-                @Override
-                public String describe() {
-                    return store.describe();
                 }
 
                 @Override
