@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.model.WriteModel;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
 import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.MongoSnapshotProgressStore;
+import io.changestream.archiver.checkpoint.SnapshotFormat;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
+import io.changestream.archiver.checkpoint.SnapshotProgressStore;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.ArchiveLayout;
@@ -19,6 +26,8 @@ import io.changestream.archiver.replay.SnapshotRestore;
 import io.changestream.archiver.replay.verify.SnapshotVerifier;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.store.StoreConflictException;
+import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,6 +42,8 @@ import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +52,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * A snapshot finishes in the format it started in: a service restarted with another {@code ARCHIVE_COMPRESSION} or
  * JSON mode resumes an interrupted snapshot with the compression and mode of its record, and the new setting applies
  * from the next snapshot. Each case crashes the first run between writing a part and recording it, so the resumed
- * run must also find and adopt that part under its original name.
+ * run must also find and adopt that part under its original name. A record written before the format was recorded
+ * has it inferred from the parts in the store, or fails naming the files that make it uncertain.
  */
 class SnapshotFormatChangeTest {
     private static final String COLLECTION = "orders";
@@ -50,6 +62,9 @@ class SnapshotFormatChangeTest {
     private static final long PART_BYTES = 700;
     private static final int DOCUMENTS = 100;
 
+    @RegisterExtension
+    static final EmbeddedMongoExtension mongo = new EmbeddedMongoExtension();
+
     @TempDir
     Path dir;
 
@@ -57,8 +72,31 @@ class SnapshotFormatChangeTest {
 
     private SnapshotWriter writer(ScriptedSnapshotSource source, LocalArchiveStore store, Compression compression,
                                   JsonMode mode) {
-        return new SnapshotWriter(source, store, tracker, new SnapshotLayout(new ArchiveLayout("", compression)), mode,
-                PART_BYTES, new ReadThrottle(0, System::nanoTime), Clock.systemUTC());
+        return writer(source, store, tracker, compression, mode);
+    }
+
+    private static SnapshotWriter writer(ScriptedSnapshotSource source, LocalArchiveStore store,
+                                         SnapshotProgressStore records, Compression compression, JsonMode mode) {
+        return new SnapshotWriter(source, store, records, new SnapshotLayout(new ArchiveLayout("", compression)),
+                mode, PART_BYTES, new ReadThrottle(0, System::nanoTime), Clock.systemUTC());
+    }
+
+    /** Begins a snapshot in {@code compression}/{@code mode} and kills its run before its {@code n}-th write. */
+    private SnapshotProgress interrupted(ScriptedSnapshotSource source, LocalArchiveStore store,
+                                         SnapshotProgressStore records, Compression compression, JsonMode mode,
+                                         int n) {
+        SnapshotWriter first = writer(source, store, records, compression, mode);
+        SnapshotProgress begun = first.begin(COLLECTION, new BsonTimestamp(1_700_000_000, 1), LEASE);
+        assertThatThrownBy(() -> first.run(begun, LEASE, crashAtWrite(n))).hasMessageContaining("crash");
+        return records.snapshots(COLLECTION).get(0);
+    }
+
+    /** The record as a version that did not record the format wrote it. */
+    private SnapshotProgress withoutFormat(SnapshotProgress p) {
+        SnapshotProgress old = new SnapshotProgress(p.collection(), p.id(), p.start(), Optional.empty(), p.end(),
+                p.state(), p.parts(), p.startedAt(), p.updatedAt());
+        tracker.save(old, LEASE);
+        return old;
     }
 
     /** A check before every write that kills the run at its {@code n}-th write (counting store and tracker). */
@@ -107,6 +145,163 @@ class SnapshotFormatChangeTest {
         assertWholeIn(store, done, startedIn, JsonMode.CANONICAL);
     }
 
+    @Test
+    void theResumedRunSaysOnceThatTheSnapshotKeepsItsFormatAndWhenTheNewSettingApplies() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress recorded = interrupted(source, store, tracker, Compression.GZIP, JsonMode.CANONICAL, 6);
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                SnapshotWriter.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            writer(source, store, Compression.NONE, JsonMode.CANONICAL).run(recorded, LEASE, () -> { });
+        } finally {
+            logger.detachAppender(logged);
+        }
+
+        assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("the format it started in"))
+                .extracting(ILoggingEvent::getFormattedMessage).containsExactly("snapshot " + recorded.id() + " of "
+                        + COLLECTION + " continues in gzip/canonical, the format it started in; "
+                        + "ARCHIVE_COMPRESSION=none applies from the next snapshot");
+    }
+
+    @Test
+    void aNewSnapshotAfterTheChangeIsWrittenInTheNewSetting() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress recorded = interrupted(source, store, tracker, Compression.GZIP, JsonMode.CANONICAL, 6);
+        SnapshotWriter now = writer(source, store, Compression.NONE, JsonMode.RELAXED);
+        now.run(recorded, LEASE, () -> { });
+
+        SnapshotProgress next = now.begin(COLLECTION, new BsonTimestamp(1_700_000_500, 1), LEASE);
+        SnapshotProgress done = now.run(next, LEASE, () -> { });
+
+        assertThat(done.format()).contains(new SnapshotFormat(Compression.NONE, JsonMode.RELAXED));
+        assertWholeIn(store, done, Compression.NONE, JsonMode.RELAXED);
+    }
+
+    // --- records written before the format was recorded -------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}/{1} resumed under {2}/{3}")
+    @CsvSource({"GZIP,RELAXED,NONE,CANONICAL", "NONE,CANONICAL,GZIP,RELAXED"})
+    void aTrackerRecordWithoutTheFormatFieldHasItInferredFromThePartsInTheStoreAndRecorded(Compression startedIn,
+            JsonMode startedMode, Compression now, JsonMode nowMode) throws Exception {
+        MongoSnapshotProgressStore records = new MongoSnapshotProgressStore(mongo.client(), "shop",
+                "tracker" + startedIn + startedMode);
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress recorded = interrupted(source, store, records, startedIn, startedMode, 6);
+        // the persisted form of the earlier version: the same record without compression and jsonMode
+        MongoCollection<BsonDocument> raw = mongo.client().getDatabase("shop")
+                .getCollection("tracker" + startedIn + startedMode, BsonDocument.class);
+        BsonDocument stored = raw.find().first();
+        stored.remove("compression");
+        stored.remove("jsonMode");
+        raw.replaceOne(Filters.eq("_id", stored.get("_id")), stored);
+        SnapshotProgress old = records.snapshots(COLLECTION).get(0);
+        assertThat(old.format()).isEmpty();
+        assertThat(old.parts()).isEqualTo(recorded.parts());
+
+        SnapshotProgress done = writer(source, store, records, now, nowMode).run(old, LEASE, () -> { });
+
+        assertWholeIn(store, done, startedIn, startedMode);
+        assertThat(records.snapshots(COLLECTION).get(0).format())
+                .contains(new SnapshotFormat(startedIn, startedMode));
+    }
+
+    @ParameterizedTest(name = "{0} resumed under {1}")
+    @CsvSource({"GZIP,NONE", "NONE,GZIP"})
+    void aRecordWithoutTheFormatAndNoPartRecordedTakesTheFormatOfAnUnrecordedFirstPart(Compression startedIn,
+            Compression now) throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress old = withoutFormat(interrupted(source, store, tracker, startedIn, JsonMode.RELAXED, 2));
+        assertThat(old.parts()).isEmpty();
+
+        SnapshotProgress done = writer(source, store, now, JsonMode.CANONICAL).run(old, LEASE, () -> { });
+
+        assertWholeIn(store, done, startedIn, JsonMode.RELAXED);
+    }
+
+    @Test
+    void aRecordWithoutTheFormatAndNothingWrittenTakesTheConfiguredFormat() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress old = withoutFormat(interrupted(source, store, tracker, Compression.GZIP,
+                JsonMode.CANONICAL, 1));
+
+        SnapshotProgress done = writer(source, store, Compression.NONE, JsonMode.RELAXED).run(old, LEASE, () -> { });
+
+        assertWholeIn(store, done, Compression.NONE, JsonMode.RELAXED);
+    }
+
+    @Test
+    void aRecordWithoutTheFormatWhoseFirstPartExistsUnderBothSuffixesFailsNamingBoth() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress old = withoutFormat(interrupted(source, store, tracker, Compression.GZIP,
+                JsonMode.CANONICAL, 6));
+        SnapshotLayout layout = new SnapshotLayout(new ArchiveLayout("", Compression.GZIP));
+        ArchiveFile gz = layout.part(COLLECTION, old.id(), 0, Compression.GZIP);
+        ArchiveFile plain = layout.part(COLLECTION, old.id(), 0, Compression.NONE);
+        byte[] line = "{\"_id\": 0}\n".getBytes();
+        store.append(plain, 0, line, 0, line.length);
+
+        assertThatThrownBy(() -> writer(source, store, Compression.NONE, JsonMode.CANONICAL).run(old, LEASE,
+                () -> { })).isInstanceOf(StoreConflictException.class)
+                .hasMessageContaining(gz.path()).hasMessageContaining(plain.path());
+        assertThat(tracker.snapshots(COLLECTION).get(0)).isEqualTo(old);
+    }
+
+    @Test
+    void aRecordWithoutTheFormatWhoseRecordedPartsAreMissingFailsNamingTheFiles() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress old = withoutFormat(interrupted(source, store, tracker, Compression.GZIP,
+                JsonMode.CANONICAL, 6));
+        SnapshotLayout layout = new SnapshotLayout(new ArchiveLayout("", Compression.GZIP));
+        store.delete(layout.part(COLLECTION, old.id(), 0, Compression.GZIP));
+
+        assertThatThrownBy(() -> writer(source, store, Compression.NONE, JsonMode.CANONICAL).run(old, LEASE,
+                () -> { })).isInstanceOf(StoreConflictException.class)
+                .hasMessageContaining(layout.part(COLLECTION, old.id(), 0, Compression.GZIP).path())
+                .hasMessageContaining(layout.part(COLLECTION, old.id(), 0, Compression.NONE).path());
+    }
+
+    @Test
+    void aRecordWithoutTheFormatWhosePartsAnEarlierVersionMixedFailsNamingTheMissingPart() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress old = withoutFormat(interrupted(source, store, tracker, Compression.GZIP,
+                JsonMode.CANONICAL, 6));
+        SnapshotLayout layout = new SnapshotLayout(new ArchiveLayout("", Compression.GZIP));
+        // what the earlier version did when resumed under ARCHIVE_COMPRESSION=none: part 1 written plain
+        ArchiveFile gz1 = layout.part(COLLECTION, old.id(), 1, Compression.GZIP);
+        store.delete(gz1);
+        byte[] line = "{\"_id\": 1}\n".getBytes();
+        store.append(layout.part(COLLECTION, old.id(), 1, Compression.NONE), 0, line, 0, line.length);
+
+        assertThatThrownBy(() -> writer(source, store, Compression.NONE, JsonMode.CANONICAL).run(old, LEASE,
+                () -> { })).isInstanceOf(StoreConflictException.class).hasMessageContaining(gz1.path());
+    }
+
+    @Test
+    void theNextPartUnderTheOtherSuffixIsAConflictNamingItNotAPartToIgnore() throws Exception {
+        ScriptedSnapshotSource source = new ScriptedSnapshotSource().fill(DOCUMENTS);
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotProgress recorded = interrupted(source, store, tracker, Compression.GZIP, JsonMode.CANONICAL, 6);
+        ArchiveFile stray = new SnapshotLayout(new ArchiveLayout("", Compression.NONE)).part(COLLECTION,
+                recorded.id(), 2, Compression.NONE);
+        byte[] line = "{\"_id\": 40}\n".getBytes();
+        store.append(stray, 0, line, 0, line.length);
+
+        assertThatThrownBy(() -> writer(source, store, Compression.NONE, JsonMode.CANONICAL).run(recorded, LEASE,
+                () -> { })).isInstanceOf(StoreConflictException.class).hasMessageContaining(stray.path())
+                .hasMessageContaining("gzip/canonical");
+    }
+
     // --- what a finished snapshot must look like ---------------------------------------------------------------
 
     /**
@@ -152,7 +347,7 @@ class SnapshotFormatChangeTest {
         SnapshotVerifier.Verdict verdict = new SnapshotVerifier(catalog, store, Optional.empty())
                 .verify(List.of(COLLECTION)).get(0);
         assertThat(verdict.problems()).isEmpty();
-        assertThat(verdict.complete()).containsExactly(done.id());
+        assertThat(verdict.complete()).contains(done.id());
 
         Collecting target = new Collecting();
         SnapshotRestore.Loaded loaded = SnapshotRestore.load(manifest, catalog, store, target, COLLECTION, 7,
