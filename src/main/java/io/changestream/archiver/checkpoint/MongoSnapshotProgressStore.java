@@ -1,5 +1,7 @@
 package io.changestream.archiver.checkpoint;
 
+import static java.util.Locale.ROOT;
+
 import com.mongodb.MongoWriteException;
 import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
@@ -7,6 +9,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +29,13 @@ import org.bson.BsonValue;
  *
  * <pre>
  * { _id: "snapshot:&lt;collection&gt;:&lt;id&gt;", type: "snapshot", collection, snapshot: &lt;id&gt;, state: "running"|"complete",
- *   start: Timestamp, end: Timestamp|null, parts: [{ number, documents, bytes, sha256, lastId }],
- *   documents, bytes, startedAt, updatedAt, epoch, owner }
+ *   start: Timestamp, compression: "none"|"gzip", jsonMode: "canonical"|"relaxed", end: Timestamp|null,
+ *   parts: [{ number, documents, bytes, sha256, lastId }], documents, bytes, startedAt, updatedAt, epoch, owner }
  * </pre>
+ *
+ * {@code compression} and {@code jsonMode} are the snapshot's {@link SnapshotFormat}, written since it is recorded;
+ * a record without both (written by an earlier version) reads back with an empty format, anything else there is
+ * refused naming the record.
  *
  * Written with majority write concern, replaced whole after every part. The write filters on {@code epoch} not
  * above the writer's, with upsert: a record of a newer epoch makes the upsert collide on {@code _id}, and that
@@ -38,6 +46,8 @@ public final class MongoSnapshotProgressStore implements SnapshotProgressStore {
     private static final String TYPE = "type";
     private static final String COLLECTION = "collection";
     private static final String EPOCH = "epoch";
+    private static final String COMPRESSION = "compression";
+    private static final String JSON_MODE = "jsonMode";
 
     private final MongoCollection<BsonDocument> tracker;
 
@@ -67,8 +77,10 @@ public final class MongoSnapshotProgressStore implements SnapshotProgressStore {
         String id = "snapshot:" + p.collection() + ":" + p.id();
         BsonDocument doc = new BsonDocument("_id", new BsonString(id)).append(TYPE, new BsonString("snapshot"))
                 .append(COLLECTION, new BsonString(p.collection())).append("snapshot", new BsonString(p.id()))
-                .append("state", new BsonString(p.state().tag())).append("start", p.start())
-                .append("end", p.end().<BsonValue>map(t -> t).orElse(org.bson.BsonNull.VALUE))
+                .append("state", new BsonString(p.state().tag())).append("start", p.start());
+        p.format().ifPresent(f -> doc.append(COMPRESSION, new BsonString(f.compression().name().toLowerCase(ROOT)))
+                .append(JSON_MODE, new BsonString(f.jsonMode().name().toLowerCase(ROOT))));
+        doc.append("end", p.end().<BsonValue>map(t -> t).orElse(org.bson.BsonNull.VALUE))
                 .append("parts", parts).append("documents", new BsonInt64(p.documents()))
                 .append("bytes", new BsonInt64(p.bytes()))
                 .append("startedAt", new BsonDateTime(p.startedAt().toEpochMilli()))
@@ -96,10 +108,26 @@ public final class MongoSnapshotProgressStore implements SnapshotProgressStore {
         }
         BsonValue end = d.get("end");
         return new SnapshotProgress(d.getString(COLLECTION).getValue(), d.getString("snapshot").getValue(),
-                d.getTimestamp("start"), end != null && end.isTimestamp() ? Optional.of(end.asTimestamp())
+                d.getTimestamp("start"), format(d), end != null && end.isTimestamp() ? Optional.of(end.asTimestamp())
                 : Optional.<BsonTimestamp>empty(),
-                SnapshotProgress.State.valueOf(d.getString("state").getValue().toUpperCase(java.util.Locale.ROOT)),
+                SnapshotProgress.State.valueOf(d.getString("state").getValue().toUpperCase(ROOT)),
                 parts, Instant.ofEpochMilli(d.getDateTime("startedAt").getValue()),
                 Instant.ofEpochMilli(d.getDateTime("updatedAt").getValue()));
+    }
+
+    /** The recorded format; empty for a record of an earlier version, which has neither field. */
+    private static Optional<SnapshotFormat> format(BsonDocument d) {
+        if (!d.containsKey(COMPRESSION) && !d.containsKey(JSON_MODE)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new SnapshotFormat(
+                    Compression.valueOf(d.getString(COMPRESSION).getValue().toUpperCase(ROOT)),
+                    JsonMode.valueOf(d.getString(JSON_MODE).getValue().toUpperCase(ROOT))));
+        } catch (org.bson.BsonInvalidOperationException | IllegalArgumentException e) {
+            throw new IllegalStateException("tracker record " + d.get("_id") + " has no readable snapshot format ("
+                    + COMPRESSION + " " + d.get(COMPRESSION) + ", " + JSON_MODE + " " + d.get(JSON_MODE)
+                    + "; expected none|gzip and canonical|relaxed)", e);
+        }
     }
 }

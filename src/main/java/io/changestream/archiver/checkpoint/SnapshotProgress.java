@@ -16,14 +16,16 @@ import org.bson.BsonValue;
  * @param collection the snapshotted collection
  * @param id         the snapshot's id, which names its folder and sorts by start time
  * @param start      T0: the cluster time every read observes at least
+ * @param format     the compression and JSON mode of its parts, fixed at begin; empty only in a record written by a
+ *                   version that did not record it (the writer infers it from the parts in the store, distrustfully)
  * @param end        the cluster time after the last read; present once the snapshot is complete
  * @param state      running (parts being written) or complete (manifest written)
  * @param parts      the recorded parts, numbered 0, 1, 2… without a hole
  * @param startedAt  when the snapshot was started
  * @param updatedAt  when this record was last written
  */
-public record SnapshotProgress(String collection, String id, BsonTimestamp start, Optional<BsonTimestamp> end,
-                               State state, List<SnapshotPart> parts, Instant startedAt, Instant updatedAt) {
+public record SnapshotProgress(String collection, String id, BsonTimestamp start, Optional<SnapshotFormat> format,
+                               Optional<BsonTimestamp> end, State state, List<SnapshotPart> parts, Instant startedAt, Instant updatedAt) {
 
     public enum State {
         RUNNING, COMPLETE;
@@ -37,6 +39,7 @@ public record SnapshotProgress(String collection, String id, BsonTimestamp start
         Objects.requireNonNull(collection, "collection");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(start, "start");
+        Objects.requireNonNull(format, "format");
         Objects.requireNonNull(end, "end");
         Objects.requireNonNull(state, "state");
         parts = List.copyOf(parts);
@@ -52,8 +55,10 @@ public record SnapshotProgress(String collection, String id, BsonTimestamp start
         }
     }
 
-    public static SnapshotProgress started(String collection, String id, BsonTimestamp start, Instant now) {
-        return new SnapshotProgress(collection, id, start, Optional.empty(), State.RUNNING, List.of(), now, now);
+    public static SnapshotProgress started(String collection, String id, BsonTimestamp start, SnapshotFormat format,
+                                           Instant now) {
+        return new SnapshotProgress(collection, id, start, Optional.of(format), Optional.empty(), State.RUNNING,
+                List.of(), now, now);
     }
 
     /** Where the next part's read continues: after this {@code _id}; empty before the first part. */
@@ -72,12 +77,17 @@ public record SnapshotProgress(String collection, String id, BsonTimestamp start
     public SnapshotProgress withPart(SnapshotPart part, Instant now) {
         List<SnapshotPart> more = new ArrayList<>(parts);
         more.add(part);
-        return new SnapshotProgress(collection, id, start, end, state, more, startedAt, now);
+        return new SnapshotProgress(collection, id, start, format, end, state, more, startedAt, now);
+    }
+
+    /** The record with the format inferred for it (a record that predates the format field). */
+    public SnapshotProgress withFormat(SnapshotFormat known, Instant now) {
+        return new SnapshotProgress(collection, id, start, Optional.of(known), end, state, parts, startedAt, now);
     }
 
     public SnapshotProgress completed(BsonTimestamp endTime, Instant now) {
-        return new SnapshotProgress(collection, id, start, Optional.of(endTime), State.COMPLETE, parts, startedAt,
-                now);
+        return new SnapshotProgress(collection, id, start, format, Optional.of(endTime), State.COMPLETE, parts,
+                startedAt, now);
     }
 
     public boolean complete() {

@@ -64,8 +64,17 @@ public final class SnapshotLayout {
         return folder(collection) + "/" + id;
     }
 
+    /** Part {@code number} named in the configured compression: a new snapshot's (see the one below). */
     public ArchiveFile part(String collection, String id, int number) {
-        return new ArchiveFile(folder(collection, id) + "/" + partName(number, archive.compression()));
+        return part(collection, id, number, archive.compression());
+    }
+
+    /**
+     * Part {@code number} named in {@code compression}: a snapshot's parts are named in the compression it started
+     * with (its recorded format), whatever the configured one is by the time it resumes.
+     */
+    public ArchiveFile part(String collection, String id, int number, Compression compression) {
+        return new ArchiveFile(folder(collection, id) + "/" + partName(number, compression));
     }
 
     public static String partName(int number, Compression compression) {

@@ -1,6 +1,7 @@
 package io.changestream.archiver.snapshot;
 
 import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.SnapshotFormat;
 import io.changestream.archiver.checkpoint.SnapshotPart;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.checkpoint.SnapshotProgressStore;
@@ -20,7 +21,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.bson.BsonTimestamp;
@@ -36,10 +39,17 @@ import org.slf4j.LoggerFactory;
  * A start cluster time T0, recorded before the first read; every document of the collection read in {@code _id}
  * order, each read observing at least T0 ({@link SnapshotSource}); the documents written as part files
  * {@code part-00000, part-00001…} of about {@code SNAPSHOT_PART_BYTES} encoded bytes each, one Extended JSON line per
- * document ({@link ExtendedJsonEncoder}, the archive's mode, byte-identical to the driver's writer; with gzip one
+ * document ({@link ExtendedJsonEncoder}, the snapshot's mode, byte-identical to the driver's writer; with gzip one
  * member per part); then an end cluster time E taken after the last read completed, and {@code manifest.json}
  * (T0, E, every part's documents, length and SHA-256) written last. Every document was read at some moment in
  * [T0, E], which is what restore needs (see {@code replay/SnapshotRestore}).
+ *
+ * <p><b>The format is part of the record.</b> Compression (part names, gzip members) and JSON mode are fixed at
+ * begin from the configuration and recorded with T0 ({@link SnapshotFormat}); every later step (part names,
+ * encoding, recovery, the manifest) takes them from the record, so a snapshot resumed under another
+ * {@code ARCHIVE_COMPRESSION} or JSON mode finishes as it started and the new setting applies from the next
+ * snapshot. A record written before the format was recorded has it inferred once from the parts in the store
+ * ({@link FormatInference}), distrustfully, and recorded.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -57,9 +67,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Steps</h2>
  * <ol>
- *   <li><b>Begin</b> ({@link #begin}): T0 is recorded in the tracker with no parts (state {@code running}).</li>
+ *   <li><b>Begin</b> ({@link #begin}): T0 and the format are recorded in the tracker with no parts (state
+ *       {@code running}).</li>
  *   <li><b>Recover</b> (every {@link #run}, before reading): the record is the truth about which parts are done. A
- *       part file numbered n = the count of recorded parts may exist: written, not recorded. It is read back and
+ *       part file numbered n = the count of recorded parts may exist, named in the recorded format (one under the
+ *       other suffix is a conflict naming it): written, not recorded. It is read back and
  *       <i>adopted</i> (recorded as it is) when it provably continues the chain: it is complete (plain: ends with a
  *       newline; gzip: whole members with their CRC), every line decodes to a document, and the {@code _id}s ascend
  *       strictly from after part n-1's last one. Its documents were read at or after T0 like any other, so adopting
@@ -110,15 +122,18 @@ public final class SnapshotWriter {
     private final ArchiveStore store;
     private final SnapshotProgressStore tracker;
     private final SnapshotLayout layout;
-    private final JsonMode mode;
+    /** The configured format: a new snapshot's. A resumed one keeps its recorded format. */
+    private final SnapshotFormat configured;
     private final long partBytes;
     private final ReadThrottle throttle;
     private final Clock clock;
-    private final ExtendedJsonEncoder encoder;
+    private final Map<JsonMode, ExtendedJsonEncoder> encoders = new EnumMap<>(JsonMode.class);
     private final Utf8Sink sink = new Utf8Sink(64 * 1024);
     private volatile long documentsRead;
     private volatile long bytesWritten;
     private java.util.function.Consumer<SnapshotPart> onPart = part -> { };
+    /** The snapshot whose format differing from the configured one was logged, so a retried run logs it once. */
+    private String announced;
 
     public SnapshotWriter(SnapshotSource source, ArchiveStore store, SnapshotProgressStore tracker,
                           SnapshotLayout layout, JsonMode mode, long partBytes, ReadThrottle throttle, Clock clock) {
@@ -129,22 +144,23 @@ public final class SnapshotWriter {
         this.store = store;
         this.tracker = tracker;
         this.layout = layout;
-        this.mode = mode;
+        this.configured = new SnapshotFormat(layout.compression(), mode);
         this.partBytes = partBytes;
         this.throttle = throttle;
         this.clock = clock;
-        this.encoder = new ExtendedJsonEncoder(mode == JsonMode.RELAXED
-                ? org.bson.json.JsonMode.RELAXED : org.bson.json.JsonMode.EXTENDED);
+        encoders.put(JsonMode.CANONICAL, new ExtendedJsonEncoder(org.bson.json.JsonMode.EXTENDED));
+        encoders.put(JsonMode.RELAXED, new ExtendedJsonEncoder(org.bson.json.JsonMode.RELAXED));
     }
 
-    /** Step 1: records a new snapshot starting at {@code start} (T0). */
+    /** Step 1: records a new snapshot starting at {@code start} (T0), in the configured format. */
     public SnapshotProgress begin(String collection, BsonTimestamp start, Lease lease) {
-        SnapshotProgress p = SnapshotProgress.started(collection, SnapshotLayout.id(start), start, clock.instant());
+        SnapshotProgress p = SnapshotProgress.started(collection, SnapshotLayout.id(start), start, configured,
+                clock.instant());
         if (tracker.snapshots(collection).stream().anyMatch(s -> s.id().equals(p.id()))) {
             throw new IllegalStateException("snapshot " + p.id() + " of " + collection + " exists already");
         }
         tracker.save(p, lease);
-        log.info("snapshot {} of {} begins at {}", p.id(), collection, describe(start));
+        log.info("snapshot {} of {} begins at {}, in {}", p.id(), collection, describe(start), configured);
         return p;
     }
 
@@ -156,7 +172,7 @@ public final class SnapshotWriter {
      */
     public SnapshotProgress run(SnapshotProgress recorded, Lease lease, Runnable checkWritable)
             throws InterruptedException {
-        SnapshotProgress p = recorded;
+        SnapshotProgress p = recorded.complete() ? recorded : withFormat(recorded, lease, checkWritable);
         for (int races = 1; ; races++) {
             try {
                 return runOnce(p, lease, checkWritable);
@@ -172,12 +188,49 @@ public final class SnapshotWriter {
         }
     }
 
+    /**
+     * The record with its format: the recorded one, or for a record written before the format was recorded, the one
+     * the store's parts show ({@link FormatInference}), recorded now.
+     */
+    private SnapshotProgress withFormat(SnapshotProgress recorded, Lease lease, Runnable checkWritable) {
+        SnapshotProgress p = recorded;
+        if (p.format().isEmpty()) {
+            SnapshotFormat inferred = FormatInference.infer(p, store, layout, configured, encoders);
+            checkWritable.run();
+            p = p.withFormat(inferred, clock.instant());
+            tracker.save(p, lease);
+            log.info("snapshot {} of {}: its record predates the recorded format; {} inferred from its parts in "
+                    + "the store, and recorded", p.id(), p.collection(), inferred);
+        }
+        SnapshotFormat format = p.format().orElseThrow();
+        if (!format.equals(configured) && !p.id().equals(announced)) {
+            announced = p.id();
+            log.info("snapshot {} of {} continues in {}, the format it started in; {} applies from the next snapshot",
+                    p.id(), p.collection(), format, changed(format));
+        }
+        return p;
+    }
+
+    /** The settings that differ from the snapshot's format, as an operator sets them. */
+    private String changed(SnapshotFormat format) {
+        List<String> settings = new ArrayList<>();
+        if (format.compression() != configured.compression()) {
+            settings.add("ARCHIVE_COMPRESSION=" + configured.compression().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (format.jsonMode() != configured.jsonMode()) {
+            settings.add("ARCHIVE_JSON_MODE=" + configured.jsonMode().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return String.join(" and ", settings);
+    }
+
     private SnapshotProgress runOnce(SnapshotProgress recorded, Lease lease, Runnable checkWritable)
             throws InterruptedException {
         SnapshotProgress p = recover(recorded, lease, checkWritable);
         if (p.complete()) {
             return p;
         }
+        SnapshotFormat format = p.format().orElseThrow();
+        ExtendedJsonEncoder encoder = encoders.get(format.jsonMode());
         documentsRead = p.documents();
         bytesWritten = p.bytes();
         try (SnapshotSource.Documents docs = source.documents(p.collection(), p.lastId(), p.start())) {
@@ -194,8 +247,8 @@ public final class SnapshotWriter {
                     documentsRead = documentsRead + 1;
                     throttle.acquire(buffer.remaining());
                 }
-                byte[] stored = stored(sink);
-                ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size());
+                byte[] stored = stored(sink, format.compression());
+                ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size(), format.compression());
                 checkWritable.run();
                 createOnce(file, stored, p);
                 SnapshotPart part = new SnapshotPart(p.parts().size(), count, stored.length,
@@ -290,13 +343,14 @@ public final class SnapshotWriter {
     }
 
     private SnapshotManifest manifest(SnapshotProgress p, BsonTimestamp end) {
+        SnapshotFormat format = p.format().orElseThrow();
         List<SnapshotManifest.Part> parts = new ArrayList<>();
         for (SnapshotPart part : p.parts()) {
-            parts.add(new SnapshotManifest.Part(SnapshotLayout.partName(part.number(), layout.compression()),
+            parts.add(new SnapshotManifest.Part(SnapshotLayout.partName(part.number(), format.compression()),
                     part.documents(), part.bytes(), part.sha256()));
         }
-        return new SnapshotManifest(p.collection(), p.id(), p.start(), end, mode, layout.compression(), parts,
-                p.startedAt(), clock.instant());
+        return new SnapshotManifest(p.collection(), p.id(), p.start(), end, format.jsonMode(), format.compression(),
+                parts, p.startedAt(), clock.instant());
     }
 
     // --- step 2: recovery -----------------------------------------------------------------------------------
@@ -306,13 +360,15 @@ public final class SnapshotWriter {
         if (p.complete()) {
             return p;
         }
+        Compression compression = p.format().orElseThrow().compression();
         while (true) {
-            ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size());
-            byte[] found = readAll(file);
+            ArchiveFile file = layout.part(p.collection(), p.id(), p.parts().size(), compression);
+            refuseOtherSuffix(p, compression);
+            byte[] found = readAll(store, file);
             if (found.length == 0) {
                 break;
             }
-            Optional<SnapshotPart> adoptable = adoptable(file, found, p.parts().size(), p.lastId());
+            Optional<SnapshotPart> adoptable = adoptable(file, found, p.parts().size(), p.lastId(), compression);
             if (adoptable.isEmpty()) {
                 log.warn("snapshot {} of {}: {} is incomplete ({} bytes, a write cut short); writing it again",
                         p.id(), p.collection(), file, found.length);
@@ -327,7 +383,7 @@ public final class SnapshotWriter {
                     p.id(), p.collection(), file, adoptable.get().documents());
         }
         ArchiveFile manifestFile = layout.manifest(p.collection(), p.id());
-        byte[] found = readAll(manifestFile);
+        byte[] found = readAll(store, manifestFile);
         if (found.length > 0) {
             SnapshotManifest m;
             try {
@@ -337,9 +393,12 @@ public final class SnapshotWriter {
                 store.truncate(manifestFile, 0); // torn (local store); written again at the end
                 return p;
             }
-            if (!m.parts().equals(manifest(p, m.end()).parts()) || !m.start().equals(p.start())) {
+            SnapshotManifest expected = manifest(p, m.end());
+            if (!m.parts().equals(expected.parts()) || !m.start().equals(p.start())
+                    || m.compression() != expected.compression() || m.jsonMode() != expected.jsonMode()) {
                 throw new StoreConflictException(manifestFile + " does not list the parts the tracker recorded for "
-                        + "snapshot " + p.id() + " of " + p.collection(), found.length, null);
+                        + "snapshot " + p.id() + " of " + p.collection() + " in its format " + p.format().get(),
+                        found.length, null);
             }
             return complete(p, m.end(), lease, checkWritable);
         }
@@ -347,12 +406,30 @@ public final class SnapshotWriter {
     }
 
     /**
+     * The next part under the other suffix is not this snapshot's: its format is recorded, so no writer of this
+     * protocol named a part that way (one that predates the recorded format and ran under another setting could).
+     * It is not recorded, so removing it loses nothing; left there, it would be a stray beside the snapshot's own.
+     */
+    private void refuseOtherSuffix(SnapshotProgress p, Compression compression) {
+        Compression other = compression == Compression.NONE ? Compression.GZIP : Compression.NONE;
+        ArchiveFile stray = layout.part(p.collection(), p.id(), p.parts().size(), other);
+        long length = store.length(stray);
+        if (length > 0) {
+            throw new StoreConflictException(stray + " is not in the format of snapshot " + p.id() + " of "
+                    + p.collection() + " (" + p.format().orElseThrow() + ", recorded when it began); it is not "
+                    + "recorded, so removing it loses nothing: the snapshot then writes part " + p.parts().size()
+                    + " again in its own format", length, null);
+        }
+    }
+
+    /**
      * The part a found file is, when it continues the chain after {@code after}; empty when it is incomplete.
      *
      * @throws StoreConflictException a complete file that does not continue the chain
      */
-    private Optional<SnapshotPart> adoptable(ArchiveFile file, byte[] data, int number, Optional<BsonValue> after) {
-        ArchiveLines.Units units = ArchiveLines.split(data, layout.compression());
+    private Optional<SnapshotPart> adoptable(ArchiveFile file, byte[] data, int number, Optional<BsonValue> after,
+                                             Compression compression) {
+        ArchiveLines.Units units = ArchiveLines.split(data, compression);
         if (units.completeLength() != data.length || units.units().isEmpty()) {
             return Optional.empty();
         }
@@ -379,7 +456,7 @@ public final class SnapshotWriter {
                 data.length), previous));
     }
 
-    private byte[] readAll(ArchiveFile file) {
+    static byte[] readAll(ArchiveStore store, ArchiveFile file) {
         if (store.length(file) == 0) {
             return new byte[0];
         }
@@ -390,8 +467,8 @@ public final class SnapshotWriter {
         }
     }
 
-    private byte[] stored(Utf8Sink plain) {
-        if (layout.compression() == Compression.NONE) {
+    private static byte[] stored(Utf8Sink plain, Compression compression) {
+        if (compression == Compression.NONE) {
             return plain.toByteArray();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, plain.size() / 4));

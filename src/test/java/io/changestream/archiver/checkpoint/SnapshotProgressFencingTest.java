@@ -3,6 +3,8 @@ package io.changestream.archiver.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.testing.EmbeddedMongoExtension;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import java.time.Instant;
@@ -39,7 +41,7 @@ class SnapshotProgressFencingTest {
         SnapshotProgressStore store = factory.get();
         Instant at = Instant.parse("2026-12-03T10:00:00Z");
         SnapshotProgress begun = SnapshotProgress.started("orders", "20261203T100000Z-0000000001",
-                new BsonTimestamp(1_796_292_000, 1), at);
+                new BsonTimestamp(1_796_292_000, 1), new SnapshotFormat(Compression.GZIP, JsonMode.RELAXED), at);
         store.save(begun, lease(1));
         SnapshotProgress onePart = begun.withPart(new SnapshotPart(0, 10, 1234, "ab".repeat(32), new BsonInt32(9)), at);
         store.save(onePart, lease(2));

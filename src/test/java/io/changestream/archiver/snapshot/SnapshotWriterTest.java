@@ -143,7 +143,7 @@ class SnapshotWriterTest {
         SnapshotProgress begun = w.begin(COLLECTION, new BsonTimestamp(5, 1), LEASE);
         SnapshotProgress done = w.run(begun, LEASE, () -> { });
         // make the tracker forget the completion, as a crash between the manifest and the record would
-        SnapshotProgress running = new SnapshotProgress(done.collection(), done.id(), done.start(),
+        SnapshotProgress running = new SnapshotProgress(done.collection(), done.id(), done.start(), done.format(),
                 java.util.Optional.empty(), SnapshotProgress.State.RUNNING, done.parts(), done.startedAt(),
                 done.updatedAt());
         tracker.save(running, LEASE);

@@ -15,7 +15,10 @@ import io.changestream.archiver.replay.status.StatusReport;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
+import io.changestream.archiver.checkpoint.SnapshotFormat;
 import io.changestream.archiver.checkpoint.SnapshotPart;
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.snapshot.SnapshotLayout;
 import org.bson.BsonInt32;
@@ -44,6 +47,7 @@ class StatusShapeTest {
     @TempDir
     Path archive;
 
+    private static final SnapshotFormat FORMAT = new SnapshotFormat(Compression.NONE, JsonMode.CANONICAL);
     private final InMemorySnapshotProgressStore snapshots = new InMemorySnapshotProgressStore();
 
     @Test
@@ -52,10 +56,10 @@ class StatusShapeTest {
         BsonTimestamp start = new BsonTimestamp(1_796_300_000, 1);
         BsonTimestamp end = new BsonTimestamp(1_796_300_100, 7);
         SnapshotPart part = new SnapshotPart(0, 40, 4_000, "ab", new BsonInt32(40));
-        snapshots.save(SnapshotProgress.started("orders", SnapshotLayout.id(start), start, NOW).withPart(part, NOW)
+        snapshots.save(SnapshotProgress.started("orders", SnapshotLayout.id(start), start, FORMAT, NOW).withPart(part, NOW)
                 .completed(end, NOW), lease);
         BsonTimestamp later = new BsonTimestamp(1_796_320_000, 1);
-        snapshots.save(SnapshotProgress.started("orders", SnapshotLayout.id(later), later, NOW).withPart(part, NOW),
+        snapshots.save(SnapshotProgress.started("orders", SnapshotLayout.id(later), later, FORMAT, NOW).withPart(part, NOW),
                 lease);
 
         assertThat(report().toText()).contains(SnapshotLayout.id(start) + " (restores from 1796300100:7, 40 docs)",

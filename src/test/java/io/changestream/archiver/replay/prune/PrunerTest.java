@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.changestream.archiver.checkpoint.FlushRecord;
 import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.SnapshotFormat;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
@@ -124,7 +125,8 @@ class PrunerTest {
     void aSnapshotWhoseManifestAnInterruptedPruneRemovedIsRemovedNextTimeAndHoldsNoHistoryBack() {
         SnapshotManifest old = snapshot(60, 120);
         SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
-        progress.save(new SnapshotProgress(C, old.id(), old.start(), Optional.of(old.end()),
+        progress.save(new SnapshotProgress(C, old.id(), old.start(),
+                Optional.of(new SnapshotFormat(old.compression(), old.jsonMode())), Optional.of(old.end()),
                 SnapshotProgress.State.COMPLETE, List.of(), START, START), new Lease(C, "me", 1, START, START));
         store.delete(catalog.snapshots().layout().manifest(C, old.id()));
 
