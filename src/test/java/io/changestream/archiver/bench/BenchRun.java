@@ -119,9 +119,8 @@ public final class BenchRun {
             Size size = sizes.get(s);
             List<RawBsonDocument> documents = SnapshotBench.documents(histories.get(s).subList(0, size.replayEvents()));
             snapshot[s] = SnapshotBench.throughput(documents, scratch, THROUGHPUT_WARM_UPS, 11, 400_000_000L);
-            restore[s] = SnapshotBench.restore(SnapshotBench.documents(new ChangeEventSamples(42).stream(
-                    size.replayEvents() * SnapshotBench.RESTORE_SCALE, size.lineItems())), scratch, REPLAY_WARM_UPS,
-                    REPLAY_ROUNDS);
+            restore[s] = SnapshotBench.restore(SnapshotBench.restoreDocuments(size.replayEvents(), size.lineItems()),
+                    scratch, REPLAY_WARM_UPS, REPLAY_ROUNDS);
             SnapshotBench.Throughput t = snapshot[s];
             System.out.printf(Locale.ROOT, "%n%s: snapshot of %d documents (restore %d), MB of BSON per CPU-second, median of 11 "
                     + "alternating slices: snapshot writer %6.1f (%6.1f)   driver writer %5.1f (%5.1f)   "

@@ -78,7 +78,7 @@ final class ReplayRatio {
             java.lang.management.ManagementFactory.getThreadMXBean();
     private static final java.lang.management.CompilationMXBean JIT =
             java.lang.management.ManagementFactory.getCompilationMXBean();
-    private static final boolean VERBOSE = System.getenv("BENCH_VERBOSE") != null;
+    static final boolean VERBOSE = System.getenv("BENCH_VERBOSE") != null;
     private static final BulkWriteOptions ORDERED = new BulkWriteOptions().ordered(true);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
 
@@ -144,7 +144,7 @@ final class ReplayRatio {
         return CpuSlices.median(ratios);
     }
 
-    private static String describe(long[] used) {
+    static String describe(long[] used) {
         return String.format(java.util.Locale.ROOT, "%.0f (%.0f, %.0f, jit %.0f) %.0f", used[0] / 1e6,
                 used[2] / 1e6, used[3] / 1e6, used[4] / 1e6, used[1] / 1e6);
     }

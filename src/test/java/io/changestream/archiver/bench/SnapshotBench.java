@@ -55,8 +55,8 @@ import org.bson.codecs.RawBsonDocumentCodec;
  *       the ratio of median process CPU times (bare ÷ restore), so 1 means loading costs nothing beyond the
  *       inserts.</li>
  * </ul>
- * Both work on the documents the inserts of the replay history leave (the restore on a history
- * {@link #RESTORE_SCALE} times longer). {@link #main} runs a reduced version (fewer slices and rounds) for a quick look: {@code java ... SnapshotBench}.
+ * Both work on the documents the inserts of the replay history leave (the restore on a history made long enough for
+ * {@link #RESTORE_BYTES}). {@link #main} runs a reduced version (fewer slices and rounds) for a quick look: {@code java ... SnapshotBench}.
  */
 final class SnapshotBench {
     private static final String COLLECTION = "orders";
@@ -66,11 +66,11 @@ final class SnapshotBench {
     private static final int PART_BYTES = Integer.parseInt(Setting.SNAPSHOT_PART_BYTES.defaultValue().orElseThrow());
     private static final InsertManyOptions UNORDERED = new InsertManyOptions().ordered(false);
     /**
-     * The restore's collection comes from a history this many times longer than replay's (about 9,000 documents of
-     * 500 B, 900 of 10 KB: 4 and 9 MB), so a round's CPU time is hundreds of milliseconds, well above the process
-     * clock's resolution.
+     * The restore loads at least this much BSON a round (about 50,000 documents of 500 B, 2,700 of 10 KB), so a
+     * round's process CPU time, which the JVM reads in clock ticks of 10 ms, is 0.5 to 2 seconds: with the 9,000
+     * documents of 500 B loaded before, a round took about 110 ms and one tick moved the ratio by 9%.
      */
-    static final int RESTORE_SCALE = 5;
+    static final long RESTORE_BYTES = 24L << 20;
 
     /** MB of BSON per CPU-second of the snapshot writer and of the driver's writer on the same documents. */
     record Throughput(CpuSlices.Rate snapshot, CpuSlices.Rate driver) {
@@ -81,6 +81,27 @@ final class SnapshotBench {
     }
 
     private SnapshotBench() {
+    }
+
+    /**
+     * The documents of the restore: the first of those a history of the benchmark's events leaves (doubled from
+     * {@code events} until it is long enough) that together hold {@link #RESTORE_BYTES} of BSON.
+     */
+    static List<RawBsonDocument> restoreDocuments(int events, int lineItems) {
+        for (int n = events; ; n *= 2) {
+            List<RawBsonDocument> documents = documents(new ChangeEventSamples(42).stream(n, lineItems));
+            long sum = 0;
+            for (int i = 0; i < documents.size(); i++) {
+                sum += documents.get(i).getByteBuffer().remaining();
+                if (sum >= RESTORE_BYTES) {
+                    return documents.subList(0, i + 1);
+                }
+            }
+        }
+    }
+
+    static long bytes(List<RawBsonDocument> documents) {
+        return documents.stream().mapToLong(d -> d.getByteBuffer().remaining()).sum();
     }
 
     /** The documents of a collection that received these events: each insert's {@code fullDocument}. */
@@ -139,6 +160,11 @@ final class SnapshotBench {
                 for (int k = 0; k < 2; k++) {
                     int c = Math.floorMod(k + round, 2); // each round starts with the other contender
                     long[] used = ReplayRatio.onFreshServer(contenders.get(c), database -> { });
+                    if (ReplayRatio.VERBOSE) {
+                        System.out.printf("  round %d, %s, ms of CPU (client thread, server threads, JIT compiling) "
+                                + "and wall: %s%n", round, c == 0 ? "snapshot load" : "bare insertMany",
+                                ReplayRatio.describe(used));
+                    }
                     if (round >= 0) {
                         cpu[c][round] = used[0];
                         wall[c][round] = used[1];
@@ -187,7 +213,7 @@ final class SnapshotBench {
         Snapshots(List<RawBsonDocument> documents, Path folder, long atLeastBytes) {
             this.documents = documents;
             this.folder = folder;
-            long once = documents.stream().mapToLong(d -> d.getByteBuffer().remaining()).sum();
+            long once = bytes(documents);
             this.passes = (int) Math.max(1, (atLeastBytes + once - 1) / once);
             this.bytes = once * passes;
         }
@@ -255,8 +281,7 @@ final class SnapshotBench {
             int events = Integer.parseInt(size[2]);
             List<RawBsonDocument> docs = documents(new ChangeEventSamples(42).stream(events, lineItems));
             Throughput t = throughput(docs, scratch, 4, slices, 400_000_000L);
-            Restore r = restore(documents(new ChangeEventSamples(42).stream(events * RESTORE_SCALE, lineItems)),
-                    scratch, 3, rounds);
+            Restore r = restore(restoreDocuments(events, lineItems), scratch, 3, rounds);
             System.out.printf(Locale.ROOT, "%s: %d documents; snapshot %.1f MB/CPU-s (thread %.1f), driver writer "
                     + "%.1f (%.1f), snapshot/driver %.1fx; restore of %d documents: ratio %.3f (wall %.3f)%n",
                     size[0], docs.size(), t.snapshot().process(), t.snapshot().thread(), t.driver().process(),
