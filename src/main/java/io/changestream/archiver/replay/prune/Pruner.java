@@ -18,12 +18,9 @@ import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.ArchiveFile;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.bson.BsonTimestamp;
 
@@ -58,6 +55,11 @@ import org.bson.BsonTimestamp;
  * <p><b>Checks.</b> Nothing is removed from a collection whose archive {@link Verifier} or {@link SnapshotVerifier}
  * finds a problem in: pruning evidence while something is wrong would destroy what an operator needs to find out
  * what. {@code PruneCommand} removes nothing at all when any collection's plan is refused.
+ *
+ * <p><b>Memory.</b> The flush log grows with the archive (years of hourly entries), so it is never read whole: each
+ * hour file's entries are read from the tracker when that file is planned ({@link CheckpointStore#flushLog(String,
+ * String)}), and the entries of logged files the store no longer holds (a prune that stopped between the files and
+ * their entries) by walking {@link CheckpointStore#flushLogFiles}. What is held is the plan and one file's entries.
  *
  * <p><b>Beside a running service.</b> Capture only appends at or after the checkpoint, which only moves forward, and a
  * snapshot started meanwhile takes its start from the running stream, after everything planned for removal; so a
@@ -149,11 +151,8 @@ public final class Pruner {
             kept.add("every hour file: no checkpoint names an hour file yet");
             return new PrunePlan(collection, keepSince, List.of(), removedSnapshots, List.of(), List.of(), kept);
         }
-        Map<String, List<FlushRecord>> logged = new TreeMap<>();
-        tracker.flushLog(collection).forEach(r -> logged.computeIfAbsent(r.file(), f -> new ArrayList<>()).add(r));
         List<StoredFile> files = catalog.files(collection);
-        Map<String, StoredFile> inStore = new LinkedHashMap<>();
-        files.forEach(f -> inStore.put(f.path(), f));
+        Set<String> inStore = files.stream().map(StoredFile::path).collect(Collectors.toSet());
         long cutoffSecond = cutoff.getTime() & 0xFFFF_FFFFL;
         for (StoredFile f : files) {
             if (f.compareTo(checkpointFile.get()) >= 0) {
@@ -167,23 +166,20 @@ public final class Pruner {
                 break;
             }
             hourFiles.add(new PrunePlan.FileRemoval(f.file(), catalog.store().length(f.file())));
-            List<FlushRecord> entries = logged.getOrDefault(f.path(), List.of());
-            if (!entries.isEmpty()) {
-                logs.add(new PrunePlan.LogRemoval(f.path(), entries.size(),
-                        entries.stream().mapToLong(FlushRecord::events).sum(), "the file is removed"));
-            }
+            logRemoval(collection, f.path(), "the file is removed").ifPresent(logs::add);
         }
-        for (Map.Entry<String, List<FlushRecord>> e : logged.entrySet()) {
-            if (inStore.containsKey(e.getKey())) {
+        for (String name : tracker.flushLogFiles(collection)) {
+            if (inStore.contains(name)) {
                 continue;
             }
-            Optional<StoredFile> gone = catalog.storedFile(new ArchiveFile(e.getKey()));
-            boolean before = gone.isPresent() && gone.get().compareTo(checkpointFile.get()) < 0
-                    && e.getValue().stream().allMatch(r -> r.lastClusterTime().compareTo(cutoff) < 0);
-            if (before) {
-                logs.add(new PrunePlan.LogRemoval(e.getKey(), e.getValue().size(),
-                        e.getValue().stream().mapToLong(FlushRecord::events).sum(),
-                        "the file was removed by a prune that stopped before its flush-log entries"));
+            Optional<StoredFile> gone = catalog.storedFile(new ArchiveFile(name));
+            if (gone.isEmpty() || gone.get().compareTo(checkpointFile.get()) >= 0) {
+                continue;
+            }
+            List<FlushRecord> entries = tracker.flushLog(collection, name);
+            if (entries.stream().allMatch(r -> r.lastClusterTime().compareTo(cutoff) < 0)) {
+                logRemoval(name, entries, "the file was removed by a prune that stopped before its flush-log "
+                        + "entries").ifPresent(logs::add);
             }
         }
         return new PrunePlan(collection, keepSince, List.of(), removedSnapshots, hourFiles, logs, kept);
@@ -204,6 +200,19 @@ public final class Pruner {
         for (PrunePlan.LogRemoval l : plan.flushLog()) {
             tracker.deleteFlushLog(plan.collection(), l.file());
         }
+    }
+
+    /** The flush-log entries of one file, read from the tracker alone (never the collection's whole log). */
+    private Optional<PrunePlan.LogRemoval> logRemoval(String collection, String file, String reason) {
+        return logRemoval(file, tracker.flushLog(collection, file), reason);
+    }
+
+    private static Optional<PrunePlan.LogRemoval> logRemoval(String file, List<FlushRecord> entries, String reason) {
+        if (entries.isEmpty()) {
+            return Optional.empty(); // none logged, or a prune that finished meanwhile removed them
+        }
+        return Optional.of(new PrunePlan.LogRemoval(file, entries.size(),
+                entries.stream().mapToLong(FlushRecord::events).sum(), reason));
     }
 
     private PrunePlan.SnapshotRemoval removal(String collection, String id, String reason) {

@@ -7,24 +7,19 @@ import io.changestream.archiver.checkpoint.FlushTrigger;
 import io.changestream.archiver.checkpoint.Lease;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
-import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.replay.ArchiveCatalog;
 import io.changestream.archiver.replay.verify.CollectionVerdict;
 import io.changestream.archiver.replay.verify.Finding;
 import io.changestream.archiver.replay.verify.SnapshotVerifier;
 import io.changestream.archiver.replay.verify.Verifier;
-import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotManifest;
-import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.Events;
+import io.changestream.archiver.testing.HandMadeSnapshots;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import io.changestream.archiver.testing.WriterHarness;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.bson.BsonTimestamp;
@@ -138,8 +133,7 @@ class PrunerTest {
     void anIncompleteSnapshotIsNeverRemovedAndTheHistoryFromItsStartIsKept() {
         snapshot(60, 120);
         SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
-        String running = SnapshotLayout.id(at(3600 + 10));
-        write(catalog.snapshots().layout().part(C, running, 0), "{\"_id\": 1}\n");
+        String running = new HandMadeSnapshots(store, catalog.snapshots()).incomplete(C, at(3600 + 10));
 
         PrunePlan plan = pruner().plan(C, kept.end());
 
@@ -203,28 +197,6 @@ class PrunerTest {
 
     /** A complete one-document snapshot from {@code START + start} to {@code START + end}. */
     private SnapshotManifest snapshot(int start, int end) {
-        String id = SnapshotLayout.id(at(start));
-        String line = "{\"_id\": {\"$numberInt\": \"" + start + "\"}}\n";
-        ArchiveFile part = catalog.snapshots().layout().part(C, id, 0);
-        write(part, line);
-        SnapshotManifest m = new SnapshotManifest(C, id, at(start), at(end), JsonMode.CANONICAL, Compression.NONE,
-                List.of(new SnapshotManifest.Part(part.fileName(), 1, line.length(), sha256(line))), START, START);
-        byte[] json = m.toJson();
-        store.append(catalog.snapshots().layout().manifest(C, id), 0, json, 0, json.length);
-        return m;
-    }
-
-    private void write(ArchiveFile file, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        store.append(file, 0, bytes, 0, bytes.length);
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new HandMadeSnapshots(store, catalog.snapshots()).complete(C, at(start), at(end));
     }
 }
