@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changestream.archiver.app.Main;
 import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.MongoSnapshotProgressStore;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
@@ -73,6 +74,8 @@ class VerifyJsonSnapshotsTest {
         byte[] line = "{\"_id\": 1}\n".getBytes();
         String unfinished = SnapshotLayout.id(new BsonTimestamp(200, 1));
         new LocalArchiveStore(archive).append(LAYOUT.part("orders", unfinished, 0), 0, line, 0, line.length);
+        new MongoSnapshotProgressStore(tracker.client(), "shop", "changestream_tracker").save(SnapshotProgress
+                .started("orders", unfinished, new BsonTimestamp(200, 1), Instant.EPOCH), LEASE);
 
         Run run = verifyJson();
 
@@ -109,5 +112,25 @@ class VerifyJsonSnapshotsTest {
                 .startsWith(LAYOUT.part("orders", done.id(), 1).path()).contains("SHA-256");
         assertThat(run.json().getList("collections", Document.class).get(0).getBoolean("consistent"))
                 .as("the event archive itself is fine").isTrue();
+    }
+
+    @Test
+    void anIncompleteFolderTheTrackerHasNoRecordOfIsANoteNamingItAndVerifyStillPasses() throws Exception {
+        SnapshotProgress done = snapshot(100);
+        byte[] line = "{\"_id\": 1}\n".getBytes();
+        String orphan = SnapshotLayout.id(new BsonTimestamp(200, 1));
+        new LocalArchiveStore(archive).append(LAYOUT.part("orders", orphan, 0), 0, line, 0, line.length);
+
+        Run run = verifyJson();
+
+        assertThat(run.exit()).as(run.text()).isEqualTo(Main.OK);
+        assertThat(run.json().getBoolean("consistent")).as(run.text()).isTrue();
+        Document orders = run.json().getList("snapshots", Document.class).get(0);
+        assertThat(orders.getList("complete", String.class)).containsExactly(done.id());
+        assertThat(orders.getList("incomplete", String.class)).containsExactly(orphan);
+        assertThat(orders.getList("problems", String.class)).isEmpty();
+        assertThat(orders.getList("notes", String.class)).singleElement().asString()
+                .startsWith("snapshot " + orphan + ": incomplete and the tracker has no record of it")
+                .contains("remove the folder " + LAYOUT.folder("orders", orphan) + " by hand");
     }
 }

@@ -41,6 +41,8 @@ class PrunerTest {
     private LocalArchiveStore store;
     private WriterHarness h;
     private ArchiveCatalog catalog;
+    private static final Lease LEASE = new Lease(C, "me", 1, START, START);
+
     private final InMemorySnapshotProgressStore progress = new InMemorySnapshotProgressStore();
 
     @BeforeEach
@@ -120,7 +122,7 @@ class PrunerTest {
         SnapshotManifest old = snapshot(60, 120);
         SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
         progress.save(new SnapshotProgress(C, old.id(), old.start(), Optional.of(old.end()),
-                SnapshotProgress.State.COMPLETE, List.of(), START, START), new Lease(C, "me", 1, START, START));
+                SnapshotProgress.State.COMPLETE, List.of(), START, START), LEASE);
         store.delete(catalog.snapshots().layout().manifest(C, old.id()));
 
         PrunePlan plan = pruner().plan(C, kept.end());
@@ -130,15 +132,43 @@ class PrunerTest {
     }
 
     @Test
-    void anIncompleteSnapshotIsNeverRemovedAndTheHistoryFromItsStartIsKept() {
+    void anIncompleteSnapshotTheTrackerRecordsIsNeverRemovedAndTheHistoryFromItsStartIsKept() {
         snapshot(60, 120);
         SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
         String running = new HandMadeSnapshots(store, catalog.snapshots()).incomplete(C, at(3600 + 10));
+        progress.save(SnapshotProgress.started(C, running, at(3600 + 10), START), LEASE);
 
         PrunePlan plan = pruner().plan(C, kept.end());
 
-        assertThat(plan.toText()).contains("keep snapshot " + running + ": incomplete");
+        assertThat(plan.toText()).contains("keep snapshot " + running + ": incomplete (running");
+        assertThat(plan.snapshots()).extracting(PrunePlan.SnapshotRemoval::id).doesNotContain(running);
         assertThat(plan.hourFiles()).as("hour 1 holds the running snapshot's start").hasSize(1);
+    }
+
+    @Test
+    void anIncompleteFolderTheTrackerHasNoRecordOfIsKeptNamedInThePlanAndHoldsNoHistoryBack() {
+        SnapshotManifest old = snapshot(60, 120);
+        SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
+        String orphan = new HandMadeSnapshots(store, catalog.snapshots()).incomplete(C, at(3600 + 10));
+        List<String> hours = catalog.files(C).stream().map(f -> f.path()).toList();
+
+        PrunePlan plan = pruner().plan(C, kept.end());
+
+        assertThat(plan.refused()).as(plan.toText()).isFalse();
+        assertThat(plan.snapshots()).extracting(PrunePlan.SnapshotRemoval::id).containsExactly(old.id());
+        assertThat(plan.hourFiles()).as("nothing will resume it, so its start (hour 1) holds nothing back")
+                .extracting(f -> f.file().path()).containsExactly(hours.get(0), hours.get(1));
+        assertThat(plan.toText()).contains("keep snapshot " + orphan + ": incomplete and the tracker has no record "
+                        + "of it, so nothing will resume it and no restore uses it")
+                .contains("not holding history back")
+                .contains("remove the folder " + catalog.snapshots().layout().folder(C, orphan) + " by hand");
+
+        pruner().apply(plan);
+
+        assertThat(catalog.snapshots().list(C)).extracting(l -> l.id()).containsExactly(orphan, kept.id());
+        assertConsistent();
+        assertThat(pruner().plan(C, kept.end()).removesNothing()).as("a second prune has nothing left to do")
+                .isTrue();
     }
 
     @Test
@@ -187,8 +217,8 @@ class PrunerTest {
     private void assertConsistent() {
         CollectionVerdict verdict = new Verifier(catalog, h.tracker).verify(C);
         assertThat(verdict.consistent()).as("%s", verdict.findings()).isTrue();
-        assertThat(new SnapshotVerifier(catalog.snapshots(), store, Optional.of(h.tracker)).verify(List.of(C)))
-                .allMatch(v -> v.problems().isEmpty());
+        assertThat(new SnapshotVerifier(catalog.snapshots(), store, Optional.of(h.tracker), Optional.of(progress))
+                .verify(List.of(C))).allMatch(v -> v.problems().isEmpty());
     }
 
     private static BsonTimestamp at(int secondsAfterStart) {
