@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Steps</h2>
  * <ol>
- *   <li><b>Begin</b> ({@link #begin}): T0 is recorded in the tracker with no parts (state {@code running}).</li>
+ *   <li><b>Begin</b> ({@link #begin}): T0 is recorded in the tracker with no parts (state {@code running}), before
+ *       any file of the snapshot's folder is written. So a folder the tracker has no record of is never a snapshot
+ *       being begun: {@code prune} and {@code verify} rely on this to tell an orphaned folder from a live one.</li>
  *   <li><b>Recover</b> (every {@link #run}, before reading): the record is the truth about which parts are done. A
  *       part file numbered n = the count of recorded parts may exist: written, not recorded. It is read back and
  *       <i>adopted</i> (recorded as it is) when it provably continues the chain: it is complete (plain: ends with a

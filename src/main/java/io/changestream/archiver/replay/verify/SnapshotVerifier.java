@@ -7,6 +7,7 @@ import io.changestream.archiver.checkpoint.SnapshotProgressStore;
 import io.changestream.archiver.replay.ReplayWindow;
 import io.changestream.archiver.replay.SnapshotCatalog;
 import io.changestream.archiver.replay.StoredLineReader;
+import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
@@ -59,6 +60,12 @@ public final class SnapshotVerifier {
                 + "no restore uses it";
     }
 
+    /** {@link #unrecorded(String)}, what prune does with it and what to do: the note of verify and snapshots. */
+    public static String unrecordedNote(SnapshotLayout layout, String collection, String id) {
+        return unrecorded(id) + "; prune keeps it without letting it hold history back; remove the folder "
+                + layout.folder(collection, id) + " by hand once you know where it came from";
+    }
+
     /**
      * The incomplete folders among {@code folders} (listed first) that {@code recorded} (read after the listing)
      * has no record of, in id order.
@@ -98,10 +105,8 @@ public final class SnapshotVerifier {
                 }
             }
             if (records.isPresent() && !incomplete.isEmpty()) {
-                for (String id : unrecorded(folders, records.get().snapshots(c))) {
-                    notes.add(unrecorded(id) + "; prune keeps it without letting it hold history back; remove the "
-                            + "folder " + catalog.layout().folder(c, id) + " by hand once you know where it came from");
-                }
+                unrecorded(folders, records.get().snapshots(c)).forEach(id -> notes.add(
+                        unrecordedNote(catalog.layout(), c, id)));
             }
             Optional<SnapshotManifest> oldest = catalog.complete(c).stream().findFirst();
             if (oldest.isPresent() && tracker.isPresent()) {
