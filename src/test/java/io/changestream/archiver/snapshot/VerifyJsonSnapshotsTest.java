@@ -9,8 +9,10 @@ import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.replay.SnapshotCatalog;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.EmbeddedMongoExtension;
+import io.changestream.archiver.testing.HandMadeSnapshots;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -50,6 +52,13 @@ class VerifyJsonSnapshotsTest {
         return w.run(w.begin("orders", new BsonTimestamp(start, 1), LEASE), LEASE, () -> { });
     }
 
+    /** A folder with a part and no manifest, starting at {@code start}; its id. */
+    private String incomplete(int start) {
+        LocalArchiveStore store = new LocalArchiveStore(archive);
+        return new HandMadeSnapshots(store, new SnapshotCatalog(store, "")).incomplete("orders",
+                new BsonTimestamp(start, 1));
+    }
+
     private record Run(int exit, Document json, String text) {
     }
 
@@ -71,9 +80,7 @@ class VerifyJsonSnapshotsTest {
     @Test
     void jsonListsEachCollectionsCompleteAndIncompleteSnapshots() throws Exception {
         SnapshotProgress done = snapshot(100);
-        byte[] line = "{\"_id\": 1}\n".getBytes();
-        String unfinished = SnapshotLayout.id(new BsonTimestamp(200, 1));
-        new LocalArchiveStore(archive).append(LAYOUT.part("orders", unfinished, 0), 0, line, 0, line.length);
+        String unfinished = incomplete(200);
         new MongoSnapshotProgressStore(tracker.client(), "shop", "changestream_tracker").save(SnapshotProgress
                 .started("orders", unfinished, new BsonTimestamp(200, 1), Instant.EPOCH), LEASE);
 
@@ -117,9 +124,7 @@ class VerifyJsonSnapshotsTest {
     @Test
     void anIncompleteFolderTheTrackerHasNoRecordOfIsANoteNamingItAndVerifyStillPasses() throws Exception {
         SnapshotProgress done = snapshot(100);
-        byte[] line = "{\"_id\": 1}\n".getBytes();
-        String orphan = SnapshotLayout.id(new BsonTimestamp(200, 1));
-        new LocalArchiveStore(archive).append(LAYOUT.part("orders", orphan, 0), 0, line, 0, line.length);
+        String orphan = incomplete(200);
 
         Run run = verifyJson();
 

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrunerTest {
     private static final String C = WriterHarness.COLLECTION;
     private static final Instant START = Instant.parse("2026-03-01T10:05:00Z");
+    private static final Lease LEASE = new Lease(C, "me", 1, START, START);
 
     @TempDir
     Path dir;
@@ -41,8 +42,6 @@ class PrunerTest {
     private LocalArchiveStore store;
     private WriterHarness h;
     private ArchiveCatalog catalog;
-    private static final Lease LEASE = new Lease(C, "me", 1, START, START);
-
     private final InMemorySnapshotProgressStore progress = new InMemorySnapshotProgressStore();
 
     @BeforeEach
