@@ -118,7 +118,7 @@ public final class Pruner {
         Optional<SnapshotManifest> serving = snapshots.newestServing(collection, Optional.of(keepSince));
         List<SnapshotCatalog.Listed> folders = snapshots.list(collection);
         // Read after the listing: a snapshot's record is written before its first file, so a folder listed above
-        // whose record is not read here is not a snapshot being begun right now (class Javadoc, rule 3).
+        // whose record is not read here is not a snapshot being begun right now (class Javadoc, rule 4).
         Map<String, SnapshotProgress> records = new HashMap<>();
         progress.snapshots(collection).forEach(p -> records.put(p.id(), p));
         List<PrunePlan.SnapshotRemoval> removedSnapshots = new ArrayList<>();
@@ -144,9 +144,8 @@ public final class Pruner {
                     keptStarts.add(m.start());
                 }
             } else if (!records.containsKey(id)) {
-                kept.add(SnapshotVerifier.unrecorded(id) + "; kept, not holding "
-                        + "history back; remove the folder " + snapshots.layout().folder(collection, id) + " by hand "
-                        + "once you know where it came from");
+                kept.add(SnapshotVerifier.unrecorded(id) + "; kept, not holding history back; remove the folder "
+                        + snapshots.layout().folder(collection, id) + " by hand once you know where it came from");
             } else if (records.get(id).complete()
                     && catalog.store().length(snapshots.layout().manifest(collection, id)) == 0) {
                 removedSnapshots.add(removal(collection, id, "its manifest was removed by a prune that stopped "
