@@ -52,7 +52,8 @@ final class VerifyCommand implements Callable<Integer> {
             VerifyReport report = new Verifier(archive.catalog, archive.tracker())
                     .verify(archive.collections(collections, spec));
             List<SnapshotVerifier.Verdict> snapshots = new SnapshotVerifier(archive.catalog.snapshots(), archive.store,
-                    Optional.of(archive.tracker())).verify(archive.collections(collections, spec));
+                    Optional.of(archive.tracker()), Optional.of(archive.snapshotProgress()))
+                    .verify(archive.collections(collections, spec));
             boolean snapshotsConsistent = snapshots.stream().allMatch(v -> v.problems().isEmpty());
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? report.toJson(snapshots) : report.toText() + SnapshotVerifier.toText(snapshots));

@@ -59,9 +59,9 @@ public interface CheckpointStore extends AutoCloseable {
     long deleteFlushLog(String collection, String file);
 
     /**
-     * The flush log of a collection, ordered by file then offset. It grows with the archive: a reader that must not
-     * ({@code verify}) walks {@link #flushLogFiles} and reads one file's entries at a time with
-     * {@link #flushLog(String, String)}.
+     * The flush log of a collection, ordered by file then offset. It grows with the archive: a reader whose memory
+     * must not ({@code verify}, {@code replay}, {@code prune}) walks {@link #flushLogFiles} and reads one file's
+     * entries at a time with {@link #flushLog(String, String)}.
      */
     List<FlushRecord> flushLog(String collection);
 

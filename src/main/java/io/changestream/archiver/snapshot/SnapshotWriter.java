@@ -68,7 +68,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Steps</h2>
  * <ol>
  *   <li><b>Begin</b> ({@link #begin}): T0 and the format are recorded in the tracker with no parts (state
- *       {@code running}).</li>
+ *       {@code running}), before any file of the snapshot's folder is written. So a folder the tracker has no record
+ *       of is never a snapshot being begun: {@code prune} and {@code verify} rely on this to tell an orphaned folder
+ *       from a live one.</li>
  *   <li><b>Recover</b> (every {@link #run}, before reading): the record is the truth about which parts are done. A
  *       part file numbered n = the count of recorded parts may exist, named in the recorded format (one under the
  *       other suffix is a conflict naming it): written, not recorded. It is read back and

@@ -344,7 +344,7 @@ class SnapshotFormatChangeTest {
         }
 
         SnapshotCatalog catalog = new SnapshotCatalog(store, "");
-        SnapshotVerifier.Verdict verdict = new SnapshotVerifier(catalog, store, Optional.empty())
+        SnapshotVerifier.Verdict verdict = new SnapshotVerifier(catalog, store, Optional.empty(), Optional.empty())
                 .verify(List.of(COLLECTION)).get(0);
         assertThat(verdict.problems()).isEmpty();
         assertThat(verdict.complete()).contains(done.id());

@@ -3,6 +3,7 @@ package io.changestream.archiver.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.SnapshotFormat;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
@@ -11,6 +12,7 @@ import io.changestream.archiver.replay.SnapshotCatalog;
 import io.changestream.archiver.replay.verify.SnapshotVerifier;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.testing.HandMadeSnapshots;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@code verify}'s snapshot check against snapshots written by {@link SnapshotWriter} and then damaged. */
 class SnapshotVerifierTest {
+    private static final SnapshotFormat PLAIN = new SnapshotFormat(Compression.NONE, JsonMode.CANONICAL);
     private static final Lease LEASE = new Lease("orders", "me", 1, Instant.parse("2099-01-01T00:00:00Z"),
             Instant.EPOCH);
 
@@ -40,7 +43,8 @@ class SnapshotVerifierTest {
     }
 
     private List<SnapshotVerifier.Verdict> verify(LocalArchiveStore store) {
-        return new SnapshotVerifier(new SnapshotCatalog(store, ""), store, Optional.empty()).verify(List.of("orders"));
+        return new SnapshotVerifier(new SnapshotCatalog(store, ""), store, Optional.empty(), Optional.empty())
+                .verify(List.of("orders"));
     }
 
     @ParameterizedTest
@@ -80,5 +84,28 @@ class SnapshotVerifierTest {
         assertThat(v.problems()).anyMatch(p -> p.startsWith(layout.part("orders", done.id(), 2).path())
                 && p.contains("missing"));
         assertThat(SnapshotVerifier.toText(verify(store))).contains("problem: ");
+    }
+
+    @org.junit.jupiter.api.Test
+    void anIncompleteFolderTheTrackerHasNoRecordOfIsANoteNamingItAndARecordedOneIsNot() {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotCatalog catalog = new SnapshotCatalog(store, "");
+        HandMadeSnapshots folders = new HandMadeSnapshots(store, catalog);
+        BsonTimestamp resumable = new BsonTimestamp(200, 1);
+        folders.incomplete("orders", resumable);
+        String orphan = folders.incomplete("orders", new BsonTimestamp(300, 1));
+        InMemorySnapshotProgressStore records = new InMemorySnapshotProgressStore();
+        records.save(SnapshotProgress.started("orders", SnapshotLayout.id(resumable), resumable, PLAIN, Instant.EPOCH), LEASE);
+
+        List<SnapshotVerifier.Verdict> verdicts = new SnapshotVerifier(catalog, store, Optional.empty(),
+                Optional.of(records)).verify(List.of("orders"));
+
+        SnapshotVerifier.Verdict v = verdicts.get(0);
+        assertThat(v.incomplete()).containsExactly(SnapshotLayout.id(resumable), orphan);
+        assertThat(v.problems()).isEmpty();
+        assertThat(v.notes()).singleElement().asString()
+                .startsWith("snapshot " + orphan + ": incomplete and the tracker has no record of it")
+                .contains("remove the folder " + catalog.layout().folder("orders", orphan) + " by hand");
+        assertThat(SnapshotVerifier.toText(verdicts)).contains("note: snapshot " + orphan);
     }
 }

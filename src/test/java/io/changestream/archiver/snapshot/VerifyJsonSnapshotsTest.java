@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changestream.archiver.app.Main;
 import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.checkpoint.MongoSnapshotProgressStore;
+import io.changestream.archiver.checkpoint.SnapshotFormat;
 import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.replay.SnapshotCatalog;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.EmbeddedMongoExtension;
+import io.changestream.archiver.testing.HandMadeSnapshots;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code problems} now count the snapshots' too.
  */
 class VerifyJsonSnapshotsTest {
+    private static final SnapshotFormat PLAIN = new SnapshotFormat(Compression.NONE, JsonMode.CANONICAL);
     private static final Lease LEASE = new Lease("orders", "me", 1, Instant.parse("2099-01-01T00:00:00Z"),
             Instant.EPOCH);
     private static final SnapshotLayout LAYOUT = new SnapshotLayout(new ArchiveLayout("", Compression.NONE));
@@ -47,6 +52,13 @@ class VerifyJsonSnapshotsTest {
                 new InMemorySnapshotProgressStore(), LAYOUT, JsonMode.CANONICAL, 600,
                 new ReadThrottle(0, System::nanoTime), Clock.systemUTC());
         return w.run(w.begin("orders", new BsonTimestamp(start, 1), LEASE), LEASE, () -> { });
+    }
+
+    /** A folder with a part and no manifest, starting at {@code start}; its id. */
+    private String incomplete(int start) {
+        LocalArchiveStore store = new LocalArchiveStore(archive);
+        return new HandMadeSnapshots(store, new SnapshotCatalog(store, "")).incomplete("orders",
+                new BsonTimestamp(start, 1));
     }
 
     private record Run(int exit, Document json, String text) {
@@ -70,9 +82,9 @@ class VerifyJsonSnapshotsTest {
     @Test
     void jsonListsEachCollectionsCompleteAndIncompleteSnapshots() throws Exception {
         SnapshotProgress done = snapshot(100);
-        byte[] line = "{\"_id\": 1}\n".getBytes();
-        String unfinished = SnapshotLayout.id(new BsonTimestamp(200, 1));
-        new LocalArchiveStore(archive).append(LAYOUT.part("orders", unfinished, 0), 0, line, 0, line.length);
+        String unfinished = incomplete(200);
+        new MongoSnapshotProgressStore(tracker.client(), "shop", "changestream_tracker").save(SnapshotProgress
+                .started("orders", unfinished, new BsonTimestamp(200, 1), PLAIN, Instant.EPOCH), LEASE);
 
         Run run = verifyJson();
 
@@ -109,5 +121,23 @@ class VerifyJsonSnapshotsTest {
                 .startsWith(LAYOUT.part("orders", done.id(), 1).path()).contains("SHA-256");
         assertThat(run.json().getList("collections", Document.class).get(0).getBoolean("consistent"))
                 .as("the event archive itself is fine").isTrue();
+    }
+
+    @Test
+    void anIncompleteFolderTheTrackerHasNoRecordOfIsANoteNamingItAndVerifyStillPasses() throws Exception {
+        SnapshotProgress done = snapshot(100);
+        String orphan = incomplete(200);
+
+        Run run = verifyJson();
+
+        assertThat(run.exit()).as(run.text()).isEqualTo(Main.OK);
+        assertThat(run.json().getBoolean("consistent")).as(run.text()).isTrue();
+        Document orders = run.json().getList("snapshots", Document.class).get(0);
+        assertThat(orders.getList("complete", String.class)).containsExactly(done.id());
+        assertThat(orders.getList("incomplete", String.class)).containsExactly(orphan);
+        assertThat(orders.getList("problems", String.class)).isEmpty();
+        assertThat(orders.getList("notes", String.class)).singleElement().asString()
+                .startsWith("snapshot " + orphan + ": incomplete and the tracker has no record of it")
+                .contains("remove the folder " + LAYOUT.folder("orders", orphan) + " by hand");
     }
 }

@@ -18,12 +18,11 @@ import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.ArchiveFile;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.bson.BsonTimestamp;
 
@@ -41,10 +40,21 @@ import org.bson.BsonTimestamp;
  *       snapshot's end with nothing to start from.)</li>
  *   <li>Every restore to t ≥ T starts from S or from a snapshot ending after T, never from another complete snapshot
  *       ending at or before T (S ends later and serves t too). Those others are removed.</li>
- *   <li>Kept are S, every complete snapshot ending after T, and every incomplete one (running, or interrupted and
- *       waiting to resume: it may complete and become the snapshot a later restore starts from). The cut-off C is
- *       the earliest start among them: a kept snapshot that started before S (a long one overlapping it) needs the
- *       history from its own T0.</li>
+ *   <li>Kept are S, every complete snapshot ending after T, and every incomplete one the tracker records (running,
+ *       or interrupted and waiting to resume: it may complete and become the snapshot a later restore starts from).
+ *       The cut-off C is the earliest start among them: a kept snapshot that started before S (a long one
+ *       overlapping it) needs the history from its own T0.</li>
+ *   <li>An incomplete folder (no manifest) <b>the tracker has no record of</b> (the tracker was reset, or the folder
+ *       copied in) is kept too, since prune never deletes what it cannot account for, but its start does not count
+ *       towards C: a snapshot is resumed only from its tracker record ({@code snapshot/SnapshotWriter}), so nothing
+ *       will ever finish it, and a folder without a manifest is never a restore point. Holding C at its start would
+ *       keep history forever, silently, for a restore that cannot happen. The plan names it and tells the operator
+ *       to remove it by hand; {@code verify} and {@code snapshots} name it the same way. Such a folder is never a
+ *       snapshot being begun right now: {@code SnapshotWriter#begin} writes the record before any file of the
+ *       folder, and the plan reads the records after listing the folders, so a folder it lists of a snapshot
+ *       begun meanwhile has its record in what it reads. (Were that record not yet visible, read from a lagging
+ *       secondary, nothing would be lost: a snapshot begun beside a running service starts at the running stream,
+ *       after every event of the hour files before the checkpoint's, the only ones a plan removes.)</li>
  *   <li>An hour file is removed when every event it can hold lies before C (its hour ends at or before C's second)
  *       and it is before the file the checkpoint points to; the checkpoint's file and everything after it are never
  *       removed, nor is anything when the collection has no checkpoint naming a file. Its flush-log entries go with
@@ -58,6 +68,11 @@ import org.bson.BsonTimestamp;
  * <p><b>Checks.</b> Nothing is removed from a collection whose archive {@link Verifier} or {@link SnapshotVerifier}
  * finds a problem in: pruning evidence while something is wrong would destroy what an operator needs to find out
  * what. {@code PruneCommand} removes nothing at all when any collection's plan is refused.
+ *
+ * <p><b>Memory.</b> The flush log grows with the archive (years of hourly entries), so it is never read whole: each
+ * hour file's entries are read from the tracker when that file is planned ({@link CheckpointStore#flushLog(String,
+ * String)}), and the entries of logged files the store no longer holds (a prune that stopped between the files and
+ * their entries) by walking {@link CheckpointStore#flushLogFiles}. What is held is the plan and one file's entries.
  *
  * <p><b>Beside a running service.</b> Capture only appends at or after the checkpoint, which only moves forward, and a
  * snapshot started meanwhile takes its start from the running stream, after everything planned for removal; so a
@@ -101,12 +116,15 @@ public final class Pruner {
         }
         SnapshotCatalog snapshots = catalog.snapshots();
         Optional<SnapshotManifest> serving = snapshots.newestServing(collection, Optional.of(keepSince));
-        Set<String> completeInTracker = progress.snapshots(collection).stream().filter(SnapshotProgress::complete)
-                .map(SnapshotProgress::id).collect(Collectors.toSet());
+        List<SnapshotCatalog.Listed> folders = snapshots.list(collection);
+        // Read after the listing: a snapshot's record is written before its first file, so a folder listed above
+        // whose record is not read here is not a snapshot being begun right now (class Javadoc, rule 4).
+        Map<String, SnapshotProgress> records = new HashMap<>();
+        progress.snapshots(collection).forEach(p -> records.put(p.id(), p));
         List<PrunePlan.SnapshotRemoval> removedSnapshots = new ArrayList<>();
         List<String> kept = new ArrayList<>();
         List<BsonTimestamp> keptStarts = new ArrayList<>();
-        for (SnapshotCatalog.Listed listed : snapshots.list(collection)) {
+        for (SnapshotCatalog.Listed listed : folders) {
             String id = listed.id();
             if (listed.manifest().isPresent()) {
                 SnapshotManifest m = listed.manifest().get();
@@ -125,7 +143,10 @@ public final class Pruner {
                             : "no complete snapshot ends at or before the keep-since time"));
                     keptStarts.add(m.start());
                 }
-            } else if (completeInTracker.contains(id)
+            } else if (!records.containsKey(id)) {
+                kept.add(SnapshotVerifier.unrecorded(id) + "; kept, not holding history back; remove the folder "
+                        + snapshots.layout().folder(collection, id) + " by hand once you know where it came from");
+            } else if (records.get(id).complete()
                     && catalog.store().length(snapshots.layout().manifest(collection, id)) == 0) {
                 removedSnapshots.add(removal(collection, id, "its manifest was removed by a prune that stopped "
                         + "before the rest (the tracker records it complete): not a restore point"));
@@ -149,11 +170,8 @@ public final class Pruner {
             kept.add("every hour file: no checkpoint names an hour file yet");
             return new PrunePlan(collection, keepSince, List.of(), removedSnapshots, List.of(), List.of(), kept);
         }
-        Map<String, List<FlushRecord>> logged = new TreeMap<>();
-        tracker.flushLog(collection).forEach(r -> logged.computeIfAbsent(r.file(), f -> new ArrayList<>()).add(r));
         List<StoredFile> files = catalog.files(collection);
-        Map<String, StoredFile> inStore = new LinkedHashMap<>();
-        files.forEach(f -> inStore.put(f.path(), f));
+        Set<String> inStore = files.stream().map(StoredFile::path).collect(Collectors.toSet());
         long cutoffSecond = cutoff.getTime() & 0xFFFF_FFFFL;
         for (StoredFile f : files) {
             if (f.compareTo(checkpointFile.get()) >= 0) {
@@ -167,23 +185,20 @@ public final class Pruner {
                 break;
             }
             hourFiles.add(new PrunePlan.FileRemoval(f.file(), catalog.store().length(f.file())));
-            List<FlushRecord> entries = logged.getOrDefault(f.path(), List.of());
-            if (!entries.isEmpty()) {
-                logs.add(new PrunePlan.LogRemoval(f.path(), entries.size(),
-                        entries.stream().mapToLong(FlushRecord::events).sum(), "the file is removed"));
-            }
+            logRemoval(collection, f.path(), "the file is removed").ifPresent(logs::add);
         }
-        for (Map.Entry<String, List<FlushRecord>> e : logged.entrySet()) {
-            if (inStore.containsKey(e.getKey())) {
+        for (String name : tracker.flushLogFiles(collection)) {
+            if (inStore.contains(name)) {
                 continue;
             }
-            Optional<StoredFile> gone = catalog.storedFile(new ArchiveFile(e.getKey()));
-            boolean before = gone.isPresent() && gone.get().compareTo(checkpointFile.get()) < 0
-                    && e.getValue().stream().allMatch(r -> r.lastClusterTime().compareTo(cutoff) < 0);
-            if (before) {
-                logs.add(new PrunePlan.LogRemoval(e.getKey(), e.getValue().size(),
-                        e.getValue().stream().mapToLong(FlushRecord::events).sum(),
-                        "the file was removed by a prune that stopped before its flush-log entries"));
+            Optional<StoredFile> gone = catalog.storedFile(new ArchiveFile(name));
+            if (gone.isEmpty() || gone.get().compareTo(checkpointFile.get()) >= 0) {
+                continue;
+            }
+            List<FlushRecord> entries = tracker.flushLog(collection, name);
+            if (entries.stream().allMatch(r -> r.lastClusterTime().compareTo(cutoff) < 0)) {
+                logRemoval(name, entries, "the file was removed by a prune that stopped before its flush-log "
+                        + "entries").ifPresent(logs::add);
             }
         }
         return new PrunePlan(collection, keepSince, List.of(), removedSnapshots, hourFiles, logs, kept);
@@ -206,6 +221,19 @@ public final class Pruner {
         }
     }
 
+    /** The flush-log entries of one file, read from the tracker alone (never the collection's whole log). */
+    private Optional<PrunePlan.LogRemoval> logRemoval(String collection, String file, String reason) {
+        return logRemoval(file, tracker.flushLog(collection, file), reason);
+    }
+
+    private static Optional<PrunePlan.LogRemoval> logRemoval(String file, List<FlushRecord> entries, String reason) {
+        if (entries.isEmpty()) {
+            return Optional.empty(); // none logged, or a prune that finished meanwhile removed them
+        }
+        return Optional.of(new PrunePlan.LogRemoval(file, entries.size(),
+                entries.stream().mapToLong(FlushRecord::events).sum(), reason));
+    }
+
     private PrunePlan.SnapshotRemoval removal(String collection, String id, String reason) {
         ArchiveFile manifest = catalog.snapshots().layout().manifest(collection, id);
         List<ArchiveFile> files = new ArrayList<>();
@@ -225,7 +253,8 @@ public final class Pruner {
         verdict.findings().stream().filter(f -> f.severity() == Finding.Severity.PROBLEM)
                 .forEach(f -> problems.add("verify: " + f.kind().text() + " " + f.file()
                         + (f.offset() >= 0 ? " at " + f.offset() : "") + ": " + f.message()));
-        new SnapshotVerifier(catalog.snapshots(), catalog.store(), Optional.of(tracker)).verify(List.of(collection))
+        new SnapshotVerifier(catalog.snapshots(), catalog.store(), Optional.of(tracker), Optional.of(progress))
+                .verify(List.of(collection))
                 .forEach(v -> v.problems().forEach(p -> problems.add("verify snapshots: " + p)));
         if (problems.size() > REFUSALS_SHOWN) {
             int more = problems.size() - REFUSALS_SHOWN;

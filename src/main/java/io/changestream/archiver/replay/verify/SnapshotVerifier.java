@@ -2,9 +2,12 @@ package io.changestream.archiver.replay.verify;
 
 import io.changestream.archiver.checkpoint.CheckpointStore;
 import io.changestream.archiver.checkpoint.Gap;
+import io.changestream.archiver.checkpoint.SnapshotProgress;
+import io.changestream.archiver.checkpoint.SnapshotProgressStore;
 import io.changestream.archiver.replay.ReplayWindow;
 import io.changestream.archiver.replay.SnapshotCatalog;
 import io.changestream.archiver.replay.StoredLineReader;
+import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
@@ -18,24 +21,59 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.bson.Document;
 
 /**
  * {@code verify}'s check of snapshots: every complete snapshot's manifest names its own collection and id, and each
  * part it lists is in the store with the listed length, SHA-256 and number of lines. A snapshot folder without a
  * manifest is reported as incomplete (running, or interrupted and waiting to resume): not a problem, never used by
- * {@code replay}. A history gap recorded after the oldest complete snapshot's start is reported: restores across it
- * miss the lost changes.
+ * {@code replay}. One the tracker has no record of (the tracker was reset, or the folder copied in) is named in a
+ * note, not a problem: a snapshot is resumed only from its record, so nothing will ever finish it, and it is no
+ * restore point; {@code prune} keeps it without letting it hold history back, and an operator removes it by hand.
+ * It is never a snapshot being begun: the record is written before the first file
+ * ({@code snapshot/SnapshotWriter#begin}), and the records are read after the folders are listed. A history gap
+ * recorded after the oldest complete snapshot's start is reported: restores across it miss the lost changes.
  */
 public final class SnapshotVerifier {
     private final SnapshotCatalog catalog;
     private final ArchiveStore store;
     private final Optional<CheckpointStore> tracker;
+    private final Optional<SnapshotProgressStore> records;
 
-    public SnapshotVerifier(SnapshotCatalog catalog, ArchiveStore store, Optional<CheckpointStore> tracker) {
+    /**
+     * @param tracker its gaps are checked against the oldest complete snapshot; none, none checked
+     * @param records the tracker's snapshot records; with none, incomplete folders are not told apart
+     */
+    public SnapshotVerifier(SnapshotCatalog catalog, ArchiveStore store, Optional<CheckpointStore> tracker,
+                            Optional<SnapshotProgressStore> records) {
         this.catalog = catalog;
         this.store = store;
         this.tracker = tracker;
+        this.records = records;
+    }
+
+    /** What an incomplete snapshot folder the tracker has no record of is: said alike by verify, prune, snapshots. */
+    public static String unrecorded(String id) {
+        return "snapshot " + id + ": incomplete and the tracker has no record of it, so nothing will resume it and "
+                + "no restore uses it";
+    }
+
+    /** {@link #unrecorded(String)}, what prune does with it and what to do: the note of verify and snapshots. */
+    public static String unrecordedNote(SnapshotLayout layout, String collection, String id) {
+        return unrecorded(id) + "; prune keeps it without letting it hold history back; remove the folder "
+                + layout.folder(collection, id) + " by hand once you know where it came from";
+    }
+
+    /**
+     * The incomplete folders among {@code folders} (listed first) that {@code recorded} (read after the listing)
+     * has no record of, in id order.
+     */
+    public static List<String> unrecorded(List<SnapshotCatalog.Listed> folders, List<SnapshotProgress> recorded) {
+        Set<String> ids = recorded.stream().map(SnapshotProgress::id).collect(Collectors.toSet());
+        return folders.stream().filter(l -> l.manifest().isEmpty() && !ids.contains(l.id()))
+                .map(SnapshotCatalog.Listed::id).toList();
     }
 
     /** One collection's snapshots: complete ids, incomplete ids, problems (failures) and notes (not failures). */
@@ -50,7 +88,8 @@ public final class SnapshotVerifier {
             List<String> incomplete = new ArrayList<>();
             List<String> problems = new ArrayList<>();
             List<String> notes = new ArrayList<>();
-            for (SnapshotCatalog.Listed listed : catalog.list(c)) {
+            List<SnapshotCatalog.Listed> folders = catalog.list(c);
+            for (SnapshotCatalog.Listed listed : folders) {
                 if (listed.manifest().isEmpty()) {
                     incomplete.add(listed.id());
                     continue;
@@ -64,6 +103,10 @@ public final class SnapshotVerifier {
                 for (SnapshotManifest.Part part : m.parts()) {
                     check(catalog.part(m, part), part, m, problems);
                 }
+            }
+            if (records.isPresent() && !incomplete.isEmpty()) {
+                unrecorded(folders, records.get().snapshots(c)).forEach(id -> notes.add(
+                        unrecordedNote(catalog.layout(), c, id)));
             }
             Optional<SnapshotManifest> oldest = catalog.complete(c).stream().findFirst();
             if (oldest.isPresent() && tracker.isPresent()) {

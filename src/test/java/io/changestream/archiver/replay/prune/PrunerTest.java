@@ -14,18 +14,14 @@ import io.changestream.archiver.replay.verify.CollectionVerdict;
 import io.changestream.archiver.replay.verify.Finding;
 import io.changestream.archiver.replay.verify.SnapshotVerifier;
 import io.changestream.archiver.replay.verify.Verifier;
-import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotManifest;
-import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.Events;
+import io.changestream.archiver.testing.HandMadeSnapshots;
 import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import io.changestream.archiver.testing.WriterHarness;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.bson.BsonTimestamp;
@@ -38,8 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * hand-made snapshots: what goes, what stays, and that verify passes after a prune and after one stopped half way.
  */
 class PrunerTest {
+    private static final SnapshotFormat PLAIN = new SnapshotFormat(Compression.NONE, JsonMode.CANONICAL);
     private static final String C = WriterHarness.COLLECTION;
     private static final Instant START = Instant.parse("2026-03-01T10:05:00Z");
+    private static final Lease LEASE = new Lease(C, "me", 1, START, START);
 
     @TempDir
     Path dir;
@@ -127,7 +125,7 @@ class PrunerTest {
         SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
         progress.save(new SnapshotProgress(C, old.id(), old.start(),
                 Optional.of(new SnapshotFormat(old.compression(), old.jsonMode())), Optional.of(old.end()),
-                SnapshotProgress.State.COMPLETE, List.of(), START, START), new Lease(C, "me", 1, START, START));
+                SnapshotProgress.State.COMPLETE, List.of(), START, START), LEASE);
         store.delete(catalog.snapshots().layout().manifest(C, old.id()));
 
         PrunePlan plan = pruner().plan(C, kept.end());
@@ -137,16 +135,43 @@ class PrunerTest {
     }
 
     @Test
-    void anIncompleteSnapshotIsNeverRemovedAndTheHistoryFromItsStartIsKept() {
+    void anIncompleteSnapshotTheTrackerRecordsIsNeverRemovedAndTheHistoryFromItsStartIsKept() {
         snapshot(60, 120);
         SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
-        String running = SnapshotLayout.id(at(3600 + 10));
-        write(catalog.snapshots().layout().part(C, running, 0), "{\"_id\": 1}\n");
+        String running = new HandMadeSnapshots(store, catalog.snapshots()).incomplete(C, at(3600 + 10));
+        progress.save(SnapshotProgress.started(C, running, at(3600 + 10), PLAIN, START), LEASE);
 
         PrunePlan plan = pruner().plan(C, kept.end());
 
-        assertThat(plan.toText()).contains("keep snapshot " + running + ": incomplete");
+        assertThat(plan.toText()).contains("keep snapshot " + running + ": incomplete (running");
+        assertThat(plan.snapshots()).extracting(PrunePlan.SnapshotRemoval::id).doesNotContain(running);
         assertThat(plan.hourFiles()).as("hour 1 holds the running snapshot's start").hasSize(1);
+    }
+
+    @Test
+    void anIncompleteFolderTheTrackerHasNoRecordOfIsKeptNamedInThePlanAndHoldsNoHistoryBack() {
+        SnapshotManifest old = snapshot(60, 120);
+        SnapshotManifest kept = snapshot(2 * 3600 + 60, 2 * 3600 + 120);
+        String orphan = new HandMadeSnapshots(store, catalog.snapshots()).incomplete(C, at(3600 + 10));
+        List<String> hours = catalog.files(C).stream().map(f -> f.path()).toList();
+
+        PrunePlan plan = pruner().plan(C, kept.end());
+
+        assertThat(plan.refused()).as(plan.toText()).isFalse();
+        assertThat(plan.snapshots()).extracting(PrunePlan.SnapshotRemoval::id).containsExactly(old.id());
+        assertThat(plan.hourFiles()).as("nothing will resume it, so its start (hour 1) holds nothing back")
+                .extracting(f -> f.file().path()).containsExactly(hours.get(0), hours.get(1));
+        assertThat(plan.toText()).contains("keep snapshot " + orphan + ": incomplete and the tracker has no record "
+                        + "of it, so nothing will resume it and no restore uses it")
+                .contains("not holding history back")
+                .contains("remove the folder " + catalog.snapshots().layout().folder(C, orphan) + " by hand");
+
+        pruner().apply(plan);
+
+        assertThat(catalog.snapshots().list(C)).extracting(l -> l.id()).containsExactly(orphan, kept.id());
+        assertConsistent();
+        assertThat(pruner().plan(C, kept.end()).removesNothing()).as("a second prune has nothing left to do")
+                .isTrue();
     }
 
     @Test
@@ -195,8 +220,8 @@ class PrunerTest {
     private void assertConsistent() {
         CollectionVerdict verdict = new Verifier(catalog, h.tracker).verify(C);
         assertThat(verdict.consistent()).as("%s", verdict.findings()).isTrue();
-        assertThat(new SnapshotVerifier(catalog.snapshots(), store, Optional.of(h.tracker)).verify(List.of(C)))
-                .allMatch(v -> v.problems().isEmpty());
+        assertThat(new SnapshotVerifier(catalog.snapshots(), store, Optional.of(h.tracker), Optional.of(progress))
+                .verify(List.of(C))).allMatch(v -> v.problems().isEmpty());
     }
 
     private static BsonTimestamp at(int secondsAfterStart) {
@@ -205,28 +230,6 @@ class PrunerTest {
 
     /** A complete one-document snapshot from {@code START + start} to {@code START + end}. */
     private SnapshotManifest snapshot(int start, int end) {
-        String id = SnapshotLayout.id(at(start));
-        String line = "{\"_id\": {\"$numberInt\": \"" + start + "\"}}\n";
-        ArchiveFile part = catalog.snapshots().layout().part(C, id, 0);
-        write(part, line);
-        SnapshotManifest m = new SnapshotManifest(C, id, at(start), at(end), JsonMode.CANONICAL, Compression.NONE,
-                List.of(new SnapshotManifest.Part(part.fileName(), 1, line.length(), sha256(line))), START, START);
-        byte[] json = m.toJson();
-        store.append(catalog.snapshots().layout().manifest(C, id), 0, json, 0, json.length);
-        return m;
-    }
-
-    private void write(ArchiveFile file, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        store.append(file, 0, bytes, 0, bytes.length);
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new HandMadeSnapshots(store, catalog.snapshots()).complete(C, at(start), at(end));
     }
 }

@@ -11,27 +11,35 @@ import io.changestream.archiver.replay.verify.ArchiveLedger;
 import io.changestream.archiver.replay.verify.CollectionVerdict;
 import io.changestream.archiver.replay.verify.Finding;
 import io.changestream.archiver.replay.verify.Finding.Kind;
+import io.changestream.archiver.replay.prune.PrunePlan;
+import io.changestream.archiver.replay.prune.Pruner;
 import io.changestream.archiver.replay.verify.Verifier;
+import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.testing.Events;
+import io.changestream.archiver.testing.HandMadeSnapshots;
+import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
 import io.changestream.archiver.testing.WriterHarness;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import org.bson.BsonTimestamp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Verifier} holds one hour file's flush-log entries at a time, never the whole log: over an archive of four
- * hour files with two logged ranges each, it never asks the tracker for the collection's whole flush log, and no
- * answer it gets holds more than one file's ranges, while its totals and findings cover every file. The same holds
- * for replay's {@link ArchiveLedger}.
+ * The readers of the flush log hold one hour file's entries at a time, never the whole log, which grows with the
+ * archive (years of hourly entries): over an archive of four hour files with two logged ranges each, {@link Verifier}
+ * never asks the tracker for the collection's whole flush log, and no answer it gets holds more than one file's
+ * ranges, while its totals and findings cover every file. The same holds for replay's {@link ArchiveLedger} and for
+ * {@link Pruner}'s plan, stopped-prune leftovers included.
  */
-class VerifierStreamsTheFlushLogTest {
+class FlushLogIsReadOneFileAtATimeTest {
     private static final String C = WriterHarness.COLLECTION;
     private static final Instant START = Instant.parse("2026-03-01T10:05:00Z");
 
@@ -97,6 +105,35 @@ class VerifierStreamsTheFlushLogTest {
         assertThat(ledger.check(left, ReplayWindow.ALL, f -> store.length(f.file())))
                 .extracting(Finding::kind, Finding::file).containsExactly(tuple(Kind.MISSING_FILE, files.get(1).path()));
         assertThat(largestAnswer).as("flush records handed out at once").isEqualTo(2);
+    }
+
+    @Test
+    void pruneFindsTheFilesAndTheStoppedPrunesLeftoverOneHourFilesEntriesAtATime() {
+        ArchiveCatalog catalog = new ArchiveCatalog(store, "");
+        List<StoredFile> hours = catalog.files(C);
+        HandMadeSnapshots snapshots = new HandMadeSnapshots(store, catalog.snapshots());
+        SnapshotManifest old = snapshots.complete(C, at(3600 + 300), at(3600 + 400));
+        SnapshotManifest kept = snapshots.complete(C, at(3 * 3600 + 300), at(3 * 3600 + 400));
+        store.delete(hours.get(0).file()); // a prune to old's end stopped before the file's flush-log entries
+
+        PrunePlan plan = new Pruner(catalog, streamingOnly(), new InMemorySnapshotProgressStore())
+                .plan(C, kept.end());
+
+        assertThat(plan.refused()).as(plan.toText()).isFalse();
+        assertThat(plan.snapshots()).extracting(PrunePlan.SnapshotRemoval::id).containsExactly(old.id());
+        assertThat(plan.hourFiles()).extracting(f -> f.file().path())
+                .containsExactly(hours.get(1).path(), hours.get(2).path());
+        assertThat(plan.flushLog()).extracting(PrunePlan.LogRemoval::file, PrunePlan.LogRemoval::entries,
+                        PrunePlan.LogRemoval::events)
+                .containsExactly(tuple(hours.get(1).path(), 2, 2L), tuple(hours.get(2).path(), 2, 2L),
+                        tuple(hours.get(0).path(), 2, 2L));
+        assertThat(plan.flushLog().get(2).reason()).contains("stopped before its flush-log entries");
+        assertThat(largestAnswer).as("flush records handed out at once").isEqualTo(2);
+    }
+
+    private static BsonTimestamp at(int secondsAfterTheFirstHour) {
+        return new BsonTimestamp((int) START.truncatedTo(ChronoUnit.HOURS).plusSeconds(secondsAfterTheFirstHour)
+                .getEpochSecond(), 1);
     }
 
     /** The harness's tracker, refusing the whole-log read and noting the largest per-file answer. */
