@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,24 +57,9 @@ class SnapshotWindowTest {
 
             @Override
             public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
-                Iterator<RawBsonDocument> it = (after.isPresent() ? List.<RawBsonDocument>of()
+                return Documents.of((after.isPresent() ? List.<RawBsonDocument>of()
                         : List.of(new RawBsonDocument(BsonDocument.parse("{_id: 1, a: 'str'}"),
-                        new BsonDocumentCodec()))).iterator();
-                return new Documents() {
-                    @Override
-                    public boolean hasNext() {
-                        return it.hasNext();
-                    }
-
-                    @Override
-                    public RawBsonDocument next() {
-                        return it.next();
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
+                        new BsonDocumentCodec()))).iterator(), () -> { });
             }
         };
         Lease lease = new Lease("people", "me", 1, Instant.parse("2099-01-01T00:00:00Z"), Instant.EPOCH);
