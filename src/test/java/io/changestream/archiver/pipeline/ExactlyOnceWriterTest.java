@@ -12,10 +12,6 @@ import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.store.ArchiveFile;
-import io.changestream.archiver.store.ArchiveStore;
-import io.changestream.archiver.store.LocalArchiveStore;
-import io.changestream.archiver.store.TestStores;
-import io.changestream.archiver.store.adls.DfsTestServer;
 import io.changestream.archiver.testing.Events;
 import io.changestream.archiver.testing.FaultyStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
@@ -54,21 +50,17 @@ class ExactlyOnceWriterTest {
     private CollectionBuffer buffer;
     private ExactlyOnceWriter writer;
 
-    /** Where the archive lives: the local folder, or ADLS through the real SDK on the in-process DFS server. */
-    enum Backend { LOCAL, ADLS }
-
     private Backend backend = Backend.LOCAL;
-    private DfsTestServer adls;
+    private Backend.Opened archive;
 
     static Stream<Arguments> everyStore() {
-        return Stream.of(Backend.values()).flatMap(b -> Stream.of(Compression.values()).map(c -> Arguments.of(b, c)));
+        return Backend.everyStore();
     }
 
     @AfterEach
-    void closeAdls() {
-        if (adls != null) {
-            h.store.close();
-            adls.close();
+    void closeArchive() {
+        if (archive != null) {
+            archive.close();
         }
     }
 
@@ -78,12 +70,8 @@ class ExactlyOnceWriterTest {
     }
 
     private void start(Compression compression, int attempts) {
-        ArchiveStore archive = new LocalArchiveStore(dir);
-        if (backend == Backend.ADLS) {
-            adls = DfsTestServer.start();
-            archive = TestStores.adls(TestStores.sharedKey(adls));
-        }
-        h = new WriterHarness(archive, compression, stream, START);
+        archive = backend.open(dir);
+        h = new WriterHarness(archive.store(), compression, stream, START);
         tracker = h.tracker;
         store = h.store;
         restart(attempts);
