@@ -6,7 +6,11 @@ import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.store.TestStores;
 import io.changestream.archiver.store.adls.DfsTestServer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
@@ -22,7 +26,7 @@ enum Backend {
     }
 
     /** Opens the store: the folder {@code dir}, or ADLS on a newly started DFS server. Close it after the test. */
-    Opened open(Path dir) {
+    private Opened open(Path dir) {
         if (this == LOCAL) {
             return new Opened(new LocalArchiveStore(dir), null);
         }
@@ -38,6 +42,23 @@ enum Backend {
                 store.close();
                 adls.close();
             }
+        }
+    }
+
+    /** Opens a test's stores and closes them after it: register on an instance field. */
+    static final class Stores implements AfterEachCallback {
+        private final List<Opened> opened = new ArrayList<>();
+
+        Opened open(Backend backend, Path dir) {
+            Opened store = backend.open(dir);
+            opened.add(store);
+            return store;
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            opened.forEach(Opened::close);
+            opened.clear();
         }
     }
 }

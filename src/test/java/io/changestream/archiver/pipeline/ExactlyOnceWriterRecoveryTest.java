@@ -43,7 +43,7 @@ import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -74,22 +74,17 @@ class ExactlyOnceWriterRecoveryTest {
     /** Ten events a second apart in hour 00, then a transaction of ten events at 01:00:00, all in hour 01. */
     private final List<ChangeEvent> stream = mongoLikeStream();
     private WriterHarness h;
+    @RegisterExtension
+    final Backend.Stores stores = new Backend.Stores();
     private Backend.Opened archive;
 
     static Stream<Arguments> everyStore() {
         return Backend.everyStore();
     }
 
-    @AfterEach
-    void closeArchive() {
-        if (archive != null) {
-            archive.close();
-        }
-    }
-
     /** A first process archives the whole stream; returns the hour-01 file, which the checkpoint points into. */
     private ArchiveFile archiveEverything(Backend backend, Compression compression) {
-        archive = backend.open(dir);
+        archive = stores.open(backend, dir);
         h = new WriterHarness(archive.store(), compression, stream, START);
         h.restart(1);
         h.deliver(stream.size());
@@ -164,7 +159,7 @@ class ExactlyOnceWriterRecoveryTest {
     @MethodSource("everyStore")
     void step4_aTransactionSharingOneClusterTimeIsAdoptedAfterACrashBetweenAppendAndCheckpoint(
             Backend b, Compression c) {
-        archive = b.open(dir);
+        archive = stores.open(b, dir);
         h = new WriterHarness(archive.store(), c, stream, START);
         h.restart(1);
         h.deliver(10);

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -51,17 +51,12 @@ class ExactlyOnceWriterTest {
     private ExactlyOnceWriter writer;
 
     private Backend backend = Backend.LOCAL;
-    private Backend.Opened archive;
+
+    @RegisterExtension
+    final Backend.Stores stores = new Backend.Stores();
 
     static Stream<Arguments> everyStore() {
         return Backend.everyStore();
-    }
-
-    @AfterEach
-    void closeArchive() {
-        if (archive != null) {
-            archive.close();
-        }
     }
 
     private void start(Backend backend, Compression compression, int attempts) {
@@ -70,8 +65,7 @@ class ExactlyOnceWriterTest {
     }
 
     private void start(Compression compression, int attempts) {
-        archive = backend.open(dir);
-        h = new WriterHarness(archive.store(), compression, stream, START);
+        h = new WriterHarness(stores.open(backend, dir).store(), compression, stream, START);
         tracker = h.tracker;
         store = h.store;
         restart(attempts);
