@@ -4,6 +4,7 @@ import com.mongodb.client.model.changestream.FullDocument;
 import com.mongodb.client.model.changestream.FullDocumentBeforeChange;
 import com.mongodb.reactivestreams.client.ChangeStreamPublisher;
 import com.mongodb.reactivestreams.client.MongoCollection;
+import io.changestream.archiver.config.ArchiverConfig;
 import io.changestream.archiver.ops.logging.LogContext;
 import java.time.Duration;
 import java.util.List;
@@ -62,19 +63,39 @@ public final class ChangeStreamWatcher {
      * @param splitLargeEvents asked at each (re-)open whether the server splits events over 16 MB
      *                         ({@code $changeStreamSplitLargeEvent}, MongoDB 7.0+); {@link SplitEvents} rejoins them
      */
-    public ChangeStreamWatcher(MongoCollection<RawBsonDocument> collection, String fullDocument,
-                               String fullDocumentBeforeChange, RetryBackoffSpec backoff, Consumer<String> onRestart,
-                               BooleanSupplier splitLargeEvents) {
+    public ChangeStreamWatcher(MongoCollection<RawBsonDocument> collection, ArchiverConfig.FullDocument fullDocument,
+                               ArchiverConfig.FullDocumentBeforeChange fullDocumentBeforeChange,
+                               RetryBackoffSpec backoff, Consumer<String> onRestart, BooleanSupplier splitLargeEvents) {
         this.collection = collection;
         this.name = collection.getNamespace().getCollectionName();
-        // "default" and "off" are the server's defaults: leave them unsent, so servers that predate an option
-        // (fullDocumentBeforeChange needs 6.0) accept the stream.
-        this.fullDocument = "default".equals(fullDocument) ? FullDocument.DEFAULT : FullDocument.fromString(fullDocument);
-        this.beforeChange = "off".equals(fullDocumentBeforeChange) ? FullDocumentBeforeChange.DEFAULT
-                : FullDocumentBeforeChange.fromString(fullDocumentBeforeChange);
+        this.fullDocument = driverOption(fullDocument);
+        this.beforeChange = driverOption(fullDocumentBeforeChange);
         this.backoff = backoff;
         this.onRestart = onRestart;
         this.splitLargeEvents = splitLargeEvents;
+    }
+
+    /**
+     * The driver's {@code fullDocument} option for {@code MONGODB_FULL_DOCUMENT}. "default" (and "off" below) are the
+     * server's defaults: the driver's DEFAULT leaves them unsent, so servers that predate an option
+     * (fullDocumentBeforeChange needs 6.0) accept the stream.
+     */
+    static FullDocument driverOption(ArchiverConfig.FullDocument setting) {
+        return switch (setting) {
+            case DEFAULT -> FullDocument.DEFAULT;
+            case UPDATE_LOOKUP -> FullDocument.UPDATE_LOOKUP;
+            case WHEN_AVAILABLE -> FullDocument.WHEN_AVAILABLE;
+            case REQUIRED -> FullDocument.REQUIRED;
+        };
+    }
+
+    /** The driver's {@code fullDocumentBeforeChange} option for {@code MONGODB_FULL_DOCUMENT_BEFORE_CHANGE}. */
+    static FullDocumentBeforeChange driverOption(ArchiverConfig.FullDocumentBeforeChange setting) {
+        return switch (setting) {
+            case OFF -> FullDocumentBeforeChange.DEFAULT;
+            case WHEN_AVAILABLE -> FullDocumentBeforeChange.WHEN_AVAILABLE;
+            case REQUIRED -> FullDocumentBeforeChange.REQUIRED;
+        };
     }
 
     /** Events after {@code start}, forever, until cancelled or history is lost. */

@@ -31,7 +31,7 @@ public record ArchiverConfig(
 
     /** The watched cluster, database and collections, and the change stream options. */
     public record Source(Secret uri, String database, List<String> collections,
-                         FullDocument fullDocument, String fullDocumentBeforeChange) {
+                         FullDocument fullDocument, FullDocumentBeforeChange fullDocumentBeforeChange) {
         public Source {
             collections = List.copyOf(collections);
             if (collections.isEmpty()) {
@@ -51,6 +51,22 @@ public record ArchiverConfig(
         }
 
         /** The value as written in {@code MONGODB_FULL_DOCUMENT} and as the server names it. */
+        public String text() {
+            return text;
+        }
+    }
+
+    /** The change streams' {@code fullDocumentBeforeChange} option (pre-images); {@link #OFF} is not sent. */
+    public enum FullDocumentBeforeChange {
+        OFF("off"), WHEN_AVAILABLE("whenAvailable"), REQUIRED("required");
+
+        private final String text;
+
+        FullDocumentBeforeChange(String text) {
+            this.text = text;
+        }
+
+        /** The value as written in {@code MONGODB_FULL_DOCUMENT_BEFORE_CHANGE}; but for off, as the server names it. */
         public String text() {
             return text;
         }

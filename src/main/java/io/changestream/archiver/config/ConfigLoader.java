@@ -4,6 +4,7 @@ import io.changestream.archiver.config.ArchiverConfig.Azure;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.Flush;
 import io.changestream.archiver.config.ArchiverConfig.FullDocument;
+import io.changestream.archiver.config.ArchiverConfig.FullDocumentBeforeChange;
 import io.changestream.archiver.config.ArchiverConfig.HistoryLostPolicy;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.config.ArchiverConfig.LogFormat;
@@ -32,7 +33,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -41,7 +41,6 @@ import java.util.function.Function;
  * that is not allowed is a problem, never clamped. Secret values are masked in every problem.
  */
 public final class ConfigLoader {
-    private static final Set<String> BEFORE_CHANGE = Set.of("off", "whenAvailable", "required");
 
     static final String DATABASE_RULE = "a database name: not blank, none of / \\ . space \" $ * < > : | ? or NUL, "
             + "less than 64 bytes";
@@ -122,7 +121,8 @@ public final class ConfigLoader {
         collections.forEach(c -> checkNamespace(Setting.MONGODB_COLLECTIONS, database.orElse(""), c));
         FullDocument fullDocument = parseEnumSorted(Setting.MONGODB_FULL_DOCUMENT, FullDocument.values(),
                 FullDocument::text).orElse(FullDocument.UPDATE_LOOKUP);
-        String beforeChange = oneOf(Setting.MONGODB_FULL_DOCUMENT_BEFORE_CHANGE, BEFORE_CHANGE);
+        FullDocumentBeforeChange beforeChange = parseEnumSorted(Setting.MONGODB_FULL_DOCUMENT_BEFORE_CHANGE,
+                FullDocumentBeforeChange.values(), FullDocumentBeforeChange::text).orElse(FullDocumentBeforeChange.OFF);
 
         Optional<String> trackerUri = raw(Setting.TRACKER_URI);
         trackerUri.ifPresent(u -> checkMongoUri(Setting.TRACKER_URI, u));
@@ -343,14 +343,6 @@ public final class ConfigLoader {
         if (!ok) {
             problem(s, value, allowed);
         }
-    }
-
-    private String oneOf(Setting s, Set<String> allowed) {
-        String v = value(s);
-        if (!allowed.contains(v)) {
-            problem(s, v, "one of " + String.join(", ", allowed.stream().sorted().toList()));
-        }
-        return v;
     }
 
     private <E> Optional<E> parseEnum(Setting s, E[] values, Function<E, String> text) {

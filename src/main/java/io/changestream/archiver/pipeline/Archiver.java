@@ -175,7 +175,7 @@ public final class Archiver {
         for (String name : config.source().collections()) {
             ArchiverMetrics.PerCollection perCollection = metrics.collection(name);
             watchers.put(name, new ChangeStreamWatcher(source.getCollection(name, RawBsonDocument.class),
-                    config.source().fullDocument().text(), config.source().fullDocumentBeforeChange(),
+                    config.source().fullDocument(), config.source().fullDocumentBeforeChange(),
                     retry.cappedAt(ChangeStreamWatcher.MAX_BACKOFF).reactive(Long.MAX_VALUE), reason -> {
                         perCollection.watchRestart(reason);
                         CollectionPipeline p = active.get(name);

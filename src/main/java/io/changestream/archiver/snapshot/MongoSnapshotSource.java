@@ -12,7 +12,6 @@ import io.changestream.archiver.capture.ClusterClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -87,26 +86,12 @@ public final class MongoSnapshotSource implements SnapshotSource {
                 : coll.withReadConcern(ReadConcern.MAJORITY).find(session, filter);
         Stream<RawBsonDocument> stream = Flux.from(find.sort(Sorts.ascending("_id")).batchSize(BATCH))
                 .toStream(BATCH);
-        Iterator<RawBsonDocument> it = stream.iterator();
-        return new Documents() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
+        return Documents.of(stream.iterator(), () -> {
+            stream.close();
+            if (session != null) {
+                session.close();
             }
-
-            @Override
-            public RawBsonDocument next() {
-                return it.next();
-            }
-
-            @Override
-            public void close() {
-                stream.close();
-                if (session != null) {
-                    session.close();
-                }
-            }
-        };
+        });
     }
 
     private ClientSession session(BsonTimestamp atLeast) {

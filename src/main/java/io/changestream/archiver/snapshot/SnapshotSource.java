@@ -32,5 +32,25 @@ public interface SnapshotSource {
     interface Documents extends Iterator<RawBsonDocument>, AutoCloseable {
         @Override
         void close();
+
+        /** The documents {@code it} yields, as a cursor whose {@link #close} runs {@code onClose}. */
+        static Documents of(Iterator<RawBsonDocument> it, Runnable onClose) {
+            return new Documents() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public RawBsonDocument next() {
+                    return it.next();
+                }
+
+                @Override
+                public void close() {
+                    onClose.run();
+                }
+            };
+        }
     }
 }

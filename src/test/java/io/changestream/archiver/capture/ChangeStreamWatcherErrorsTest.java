@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mongodb.MongoCommandException;
 import com.mongodb.ServerAddress;
 import io.changestream.archiver.capture.ChangeStreamWatcher.EventTooLargeException;
+import io.changestream.archiver.config.ArchiverConfig.FullDocument;
+import io.changestream.archiver.config.ArchiverConfig.FullDocumentBeforeChange;
 import io.changestream.archiver.testing.ScriptedSource;
 import io.changestream.archiver.pipeline.RetryPolicy;
 import java.time.Duration;
@@ -29,7 +31,8 @@ class ChangeStreamWatcherErrorsTest {
 
     private ChangeStreamWatcher watcher(ScriptedSource source, BooleanSupplier split) {
         return new ChangeStreamWatcher(source.database().getCollection("orders", RawBsonDocument.class),
-                "updateLookup", "off", RetryPolicy.of(1, Duration.ofMillis(5)).reactive(Long.MAX_VALUE), restarts::add, split);
+                FullDocument.UPDATE_LOOKUP, FullDocumentBeforeChange.OFF,
+                RetryPolicy.of(1, Duration.ofMillis(5)).reactive(Long.MAX_VALUE), restarts::add, split);
     }
 
     private static MongoCommandException serverError(int code, String... labels) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.MongoSocketReadException;
 import com.mongodb.ServerAddress;
+import io.changestream.archiver.config.ArchiverConfig.FullDocument;
+import io.changestream.archiver.config.ArchiverConfig.FullDocumentBeforeChange;
 import io.changestream.archiver.testing.ScriptedSource;
 import io.changestream.archiver.pipeline.RetryPolicy;
 import java.time.Duration;
@@ -50,7 +52,8 @@ class SplitEventsTest {
                 : Flux.concat(Flux.just(fragment(3)), Flux.never()));
         List<String> restarts = new ArrayList<>();
         ChangeStreamWatcher watcher = new ChangeStreamWatcher(source.database().getCollection("orders",
-                RawBsonDocument.class), "updateLookup", "off", RetryPolicy.of(1, Duration.ofMillis(5)).reactive(Long.MAX_VALUE), restarts::add, () -> true);
+                RawBsonDocument.class), FullDocument.UPDATE_LOOKUP, FullDocumentBeforeChange.OFF,
+                RetryPolicy.of(1, Duration.ofMillis(5)).reactive(Long.MAX_VALUE), restarts::add, () -> true);
 
         ChangeEvent event = watcher.events(new ResumePoint.Now()).blockFirst(Duration.ofSeconds(10));
 

@@ -28,7 +28,7 @@ class ConfigLoaderTest {
         ArchiverConfig c = ConfigLoader.load(minimal());
         assertThat(c.source().collections()).containsExactly("orders", "customers");
         assertThat(c.source().fullDocument()).isEqualTo(ArchiverConfig.FullDocument.UPDATE_LOOKUP);
-        assertThat(c.source().fullDocumentBeforeChange()).isEqualTo("off");
+        assertThat(c.source().fullDocumentBeforeChange()).isEqualTo(ArchiverConfig.FullDocumentBeforeChange.OFF);
         assertThat(c.tracker().external()).isFalse();
         assertThat(c.tracker().database()).isEqualTo("shop");
         assertThat(c.tracker().collection()).isEqualTo("changestream_tracker");
@@ -263,6 +263,24 @@ class ConfigLoaderTest {
         ArchiverConfig defaults = ConfigLoader.load(minimal());
         assertThat(defaults.ops().logLevel()).isEqualTo(ArchiverConfig.LogLevel.INFO);
         assertThat(defaults.ops().logFormat()).isEqualTo(ArchiverConfig.LogFormat.JSON);
+    }
+
+    @Test
+    void fullDocumentBeforeChangeArrivesAsItsEnumConstantParsedOnceAtLoad() {
+        for (ArchiverConfig.FullDocumentBeforeChange value : ArchiverConfig.FullDocumentBeforeChange.values()) {
+            Map<String, String> env = minimal();
+            env.put("MONGODB_FULL_DOCUMENT_BEFORE_CHANGE", value.text());
+            assertThat(ConfigLoader.load(env).source().fullDocumentBeforeChange()).isEqualTo(value);
+        }
+    }
+
+    @Test
+    void anUnknownFullDocumentBeforeChangeIsRefusedNamingTheVariableAndTheAllowedValues() {
+        Map<String, String> env = minimal();
+        env.put("MONGODB_FULL_DOCUMENT_BEFORE_CHANGE", "updateLookup");
+        assertThatThrownBy(() -> ConfigLoader.load(env)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("MONGODB_FULL_DOCUMENT_BEFORE_CHANGE")
+                .hasMessageContaining("one of off, required, whenAvailable");
     }
 
     @Test

@@ -22,8 +22,6 @@ import io.changestream.archiver.store.ArchiveFile;
 import io.changestream.archiver.store.ArchiveStore;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.changestream.archiver.store.StoreConflictException;
-import io.changestream.archiver.store.TestStores;
-import io.changestream.archiver.store.adls.DfsTestServer;
 import io.changestream.archiver.testing.Leases;
 import io.changestream.archiver.testing.WriterHarness;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,7 +43,7 @@ import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -76,30 +74,18 @@ class ExactlyOnceWriterRecoveryTest {
     /** Ten events a second apart in hour 00, then a transaction of ten events at 01:00:00, all in hour 01. */
     private final List<ChangeEvent> stream = mongoLikeStream();
     private WriterHarness h;
-    private DfsTestServer adls;
-
-    enum Backend { LOCAL, ADLS }
+    @RegisterExtension
+    final Backend.Stores stores = new Backend.Stores();
+    private Backend.Opened archive;
 
     static Stream<Arguments> everyStore() {
-        return Stream.of(Backend.values()).flatMap(b -> Stream.of(Compression.values()).map(c -> Arguments.of(b, c)));
-    }
-
-    @AfterEach
-    void closeAdls() {
-        if (adls != null) {
-            h.store.close();
-            adls.close();
-        }
+        return Backend.everyStore();
     }
 
     /** A first process archives the whole stream; returns the hour-01 file, which the checkpoint points into. */
     private ArchiveFile archiveEverything(Backend backend, Compression compression) {
-        ArchiveStore archive = new LocalArchiveStore(dir);
-        if (backend == Backend.ADLS) {
-            adls = DfsTestServer.start();
-            archive = TestStores.adls(TestStores.sharedKey(adls));
-        }
-        h = new WriterHarness(archive, compression, stream, START);
+        archive = stores.open(backend, dir);
+        h = new WriterHarness(archive.store(), compression, stream, START);
         h.restart(1);
         h.deliver(stream.size());
         h.writer.flush(h.buffer, FlushTrigger.MANUAL);
@@ -173,12 +159,8 @@ class ExactlyOnceWriterRecoveryTest {
     @MethodSource("everyStore")
     void step4_aTransactionSharingOneClusterTimeIsAdoptedAfterACrashBetweenAppendAndCheckpoint(
             Backend b, Compression c) {
-        ArchiveStore archive = new LocalArchiveStore(dir);
-        if (b == Backend.ADLS) {
-            adls = DfsTestServer.start();
-            archive = TestStores.adls(TestStores.sharedKey(adls));
-        }
-        h = new WriterHarness(archive, c, stream, START);
+        archive = stores.open(b, dir);
+        h = new WriterHarness(archive.store(), c, stream, START);
         h.restart(1);
         h.deliver(10);
         h.writer.flush(h.buffer, FlushTrigger.MANUAL);
@@ -239,9 +221,9 @@ class ExactlyOnceWriterRecoveryTest {
             boolean wholeFileSystem) {
         ArchiveFile file = archiveEverything(Backend.ADLS, Compression.NONE);
         if (wholeFileSystem) {
-            adls.state().deleteFileSystem("changestreams");
+            archive.adls().state().deleteFileSystem("changestreams");
         } else {
-            adls.state().deleteFolder("changestreams", "orders");
+            archive.adls().state().deleteFolder("changestreams", "orders");
         }
 
         assertThatThrownBy(() -> h.restart(1)).isInstanceOf(StoreConflictException.class)
@@ -250,9 +232,9 @@ class ExactlyOnceWriterRecoveryTest {
         assertThatThrownBy(() -> h.writer.flush(h.buffer, FlushTrigger.MANUAL))
                 .isInstanceOfSatisfying(FlushFailedException.class, e -> assertThat(e.conflict()).isTrue());
 
-        assertThat(adls.state().fileSystemExists("changestreams")).isEqualTo(!wholeFileSystem);
+        assertThat(archive.adls().state().fileSystemExists("changestreams")).isEqualTo(!wholeFileSystem);
         if (!wholeFileSystem) {
-            assertThat(adls.state().content("changestreams", file.path())).isEmpty();
+            assertThat(archive.adls().state().content("changestreams", file.path())).isEmpty();
         }
     }
 

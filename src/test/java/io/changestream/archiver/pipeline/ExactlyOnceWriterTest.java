@@ -12,10 +12,6 @@ import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.SegmentEncoder;
 import io.changestream.archiver.store.ArchiveFile;
-import io.changestream.archiver.store.ArchiveStore;
-import io.changestream.archiver.store.LocalArchiveStore;
-import io.changestream.archiver.store.TestStores;
-import io.changestream.archiver.store.adls.DfsTestServer;
 import io.changestream.archiver.testing.Events;
 import io.changestream.archiver.testing.FaultyStore;
 import io.changestream.archiver.testing.InMemoryCheckpointStore;
@@ -26,7 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -54,22 +50,13 @@ class ExactlyOnceWriterTest {
     private CollectionBuffer buffer;
     private ExactlyOnceWriter writer;
 
-    /** Where the archive lives: the local folder, or ADLS through the real SDK on the in-process DFS server. */
-    enum Backend { LOCAL, ADLS }
-
     private Backend backend = Backend.LOCAL;
-    private DfsTestServer adls;
+
+    @RegisterExtension
+    final Backend.Stores stores = new Backend.Stores();
 
     static Stream<Arguments> everyStore() {
-        return Stream.of(Backend.values()).flatMap(b -> Stream.of(Compression.values()).map(c -> Arguments.of(b, c)));
-    }
-
-    @AfterEach
-    void closeAdls() {
-        if (adls != null) {
-            h.store.close();
-            adls.close();
-        }
+        return Backend.everyStore();
     }
 
     private void start(Backend backend, Compression compression, int attempts) {
@@ -78,12 +65,7 @@ class ExactlyOnceWriterTest {
     }
 
     private void start(Compression compression, int attempts) {
-        ArchiveStore archive = new LocalArchiveStore(dir);
-        if (backend == Backend.ADLS) {
-            adls = DfsTestServer.start();
-            archive = TestStores.adls(TestStores.sharedKey(adls));
-        }
-        h = new WriterHarness(archive, compression, stream, START);
+        h = new WriterHarness(stores.open(backend, dir).store(), compression, stream, START);
         tracker = h.tracker;
         store = h.store;
         restart(attempts);

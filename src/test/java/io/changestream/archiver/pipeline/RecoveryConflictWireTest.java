@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -35,11 +34,8 @@ class RecoveryConflictWireTest extends ServiceFixture {
     Path emptyVolume;
 
     private ArchiverConfig config(Path archiveDir) {
-        Map<String, String> env = new HashMap<>(Map.of(
-                "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders",
-                "ARCHIVE_LOCAL_DIR", archiveDir.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
-                "RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2", "HTTP_PORT", "0"));
-        env.put("SNAPSHOT_MODE", "never"); // snapshots have tests of their own
+        Map<String, String> env = serviceEnv(archiveDir, "orders");
+        env.putAll(Map.of("RETRY_DELAY_MS", "50", "RETRY_ATTEMPTS", "2"));
         return ConfigLoader.load(env);
     }
 

@@ -43,11 +43,8 @@ class StoreOutageWireTest extends ServiceFixture {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private ArchiverConfig config() {
-        Map<String, String> env = new HashMap<>(Map.of(
-                "MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop", "MONGODB_COLLECTIONS", "orders",
-                "ARCHIVE_LOCAL_DIR", archive.toString(), "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099",
-                "RETRY_DELAY_MS", "20", "RETRY_ATTEMPTS", "2", "HTTP_PORT", "0"));
-        env.put("SNAPSHOT_MODE", "never"); // snapshots have tests of their own
+        Map<String, String> env = serviceEnv(archive, "orders");
+        env.putAll(Map.of("RETRY_DELAY_MS", "20", "RETRY_ATTEMPTS", "2"));
         return ConfigLoader.load(env);
     }
 

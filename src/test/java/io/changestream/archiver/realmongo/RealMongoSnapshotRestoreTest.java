@@ -3,12 +3,9 @@ package io.changestream.archiver.realmongo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Updates;
 import io.changestream.archiver.app.Main;
 import io.changestream.archiver.app.Service;
 import io.changestream.archiver.checkpoint.FlushTrigger;
@@ -18,6 +15,7 @@ import io.changestream.archiver.config.ConfigLoader;
 import io.changestream.archiver.pipeline.CollectionStatus;
 import io.changestream.archiver.replay.DatabaseComparison;
 import io.changestream.archiver.testing.ArchiveContents;
+import io.changestream.archiver.testing.RestoreWorkload;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -29,23 +27,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.bson.BsonArray;
-import org.bson.BsonBinary;
-import org.bson.BsonBoolean;
-import org.bson.BsonDateTime;
-import org.bson.BsonDecimal128;
 import org.bson.BsonDocument;
-import org.bson.BsonDouble;
-import org.bson.BsonInt32;
-import org.bson.BsonInt64;
-import org.bson.BsonNull;
-import org.bson.BsonObjectId;
-import org.bson.BsonRegularExpression;
-import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
-import org.bson.types.Decimal128;
-import org.bson.types.ObjectId;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -66,7 +50,7 @@ class RealMongoSnapshotRestoreTest extends RealMongoTestBase {
     @TempDir
     Path archive;
 
-    private long writes;
+    private RestoreWorkload workload;
 
     @ParameterizedTest
     @MethodSource("images")
@@ -81,13 +65,8 @@ class RealMongoSnapshotRestoreTest extends RealMongoTestBase {
                 "SNAPSHOT_MAX_MB_PER_SECOND", "1", "RETRY_DELAY_MS", "100"));
         try (MongoClient client = MongoClients.create(uri)) {
             MongoCollection<BsonDocument> source = client.getDatabase(database).getCollection(COLL, BsonDocument.class);
-            List<Integer> alive = new ArrayList<>();
-            List<BsonDocument> before = new ArrayList<>();
-            for (int i = 0; i < 3000; i++) {
-                before.add(document(i));
-                alive.add(i);
-            }
-            source.insertMany(before);
+            workload = new RestoreWorkload(source, random);
+            workload.fill(3000);
             MongoSnapshotProgressStore tracker = new MongoSnapshotProgressStore(client, database, "changestream_tracker");
 
             SnapshotProgress done;
@@ -97,13 +76,11 @@ class RealMongoSnapshotRestoreTest extends RealMongoTestBase {
                 while (tracker.snapshots(COLL).stream().noneMatch(SnapshotProgress::complete)) {
                     assertThat(System.nanoTime()).as("seed %d: snapshot not complete within %s: %s", seed, WAIT,
                             tracker.snapshots(COLL)).isLessThan(deadline);
-                    change(source, random, alive);
+                    workload.change();
                 }
                 done = tracker.snapshots(COLL).get(0);
                 assertThat(done.parts()).as("seed %d", seed).hasSizeGreaterThan(1);
-                for (int i = 0; i < 40; i++) {
-                    change(source, random, alive);
-                }
+                workload.change(40);
                 archiveAll(service);
                 List<RawBsonDocument> events = ArchiveContents.events(archive, COLL);
                 until = events.get(events.size() - 1).getTimestamp("clusterTime");
@@ -111,9 +88,7 @@ class RealMongoSnapshotRestoreTest extends RealMongoTestBase {
                 MongoCollection<BsonDocument> expected = client.getDatabase(database + "_expected")
                         .getCollection(COLL, BsonDocument.class);
                 expected.insertMany(source.find().into(new ArrayList<>()));
-                for (int i = 0; i < 60; i++) {
-                    change(source, random, alive);
-                }
+                workload.change(60);
                 archiveAll(service);
             }
 
@@ -148,62 +123,7 @@ class RealMongoSnapshotRestoreTest extends RealMongoTestBase {
     /** Waits until every counted write is captured, then flushes. */
     private void archiveAll(Service service) {
         await().atMost(WAIT).until(() -> service.archiver.status().stream().mapToLong(s -> s.bufferedEvents()
-                + s.checkpoint().map(CollectionStatus.CheckpointView::totalEvents).orElse(0L)).sum() >= writes);
+                + s.checkpoint().map(CollectionStatus.CheckpointView::totalEvents).orElse(0L)).sum() >= workload.writes());
         service.archiver.flushAll(FlushTrigger.MANUAL).block(WAIT);
-    }
-
-    /** Every BSON type a document can hold, nested. */
-    private static BsonDocument document(int i) {
-        return new BsonDocument("_id", new BsonInt32(i))
-                .append("oid", new BsonObjectId(new ObjectId(1_700_000_000 + i, i)))
-                .append("name", new BsonString("order #" + i + " — ünïcødé ✓ 名前 " + "x".repeat(i % 200)))
-                .append("int64", new BsonInt64(i * 1_000_000_007L))
-                .append("double", new BsonDouble(i / 7.0))
-                .append("negativeZero", new BsonDouble(-0.0))
-                .append("decimal", new BsonDecimal128(Decimal128.parse("1234.5678" + i)))
-                .append("when", new BsonDateTime(1_600_000_000_000L + i))
-                .append("ts", new BsonTimestamp(1_600_000_000 + i, 1))
-                .append("bin", new BsonBinary(new byte[] {1, 2, (byte) i}))
-                .append("re", new BsonRegularExpression("^a" + i, "i"))
-                .append("flag", BsonBoolean.valueOf(i % 2 == 0))
-                .append("none", BsonNull.VALUE)
-                .append("a", new BsonDocument("b", new BsonInt32(i)).append("c", new BsonString("c" + i)))
-                .append("tags", new BsonArray(List.of(new BsonString("t1"), new BsonString("t2"), new BsonInt32(i),
-                        new BsonDocument("deep", new BsonArray(List.of(new BsonInt64(i)))))));
-    }
-
-    /**
-     * One random change: insert, update (a type change, array truncation, a path into a sub-document that may have
-     * become a string), replace or delete. Each update counts {@code n} up, so none is a no-op without an event; one
-     * the server refuses is not counted.
-     */
-    private void change(MongoCollection<BsonDocument> source, Random random, List<Integer> alive) {
-        int kind = random.nextInt(6);
-        try {
-            if (alive.isEmpty() || kind == 0) {
-                int id = 100_000 + (int) writes;
-                source.insertOne(document(id));
-                alive.add(id);
-            } else {
-                int id = alive.get(random.nextInt(alive.size()));
-                switch (kind) {
-                    case 1 -> source.updateOne(Filters.eq("_id", id),
-                            Updates.combine(Updates.set("a", "now a string " + id), Updates.inc("n", 1)));
-                    case 2 -> source.updateOne(Filters.eq("_id", id),
-                            Updates.combine(Updates.set("tags", List.of("t1")), Updates.inc("n", 1)));
-                    case 3 -> source.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("a.b", id * 2),
-                            Updates.inc("int64", 1L), Updates.inc("n", 1)));
-                    case 4 -> source.replaceOne(Filters.eq("_id", id), new BsonDocument("_id", new BsonInt32(id))
-                            .append("replaced", new BsonInt64(writes)));
-                    default -> {
-                        source.deleteOne(Filters.eq("_id", id));
-                        alive.remove(Integer.valueOf(id));
-                    }
-                }
-            }
-            writes++;
-        } catch (MongoWriteException e) {
-            // refused by the server ($set a.b where a became a string): nothing changed, no event
-        }
     }
 }

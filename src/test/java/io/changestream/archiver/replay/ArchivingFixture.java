@@ -16,12 +16,16 @@ import io.changestream.archiver.pipeline.LeaseTiming;
 import io.changestream.archiver.pipeline.CollectionStatus;
 import io.changestream.archiver.store.LocalArchiveStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The real archiving pipeline on an in-process MongoDB-wire server, archiving to a local folder, as {@code run} wires
@@ -117,6 +121,23 @@ final class ArchivingFixture implements AutoCloseable {
 
     ArchiveCatalog catalogOf(Path folder) {
         return new ArchiveCatalog(new LocalArchiveStore(folder), "");
+    }
+
+    /** Copies the archive folder as it is now into {@code folder} (empty), for a test that damages the copy. */
+    Path copyArchiveTo(Path folder) {
+        try (Stream<Path> walk = Files.walk(archive)) {
+            for (Path p : walk.toList()) {
+                Path target = folder.resolve(archive.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+            return folder;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The environment the archive-reading commands get: the store and the tracker of this fixture. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.UpdateOneModel;
-import com.mongodb.client.model.WriteModel;
 import io.changestream.archiver.capture.ChangeEvent;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
@@ -49,7 +48,7 @@ class EscapedEventReplayTest {
         assertThat(encoded.escaped()).isEqualTo(2);
         new HandMadeArchive(root).appendBytes("people", Compression.NONE, insert.clusterTime(),
                 Arrays.copyOf(encoded.data(), encoded.length()));
-        Recording target = new Recording();
+        RecordingTarget target = new RecordingTarget();
 
         ReplaySummary summary = new Replayer(new ArchiveCatalog(new LocalArchiveStore(root), ""), target,
                 Clock.systemUTC(), null).replay(new ReplayOptions(List.of("people"), ReplayWindow.ALL, Map.of(),
@@ -101,39 +100,5 @@ class EscapedEventReplayTest {
     private static byte[] bytes(RawBsonDocument document) {
         var buffer = document.getByteBuffer();
         return Arrays.copyOfRange(buffer.array(), buffer.position(), buffer.position() + buffer.remaining());
-    }
-
-    /** Records what replay would write. */
-    private static final class Recording implements ReplayTarget {
-        final List<WriteModel<RawBsonDocument>> writes = new ArrayList<>();
-
-        @Override
-        public BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> batch) {
-            writes.addAll(batch);
-            return new BulkOutcome(0, 0, 0, List.of(), true);
-        }
-
-        @Override
-        public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
-            return new InsertOutcome(documents.size(), 0, List.of());
-        }
-
-        @Override
-        public void drop(String collection) {
-        }
-
-        @Override
-        public void rename(String collection, String newName) {
-        }
-
-        @Override
-        public boolean writes() {
-            return true;
-        }
-
-        @Override
-        public String describe() {
-            return "a recording";
-        }
     }
 }

@@ -4,7 +4,6 @@ import static io.changestream.archiver.replay.HandMadeArchive.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.client.model.WriteModel;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.encode.HourSlot;
 import io.changestream.archiver.store.ArchiveFile;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bson.BsonTimestamp;
-import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +31,10 @@ class ReplayPlanAndInterruptTest {
         archive.append("people", Compression.NONE, List.of(
                 event(1, 1, "{operationType: 'insert', documentKey: {_id: 1}, fullDocument: {_id: 1}}")));
         List<String> happened = new ArrayList<>();
-        Recording target = new Recording(happened, Integer.MAX_VALUE);
+        RecordingTarget target = new RecordingTarget((collection, writes) -> {
+            happened.add("write " + collection);
+            return RecordingTarget.allApplied(collection, writes);
+        });
 
         new Replayer(new ArchiveCatalog(archive.store, ""), target, Clock.systemUTC(), null)
                 .onPlan(plan -> happened.add("plan: " + plan))
@@ -42,6 +43,7 @@ class ReplayPlanAndInterruptTest {
         assertThat(happened).hasSize(2);
         assertThat(happened.get(0)).startsWith("plan: replay into recording").contains("1 collections", "1 files");
         assertThat(happened.get(1)).isEqualTo("write people");
+        assertThat(target.inserted).as("no snapshot in these tests").isEmpty();
     }
 
     @Test
@@ -51,10 +53,11 @@ class ReplayPlanAndInterruptTest {
                 event(1, 1, "{operationType: 'insert', documentKey: {_id: 1}, fullDocument: {_id: 1}}"),
                 event(2, 7, "{operationType: 'insert', documentKey: {_id: 2}, fullDocument: {_id: 2}}"),
                 event(3, 1, "{operationType: 'insert', documentKey: {_id: 3}, fullDocument: {_id: 3}}")));
-        Replayer replayer = new Replayer(new ArchiveCatalog(archive.store, ""),
-                new Recording(new ArrayList<>(), 2), Clock.systemUTC(), null);
+        RecordingTarget target = new RecordingTarget(interruptedAfter(2));
+        Replayer replayer = new Replayer(new ArchiveCatalog(archive.store, ""), target, Clock.systemUTC(), null);
 
         assertThatThrownBy(() -> replayer.replay(options())).hasMessageContaining("interrupted");
+        assertThat(target.inserted).as("no snapshot in these tests").isEmpty();
         String text = ReplaySummaryText.interrupted(replayer.current().orElseThrow());
 
         assertThat(text).contains("people  applied up to " + (HandMadeArchive.BASE + 2) + ":7 (")
@@ -78,46 +81,14 @@ class ReplayPlanAndInterruptTest {
         return new ReplayOptions(List.of("people"), ReplayWindow.ALL, Map.of(), DdlPolicy.STOP, 1);
     }
 
-    /** Records writes; the write after {@code writesBeforeInterrupt} fails as an interrupt would end it. */
-    private static final class Recording implements ReplayTarget {
-        private final List<String> happened;
-        private int left;
-
-        Recording(List<String> happened, int writesBeforeInterrupt) {
-            this.happened = happened;
-            this.left = writesBeforeInterrupt;
-        }
-
-        @Override
-        public BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes) {
-            if (left-- <= 0) {
+    /** Applies {@code writes} bulk writes; the one after fails as an interrupt would end it. */
+    private static RecordingTarget.WriteAnswer interruptedAfter(int writes) {
+        int[] left = {writes};
+        return (collection, batch) -> {
+            if (left[0]-- <= 0) {
                 throw new IllegalStateException("interrupted");
             }
-            happened.add("write " + collection);
-            return new BulkOutcome(0, writes.size(), 0, List.of(), true);
-        }
-
-        @Override
-        public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
-            throw new AssertionError("no snapshot in these tests");
-        }
-
-        @Override
-        public void drop(String collection) {
-        }
-
-        @Override
-        public void rename(String collection, String newName) {
-        }
-
-        @Override
-        public boolean writes() {
-            return true;
-        }
-
-        @Override
-        public String describe() {
-            return "recording";
-        }
+            return RecordingTarget.allApplied(collection, batch);
+        };
     }
 }

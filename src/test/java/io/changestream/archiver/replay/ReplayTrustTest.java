@@ -11,7 +11,6 @@ import io.changestream.archiver.checkpoint.FlushRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -307,18 +305,6 @@ class ReplayTrustTest {
     }
 
     private Path copyArchive() {
-        try (Stream<Path> walk = Files.walk(archive)) {
-            for (Path p : walk.toList()) {
-                Path target = copy.resolve(archive.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-            return copy;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return fixture.copyArchiveTo(copy);
     }
 }

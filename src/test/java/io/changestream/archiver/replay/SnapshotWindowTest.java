@@ -10,6 +10,8 @@ import io.changestream.archiver.checkpoint.SnapshotProgress;
 import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.config.ArchiverConfig.JsonMode;
 import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.replay.ReplayTarget.BulkOutcome;
+import io.changestream.archiver.replay.ReplayTarget.WriteFailure;
 import io.changestream.archiver.snapshot.ReadThrottle;
 import io.changestream.archiver.snapshot.SnapshotLayout;
 import io.changestream.archiver.snapshot.SnapshotSource;
@@ -19,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,24 +57,9 @@ class SnapshotWindowTest {
 
             @Override
             public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
-                Iterator<RawBsonDocument> it = (after.isPresent() ? List.<RawBsonDocument>of()
+                return Documents.of((after.isPresent() ? List.<RawBsonDocument>of()
                         : List.of(new RawBsonDocument(BsonDocument.parse("{_id: 1, a: 'str'}"),
-                        new BsonDocumentCodec()))).iterator();
-                return new Documents() {
-                    @Override
-                    public boolean hasNext() {
-                        return it.hasNext();
-                    }
-
-                    @Override
-                    public RawBsonDocument next() {
-                        return it.next();
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
+                        new BsonDocumentCodec()))).iterator(), () -> { });
             }
         };
         Lease lease = new Lease("people", "me", 1, Instant.parse("2099-01-01T00:00:00Z"), Instant.EPOCH);
@@ -93,7 +79,7 @@ class SnapshotWindowTest {
                 event(3, 1, "{operationType: 'update', documentKey: {_id: 1}, updateDescription: "
                         + "{updatedFields: {a: 'str'}, removedFields: []}}")));
         SnapshotProgress snap = snapshot(archive);
-        Refusing target = new Refusing();
+        RecordingTarget target = new RecordingTarget(SnapshotWindowTest::refuseEveryUpdate);
 
         ReplaySummary summary = new Replayer(new ArchiveCatalog(archive.store, ""), target, Clock.systemUTC(), null)
                 .replay(new ReplayOptions(List.of("people"), ReplayWindow.ALL, Map.of(), DdlPolicy.STOP, 100,
@@ -114,7 +100,7 @@ class SnapshotWindowTest {
         archive.append("people", Compression.NONE, List.of(
                 event(0, 1, "{operationType: 'insert', documentKey: {_id: 1}, fullDocument: {_id: 1, a: {b: 0}}}")));
         snapshot(archive);
-        Refusing target = new Refusing();
+        RecordingTarget target = new RecordingTarget(SnapshotWindowTest::refuseEveryUpdate);
 
         ReplaySummary summary = new Replayer(new ArchiveCatalog(archive.store, ""), target, Clock.systemUTC(), null)
                 .replay(new ReplayOptions(List.of("people"), new ReplayWindow(Optional.empty(),
@@ -126,43 +112,14 @@ class SnapshotWindowTest {
                 && n.message().contains("are not restored"));
     }
 
-    /** Inserts are recorded; every update fails as PathNotViable; replaces and deletes succeed. */
-    private static final class Refusing implements ReplayTarget {
-        final List<RawBsonDocument> inserted = new ArrayList<>();
-
-        @Override
-        public BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes) {
-            List<WriteFailure> failures = new ArrayList<>();
-            for (int i = 0; i < writes.size(); i++) {
-                if (writes.get(i) instanceof UpdateOneModel) {
-                    failures.add(new WriteFailure(i, Replayer.PATH_NOT_VIABLE, "Cannot create field 'b'"));
-                }
+    /** Every update fails as PathNotViable; replaces and deletes succeed. */
+    private static BulkOutcome refuseEveryUpdate(String collection, List<WriteModel<RawBsonDocument>> writes) {
+        List<WriteFailure> failures = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i++) {
+            if (writes.get(i) instanceof UpdateOneModel) {
+                failures.add(new WriteFailure(i, Replayer.PATH_NOT_VIABLE, "Cannot create field 'b'"));
             }
-            return new BulkOutcome(0, 0, 0, failures, false);
         }
-
-        @Override
-        public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
-            inserted.addAll(documents);
-            return new InsertOutcome(documents.size(), 0, List.of());
-        }
-
-        @Override
-        public void drop(String collection) {
-        }
-
-        @Override
-        public void rename(String collection, String newName) {
-        }
-
-        @Override
-        public boolean writes() {
-            return true;
-        }
-
-        @Override
-        public String describe() {
-            return "refusing";
-        }
+        return new BulkOutcome(0, 0, 0, failures, false);
     }
 }

@@ -17,7 +17,6 @@ import io.changestream.archiver.replay.verify.VerifyReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.junit.jupiter.api.AfterAll;
@@ -198,19 +196,7 @@ class VerifierTest {
     }
 
     private Path copyArchive() {
-        try (Stream<Path> walk = Files.walk(archive)) {
-            for (Path p : walk.toList()) {
-                Path target = copy.resolve(archive.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-            return copy;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return fixture.copyArchiveTo(copy);
     }
 
     private static List<Kind> kinds(VerifyReport report) {

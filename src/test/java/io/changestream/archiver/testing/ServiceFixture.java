@@ -4,7 +4,9 @@ import com.mongodb.client.MongoClient;
 import io.changestream.archiver.app.Service;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,6 +35,18 @@ public abstract class ServiceFixture {
     @AfterEach
     void stopAll() {
         services.forEach(Service::close);
+    }
+
+    /**
+     * The environment of a service on this test's server, archiving {@code collections} (comma-separated) of
+     * database {@code shop} into {@code archiveDir}: the flush schedule never fires (only the service's own retries
+     * or a test's explicit flush archive anything), no snapshot (snapshots have tests of their own), an ephemeral
+     * admin port. Mutable, for the test's own settings.
+     */
+    protected Map<String, String> serviceEnv(Path archiveDir, String collections) {
+        return new HashMap<>(Map.of("MONGODB_URI", mongo.uri(), "MONGODB_DATABASE", "shop",
+                "MONGODB_COLLECTIONS", collections, "ARCHIVE_LOCAL_DIR", archiveDir.toString(),
+                "FLUSH_SCHEDULE", "0 0 0 1 1 ? 2099", "SNAPSHOT_MODE", "never", "HTTP_PORT", "0"));
     }
 
     /** Closes the service with the test. */
