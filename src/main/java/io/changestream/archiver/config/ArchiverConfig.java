@@ -66,7 +66,7 @@ public record ArchiverConfig(
             this.text = text;
         }
 
-        /** The value as written in {@code MONGODB_FULL_DOCUMENT_BEFORE_CHANGE}; but for off, as the server names it. */
+        /** The value as written in {@code MONGODB_FULL_DOCUMENT_BEFORE_CHANGE}, the server's name for it. */
         public String text() {
             return text;
         }

@@ -354,7 +354,6 @@ public final class ConfigLoader {
         return found;
     }
 
-    /** The value as a whole number in the setting's {@link Setting#range()}; -1 (and a problem) otherwise. */
     /** As {@link #parseEnum}, the problem listing the allowed texts in alphabetical order. */
     private <E> Optional<E> parseEnumSorted(Setting s, E[] values, Function<E, String> text) {
         String v = value(s);
@@ -365,7 +364,7 @@ public final class ConfigLoader {
         return found;
     }
 
-    /** As {@link #parseEnum}, the problem listing the allowed texts in alphabetical order. */
+    /** The value as a whole number in the setting's {@link Setting#range()}; -1 (and a problem) otherwise. */
     private long longIn(Setting s) {
         Setting.Range range = s.range().orElseThrow(() -> new IllegalStateException(s + " has no range"));
         long min = range.min();
