@@ -13,6 +13,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 
@@ -69,12 +73,15 @@ import org.bson.RawBsonDocument;
  * <h2>Loading</h2>
  * Parts are read in manifest order; each part's stored bytes are hashed while read and compared with the
  * manifest's SHA-256, and its lines counted against the manifest's documents, so a damaged snapshot is reported
- * rather than silently half-restored. Documents go to the target in unordered inserts of {@code batchSize}; a
- * document present already (a re-run into the same target) is counted as a duplicate and left as it is; the events
- * that follow make it right in either case.
+ * rather than silently half-restored. Documents go to the target in unordered inserts of {@code batchSize} (or
+ * {@link #BATCH_BYTES} of BSON, whichever comes first), one batch in flight on a thread of their own while the next
+ * one is read and decoded ({@link Inserts}); a document present already (a re-run into the same target) is counted
+ * as a duplicate and left as it is; the events that follow make it right in either case.
  */
 public final class SnapshotRestore {
     private static final ExtendedJsonDecoder DECODER = new ExtendedJsonDecoder();
+    /** A batch of the load ends at this much BSON even before it has {@code batchSize} documents: bounded memory. */
+    static final long BATCH_BYTES = 16L << 20;
 
     private SnapshotRestore() {
     }
@@ -91,53 +98,118 @@ public final class SnapshotRestore {
     /** @param ids load only these documents ({@code replay --ids}); empty: all */
     public static Loaded load(SnapshotManifest m, SnapshotCatalog catalog, ArchiveStore store, ReplayTarget target,
                               String targetCollection, int batchSize, java.util.Set<org.bson.BsonValue> ids) {
-        long inserted = 0;
-        long duplicates = 0;
         List<String> problems = new ArrayList<>();
-        List<RawBsonDocument> batch = new ArrayList<>(batchSize);
-        for (SnapshotManifest.Part part : m.parts()) {
-            ArchiveFile file = catalog.part(m, part);
-            MessageDigest sha = sha256();
-            long lines = 0;
-            try (InputStream raw = store.read(file, 0);
-                 StoredLineReader reader = new StoredLineReader(new DigestInputStream(raw, sha), m.compression())) {
-                for (byte[] line; (line = reader.next()) != null; ) {
-                    RawBsonDocument doc = DECODER.decodeLine(line, 0, line.length);
-                    lines++;
-                    if (!ids.isEmpty() && !ids.contains(doc.get("_id"))) {
-                        continue;
+        try (Inserts inserts = new Inserts(target, targetCollection, problems)) {
+            List<RawBsonDocument> batch = new ArrayList<>(batchSize);
+            long batchBytes = 0;
+            for (SnapshotManifest.Part part : m.parts()) {
+                ArchiveFile file = catalog.part(m, part);
+                MessageDigest sha = sha256();
+                long lines = 0;
+                try (InputStream raw = store.read(file, 0);
+                     StoredLineReader reader = new StoredLineReader(new DigestInputStream(raw, sha), m.compression())) {
+                    for (int length; (length = reader.nextLength()) >= 0; ) {
+                        RawBsonDocument doc = DECODER.decodeLine(reader.lineBuffer(), 0, length);
+                        lines++;
+                        if (!ids.isEmpty() && !ids.contains(doc.get("_id"))) {
+                            continue;
+                        }
+                        batch.add(doc);
+                        batchBytes += doc.getByteBuffer().remaining();
+                        if (batch.size() >= batchSize || batchBytes >= BATCH_BYTES) {
+                            inserts.submit(batch, file + ": ");
+                            batch = new ArrayList<>(batchSize);
+                            batchBytes = 0;
+                        }
                     }
-                    batch.add(doc);
-                    if (batch.size() >= batchSize) {
-                        ReplayTarget.InsertOutcome o = target.insert(targetCollection, batch);
-                        inserted += o.inserted();
-                        duplicates += o.duplicates();
-                        o.failures().forEach(f -> problems.add(file + ": insert failed, error " + f.code() + ": "
-                                + f.message()));
-                        batch.clear();
+                    if (reader.tornTailBytes() > 0) {
+                        problems.add(file + ": " + reader.tornTailBytes() + " bytes after the last complete line");
                     }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read snapshot part " + file, e);
                 }
-                if (reader.tornTailBytes() > 0) {
-                    problems.add(file + ": " + reader.tornTailBytes() + " bytes after the last complete line");
+                String digest = HexFormat.of().formatHex(sha.digest());
+                if (!digest.equals(part.sha256())) {
+                    problems.add(file + ": SHA-256 " + digest + " differs from the manifest's " + part.sha256());
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read snapshot part " + file, e);
+                if (lines != part.documents()) {
+                    problems.add(file + ": " + lines + " documents, the manifest says " + part.documents());
+                }
             }
-            String digest = HexFormat.of().formatHex(sha.digest());
-            if (!digest.equals(part.sha256())) {
-                problems.add(file + ": SHA-256 " + digest + " differs from the manifest's " + part.sha256());
+            if (!batch.isEmpty()) {
+                inserts.submit(batch, "");
             }
-            if (lines != part.documents()) {
-                problems.add(file + ": " + lines + " documents, the manifest says " + part.documents());
-            }
+            inserts.awaitInFlight();
+            return new Loaded(inserts.inserted, inserts.duplicates, problems);
         }
-        if (!batch.isEmpty()) {
-            ReplayTarget.InsertOutcome o = target.insert(targetCollection, batch);
+    }
+
+    /**
+     * The inserts of a load, one batch at a time on a thread of their own, while the caller reads and decodes the
+     * next batch: the target's work and round trip overlap the decoding instead of alternating with it, as
+     * {@link ReadAhead} does for events. Batches are inserted in order, with at most one in flight, so a load holds
+     * two batches. The outcome of a batch is taken (and its failures added to the problems) on the caller's thread,
+     * before the next batch goes; an exception of the target reaches the caller there.
+     */
+    private static final class Inserts implements AutoCloseable {
+        private final ReplayTarget target;
+        private final String collection;
+        private final List<String> problems;
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "snapshot-load-inserts");
+            t.setDaemon(true);
+            return t;
+        });
+        private Future<ReplayTarget.InsertOutcome> inFlight;
+        private String inFlightWhere;
+        long inserted;
+        long duplicates;
+
+        Inserts(ReplayTarget target, String collection, List<String> problems) {
+            this.target = target;
+            this.collection = collection;
+            this.problems = problems;
+        }
+
+        /** Inserts {@code batch} (no longer touched by the caller) after the batch in flight; {@code where} prefixes its failures. */
+        void submit(List<RawBsonDocument> batch, String where) {
+            awaitInFlight();
+            inFlight = thread.submit(() -> target.insert(collection, batch));
+            inFlightWhere = where;
+        }
+
+        void awaitInFlight() {
+            if (inFlight == null) {
+                return;
+            }
+            ReplayTarget.InsertOutcome o;
+            try {
+                o = inFlight.get();
+            } catch (InterruptedException e) {
+                inFlight.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while loading a snapshot into " + collection, e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(e.getCause());
+            } finally {
+                inFlight = null;
+            }
             inserted += o.inserted();
             duplicates += o.duplicates();
-            o.failures().forEach(f -> problems.add("insert failed, error " + f.code() + ": " + f.message()));
+            o.failures().forEach(f -> problems.add(inFlightWhere + "insert failed, error " + f.code() + ": "
+                    + f.message()));
         }
-        return new Loaded(inserted, duplicates, problems);
+
+        @Override
+        public void close() {
+            thread.shutdownNow();
+        }
     }
 
     private static MessageDigest sha256() {

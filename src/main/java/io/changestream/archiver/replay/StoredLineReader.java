@@ -51,6 +51,17 @@ public final class StoredLineReader implements AutoCloseable {
 
     /** The next complete line without its {@code \n}, or null at the end of the file. */
     public byte[] next() throws IOException {
+        int length = nextLength();
+        return length < 0 ? null : Arrays.copyOf(line, length);
+    }
+
+    /**
+     * As {@link #next}, without a copy: the line is the first {@code n} bytes of {@link #lineBuffer()}, {@code n} the
+     * answer ({@code -1} at the end of the file), until the next call. For a reader done with each line before it
+     * asks for the next.
+     */
+    public int nextLength() throws IOException {
+        lineLength = 0;
         boolean gzip = members != null;
         long startOfLine = gzip ? -1 : completeEnd;
         while (true) {
@@ -88,9 +99,7 @@ public final class StoredLineReader implements AutoCloseable {
                     completeEnd = storedRead();
                 }
                 lineStart = gzip ? members.memberStart() : startOfLine;
-                byte[] out = Arrays.copyOf(line, lineLength);
-                lineLength = 0;
-                return out;
+                return lineLength;
             }
         }
     }
@@ -135,9 +144,14 @@ public final class StoredLineReader implements AutoCloseable {
         }
     }
 
-    private byte[] end() {
+    private int end() {
         tornTail = members != null ? members.storedFetched() - members.completeEnd() : consumedBefore + lim - completeEnd;
-        return null;
+        return -1;
+    }
+
+    /** The array the line {@link #nextLength()} found starts at index 0 of; reused by the next call. */
+    public byte[] lineBuffer() {
+        return line;
     }
 
     private void append(byte[] src, int from, int length) {

@@ -11,7 +11,7 @@ import org.bson.RawBsonDocument;
  * some writes or end the replay part way. Inserts always succeed; drops and renames change nothing. Unlike
  * {@link DryRunTarget} it {@linkplain #writes() writes}, so replay plans, batches and counts as for a database.
  */
-final class RecordingTarget implements ReplayTarget {
+class RecordingTarget implements ReplayTarget {
 
     /** How the target answers one bulk write; it may throw, as a write an interrupt ends does. */
     @FunctionalInterface

@@ -12,9 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StoredLineReaderTest {
 
@@ -75,6 +78,73 @@ class StoredLineReaderTest {
                 Compression.GZIP);
 
         assertThat(readAll(reader)).containsExactly(longLine, "short");
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void nextLengthReadsTheSameLinesOffsetsAndTornTailAsNextWithoutACopy(long seed) throws IOException {
+        Random random = new Random(seed);
+        for (Compression compression : Compression.values()) {
+            for (int file = 0; file < 20; file++) {
+                byte[] data = randomFile(random, compression);
+                boolean slow = random.nextBoolean();
+                StoredLineReader copying = new StoredLineReader(stream(data, slow), compression);
+                StoredLineReader sharing = new StoredLineReader(stream(data, slow), compression);
+                String where = "seed " + seed + ", " + compression + " file " + file;
+                for (int line = 0; ; line++) {
+                    byte[] copied = copying.next();
+                    int length = sharing.nextLength();
+                    if (copied == null) {
+                        assertThat(length).as("%s: the end at line %d", where, line).isEqualTo(-1);
+                        break;
+                    }
+                    assertThat(Arrays.copyOf(sharing.lineBuffer(), length)).as("%s, line %d", where, line)
+                            .isEqualTo(copied);
+                    assertThat(sharing.lineStart()).as("%s, line %d", where, line).isEqualTo(copying.lineStart());
+                    assertThat(sharing.linesEnd()).as("%s, line %d", where, line).isEqualTo(copying.linesEnd());
+                }
+                assertThat(sharing.tornTailBytes()).as(where).isEqualTo(copying.tornTailBytes());
+                assertThat(sharing.storedRead()).as(where).isEqualTo(copying.storedRead());
+            }
+        }
+    }
+
+    /**
+     * Lines from empty to longer than the read buffer, in one or more gzip members, sometimes with a torn tail (a
+     * line without its newline, or a cut member).
+     */
+    private static byte[] randomFile(Random random, Compression compression) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int members = 1 + random.nextInt(3);
+        for (int m = 0; m < members; m++) {
+            StringBuilder text = new StringBuilder();
+            for (int l = random.nextInt(6); l > 0; l--) {
+                int length = switch (random.nextInt(4)) {
+                    case 0 -> 0;
+                    case 1 -> random.nextInt(10);
+                    case 2 -> random.nextInt(2_000);
+                    default -> 60_000 + random.nextInt(80_000);
+                };
+                for (int i = 0; i < length; i++) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                text.append('\n');
+            }
+            if (m == members - 1 && random.nextInt(3) == 0) {
+                text.append("torn");
+            }
+            byte[] bytes = compression == Compression.GZIP ? gzip(text.toString())
+                    : text.toString().getBytes(StandardCharsets.UTF_8);
+            if (compression == Compression.GZIP && m == members - 1 && random.nextInt(4) == 0) {
+                bytes = Arrays.copyOf(bytes, Math.max(1, bytes.length - 1 - random.nextInt(bytes.length)));
+            }
+            out.writeBytes(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private static InputStream stream(byte[] data, boolean slow) {
+        return slow ? trickle(data) : new ByteArrayInputStream(data);
     }
 
     private static List<String> readAll(StoredLineReader reader) throws IOException {

@@ -1,0 +1,226 @@
+package io.changestream.archiver.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.changestream.archiver.checkpoint.Lease;
+import io.changestream.archiver.config.ArchiverConfig.Compression;
+import io.changestream.archiver.config.ArchiverConfig.JsonMode;
+import io.changestream.archiver.encode.ArchiveLayout;
+import io.changestream.archiver.snapshot.ReadThrottle;
+import io.changestream.archiver.snapshot.SnapshotLayout;
+import io.changestream.archiver.snapshot.SnapshotManifest;
+import io.changestream.archiver.snapshot.SnapshotSource;
+import io.changestream.archiver.snapshot.SnapshotWriter;
+import io.changestream.archiver.store.ArchiveFile;
+import io.changestream.archiver.store.ArchiveStore;
+import io.changestream.archiver.store.LocalArchiveStore;
+import io.changestream.archiver.testing.ForwardingArchiveStore;
+import io.changestream.archiver.testing.InMemorySnapshotProgressStore;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.bson.BsonBinary;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonTimestamp;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link SnapshotRestore#load}: the next batch is read and decoded while the batch before it is inserted, batches
+ * are bounded by bytes as well as by count, every document goes in once and in snapshot order, and what the target
+ * answers (failures, an exception) reaches the caller.
+ */
+class SnapshotLoadTest {
+    private static final String C = "orders";
+    private static final Lease LEASE = new Lease(C, "me", 1, Instant.parse("2099-01-01T00:00:00Z"), Instant.EPOCH);
+
+    @TempDir
+    Path dir;
+
+    /** A complete snapshot of {@code count} documents, each with a payload of {@code payloadBytes}. */
+    private SnapshotManifest snapshot(LocalArchiveStore store, int count, int payloadBytes, long partBytes)
+            throws InterruptedException {
+        List<RawBsonDocument> documents = IntStream.range(0, count).mapToObj(i -> new RawBsonDocument(
+                new BsonDocument("_id", new BsonInt32(i)).append("payload", new BsonBinary(new byte[payloadBytes])),
+                new BsonDocumentCodec())).toList();
+        SnapshotSource source = new SnapshotSource() {
+            private int clock = 1;
+
+            @Override
+            public BsonTimestamp operationTime() {
+                return new BsonTimestamp(1_700_000_000, clock++);
+            }
+
+            @Override
+            public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
+                int from = after.map(id -> id.asInt32().getValue() + 1).orElse(0);
+                return Documents.of(documents.subList(from, count).iterator(), () -> { });
+            }
+
+            @Override
+            public long estimatedCount(String collection) {
+                return count;
+            }
+        };
+        SnapshotWriter writer = new SnapshotWriter(source, store, new InMemorySnapshotProgressStore(),
+                new SnapshotLayout(new ArchiveLayout("", Compression.NONE)), JsonMode.CANONICAL, partBytes,
+                new ReadThrottle(0, System::nanoTime), Clock.systemUTC());
+        writer.run(writer.begin(C, new BsonTimestamp(1_700_000_000, 1), LEASE), LEASE, () -> { });
+        return new SnapshotCatalog(store, "").complete(C).get(0);
+    }
+
+    private static SnapshotRestore.Loaded load(SnapshotManifest m, ArchiveStore store, ReplayTarget target,
+                                               int batchSize) {
+        return SnapshotRestore.load(m, new SnapshotCatalog(store, ""), store, target, C, batchSize, Set.of());
+    }
+
+    private static List<Integer> ids(List<RawBsonDocument> documents) {
+        return documents.stream().map(d -> d.getInt32("_id").getValue()).toList();
+    }
+
+    @Test
+    void theNextBatchIsReadAndDecodedWhileTheBatchBeforeItIsBeingInserted() throws Exception {
+        LocalArchiveStore local = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(local, 60, 10, 200);
+        assertThat(m.parts()).hasSizeGreaterThan(10);
+        AtomicInteger reads = new AtomicInteger();
+        ArchiveStore store = new ForwardingArchiveStore(local) {
+            @Override
+            public InputStream read(ArchiveFile file, long position) {
+                synchronized (reads) {
+                    reads.incrementAndGet();
+                    reads.notifyAll();
+                }
+                return super.read(file, position);
+            }
+        };
+        int partsOfTheFirstBatch = 0;
+        for (long documents = 0; documents < 10; partsOfTheFirstBatch++) {
+            documents += m.parts().get(partsOfTheFirstBatch).documents();
+        }
+        int beyondTheFirstBatch = partsOfTheFirstBatch + 1;
+        List<Boolean> partReadDuringTheFirstInsert = new ArrayList<>();
+        RecordingTarget target = new RecordingTarget() {
+            @Override
+            public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+                if (partReadDuringTheFirstInsert.isEmpty()) {
+                    partReadDuringTheFirstInsert.add(partsReadWithin(reads, beyondTheFirstBatch, 10));
+                }
+                return super.insert(collection, documents);
+            }
+        };
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 10);
+
+        assertThat(partReadDuringTheFirstInsert).as("while the first batch was being inserted, the load read on")
+                .containsExactly(true);
+        assertThat(loaded.problems()).isEmpty();
+        assertThat(loaded.inserted()).isEqualTo(60);
+        assertThat(ids(target.inserted)).containsExactlyElementsOf(IntStream.range(0, 60).boxed().toList());
+    }
+
+    /**
+     * True when the store has been asked for {@code parts} parts within {@code seconds}: the load reads on beside the
+     * insert (a load that inserts in between stays at the parts of the batch it is inserting).
+     */
+    private static boolean partsReadWithin(AtomicInteger reads, int parts, int seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        synchronized (reads) {
+            while (reads.get() < parts) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    reads.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    @Test
+    void aBatchEndsAtBatchBytesOfBsonEvenBeforeItHasBatchSizeDocuments() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        int payload = 1 << 20;
+        SnapshotManifest m = snapshot(store, 40, payload, 8L << 20);
+        List<List<Integer>> batches = new ArrayList<>();
+        List<Long> batchBytes = new ArrayList<>();
+        RecordingTarget target = new RecordingTarget() {
+            @Override
+            public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+                batches.add(ids(documents));
+                batchBytes.add(documents.stream().mapToLong(d -> d.getByteBuffer().remaining()).sum());
+                return super.insert(collection, documents);
+            }
+        };
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 1000);
+
+        assertThat(loaded.inserted()).isEqualTo(40);
+        assertThat(batches).as("batches of at most %d bytes", SnapshotRestore.BATCH_BYTES).hasSize(3);
+        assertThat(batchBytes).allSatisfy(b -> assertThat(b).isLessThan(SnapshotRestore.BATCH_BYTES + payload + 100));
+        assertThat(batches.stream().flatMap(List::stream).toList())
+                .containsExactlyElementsOf(IntStream.range(0, 40).boxed().toList());
+    }
+
+    @Test
+    void theFailuresOfEachBatchAreProblemsNamingThePartItEndedInAndEveryOtherDocumentIsCounted() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, 30, 10, 200);
+        AtomicInteger calls = new AtomicInteger();
+        RecordingTarget target = new RecordingTarget() {
+            @Override
+            public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+                super.insert(collection, documents);
+                return calls.incrementAndGet() == 2
+                        ? new InsertOutcome(documents.size() - 1, 0, List.of(new WriteFailure(3, 121, "invalid")))
+                        : new InsertOutcome(documents.size(), 0, List.of());
+            }
+        };
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 10);
+
+        assertThat(calls).hasValue(3);
+        assertThat(loaded.inserted()).isEqualTo(29);
+        assertThat(loaded.problems()).singleElement().satisfies(p -> assertThat(p)
+                .matches(".*/part-\\d{5}\\.json: insert failed, error 121: invalid"));
+    }
+
+    @Test
+    void anExceptionOfTheTargetStopsTheLoadAndReachesTheCaller() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, 60, 10, 200);
+        AtomicInteger calls = new AtomicInteger();
+        RecordingTarget target = new RecordingTarget() {
+            @Override
+            public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+                if (calls.incrementAndGet() == 2) {
+                    throw new IllegalStateException("write concern error: nothing says which inserts are durable");
+                }
+                return super.insert(collection, documents);
+            }
+        };
+
+        assertThatThrownBy(() -> load(m, store, target, 10)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("write concern error: nothing says which inserts are durable");
+        assertThat(calls).as("no batch goes after the one that failed").hasValue(2);
+        assertThat(target.inserted).hasSize(10);
+    }
+}
