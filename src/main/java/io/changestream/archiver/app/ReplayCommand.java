@@ -110,7 +110,8 @@ final class ReplayCommand implements Callable<Integer> {
     String onDdl;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + ReplayOptions.DEFAULT_BATCH_SIZE,
-            description = "Writes per ordered bulk write (default: ${DEFAULT-VALUE}, 1 to 100000).")
+            description = "Writes per ordered bulk write, and documents per unordered insert when a snapshot is "
+                    + "loaded (default: ${DEFAULT-VALUE}, 1 to 100000).")
     int batchSize;
 
     @Option(names = "--snapshot", paramLabel = "auto|none|ID", defaultValue = "auto", description = "Restore a "
