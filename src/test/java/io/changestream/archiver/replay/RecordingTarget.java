@@ -8,10 +8,12 @@ import org.bson.RawBsonDocument;
 /**
  * The replay tests' target: it keeps every write and every inserted (snapshot) document replay hands it, in order,
  * and answers each bulk write as the test says ({@link #allApplied} unless told otherwise), so a test can refuse
- * some writes or end the replay part way. Inserts always succeed; drops and renames change nothing. Unlike
+ * some writes or end the replay part way. Inserts succeed (a test that needs another answer overrides
+ * {@link #insert}; a snapshot load calls it from a thread of its own, one batch at a time, and the list is complete
+ * when the load returns); drops and renames change nothing. Unlike
  * {@link DryRunTarget} it {@linkplain #writes() writes}, so replay plans, batches and counts as for a database.
  */
-class RecordingTarget implements ReplayTarget {
+public class RecordingTarget implements ReplayTarget {
 
     /** How the target answers one bulk write; it may throw, as a write an interrupt ends does. */
     @FunctionalInterface
@@ -20,11 +22,11 @@ class RecordingTarget implements ReplayTarget {
     }
 
     final List<WriteModel<RawBsonDocument>> writes = new ArrayList<>();
-    final List<RawBsonDocument> inserted = new ArrayList<>();
+    public final List<RawBsonDocument> inserted = new ArrayList<>();
     private final WriteAnswer answer;
 
     /** Every write applied. */
-    RecordingTarget() {
+    public RecordingTarget() {
         this(RecordingTarget::allApplied);
     }
 

@@ -3,7 +3,6 @@ package io.changestream.archiver.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.client.model.WriteModel;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.mongodb.client.MongoCollection;
@@ -20,7 +19,7 @@ import io.changestream.archiver.encode.ArchiveLines;
 import io.changestream.archiver.encode.ExtendedJsonDecoder;
 import io.changestream.archiver.encode.ExtendedJsonEncoder;
 import io.changestream.archiver.encode.Utf8Sink;
-import io.changestream.archiver.replay.ReplayTarget;
+import io.changestream.archiver.replay.RecordingTarget;
 import io.changestream.archiver.replay.SnapshotCatalog;
 import io.changestream.archiver.replay.SnapshotRestore;
 import io.changestream.archiver.replay.verify.SnapshotVerifier;
@@ -42,6 +41,7 @@ import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -349,48 +349,14 @@ class SnapshotFormatChangeTest {
         assertThat(verdict.problems()).isEmpty();
         assertThat(verdict.complete()).contains(done.id());
 
-        Collecting target = new Collecting();
+        RecordingTarget target = new RecordingTarget();
         SnapshotRestore.Loaded loaded = SnapshotRestore.load(manifest, catalog, store, target, COLLECTION, 7,
                 Set.of());
         assertThat(loaded.problems()).isEmpty();
         assertThat(loaded.inserted()).isEqualTo(DOCUMENTS);
         List<BsonDocument> expectedDocuments = new ScriptedSnapshotSource().fill(DOCUMENTS).documents.values()
                 .stream().toList();
-        assertThat(target.documents).isEqualTo(expectedDocuments);
-    }
-
-    /** A replay target that keeps what a snapshot load inserts. */
-    private static final class Collecting implements ReplayTarget {
-        final List<BsonDocument> documents = new ArrayList<>();
-
-        @Override
-        public BulkOutcome write(String collection, List<WriteModel<RawBsonDocument>> writes) {
-            throw new AssertionError("a snapshot load only inserts");
-        }
-
-        @Override
-        public InsertOutcome insert(String collection, List<RawBsonDocument> batch) {
-            batch.forEach(d -> documents.add(new BsonDocumentCodec().decode(d.asBsonReader(),
-                    org.bson.codecs.DecoderContext.builder().build())));
-            return new InsertOutcome(batch.size(), 0, List.of());
-        }
-
-        @Override
-        public void drop(String collection) {
-        }
-
-        @Override
-        public void rename(String collection, String newName) {
-        }
-
-        @Override
-        public boolean writes() {
-            return true;
-        }
-
-        @Override
-        public String describe() {
-            return "a list";
-        }
+        assertThat(target.inserted.stream().map(d -> new BsonDocumentCodec().decode(d.asBsonReader(),
+                DecoderContext.builder().build())).toList()).isEqualTo(expectedDocuments);
     }
 }
