@@ -1,5 +1,6 @@
 package io.changestream.archiver.replay;
 
+import io.changestream.archiver.config.ArchiverConfig.Compression;
 import io.changestream.archiver.encode.ExtendedJsonDecoder;
 import io.changestream.archiver.snapshot.SnapshotManifest;
 import io.changestream.archiver.store.ArchiveFile;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.zip.ZipException;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
 
@@ -73,7 +75,9 @@ import org.bson.RawBsonDocument;
  * <h2>Loading</h2>
  * Parts are read in manifest order; each part's stored bytes are hashed while read and compared with the
  * manifest's SHA-256, and its lines counted against the manifest's documents, so a damaged snapshot is reported
- * rather than silently half-restored. Documents go to the target in unordered inserts of {@code batchSize} (or
+ * rather than silently half-restored. A line that does not decode is reported with its part, line and byte and
+ * passed over, and a damaged gzip member ends its part with a report, as replay does for events: the load goes on
+ * and the replay fails (exit 1) naming every place. Documents go to the target in unordered inserts of {@code batchSize} (or
  * {@link #BATCH_BYTES} of BSON, whichever comes first), one batch in flight on a thread of their own while the next
  * one is read and decoded ({@link Inserts}); a document present already (a re-run into the same target) is counted
  * as a duplicate and left as it is; the events that follow make it right in either case.
@@ -109,8 +113,16 @@ public final class SnapshotRestore {
                 try (InputStream raw = store.read(file, 0);
                      StoredLineReader reader = new StoredLineReader(new DigestInputStream(raw, sha), m.compression())) {
                     for (int length; (length = reader.nextLength()) >= 0; ) {
-                        RawBsonDocument doc = DECODER.decodeLine(reader.lineBuffer(), 0, length);
                         lines++;
+                        RawBsonDocument doc;
+                        try {
+                            doc = DECODER.decodeLine(reader.lineBuffer(), 0, length);
+                        } catch (RuntimeException e) { // decoding is pure: the line's fault (see LineDecoder)
+                            problems.add(file + ":" + lines + ": unreadable document " + (m.compression()
+                                    == Compression.GZIP ? "in the gzip member at byte " : "at byte ")
+                                    + reader.lineStart() + ": " + LineDecoder.reason(e));
+                            continue;
+                        }
                         if (!ids.isEmpty() && !ids.contains(doc.get("_id"))) {
                             continue;
                         }
@@ -125,6 +137,9 @@ public final class SnapshotRestore {
                     if (reader.tornTailBytes() > 0) {
                         problems.add(file + ": " + reader.tornTailBytes() + " bytes after the last complete line");
                     }
+                } catch (ZipException e) {
+                    problems.add(file + ":" + (lines + 1) + ": " + e.getMessage() + "; the rest of the part is not "
+                            + "loaded");
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read snapshot part " + file, e);
                 }

@@ -53,6 +53,11 @@ class SnapshotLoadTest {
     /** A complete snapshot of {@code count} documents, each with a payload of {@code payloadBytes}. */
     private SnapshotManifest snapshot(LocalArchiveStore store, int count, int payloadBytes, long partBytes)
             throws InterruptedException {
+        return snapshot(store, count, payloadBytes, partBytes, Compression.NONE);
+    }
+
+    private SnapshotManifest snapshot(LocalArchiveStore store, int count, int payloadBytes, long partBytes,
+                                      Compression compression) throws InterruptedException {
         List<RawBsonDocument> documents = IntStream.range(0, count).mapToObj(i -> new RawBsonDocument(
                 new BsonDocument("_id", new BsonInt32(i)).append("payload", new BsonBinary(new byte[payloadBytes])),
                 new BsonDocumentCodec())).toList();
@@ -76,7 +81,7 @@ class SnapshotLoadTest {
             }
         };
         SnapshotWriter writer = new SnapshotWriter(source, store, new InMemorySnapshotProgressStore(),
-                new SnapshotLayout(new ArchiveLayout("", Compression.NONE)), JsonMode.CANONICAL, partBytes,
+                new SnapshotLayout(new ArchiveLayout("", compression)), JsonMode.CANONICAL, partBytes,
                 new ReadThrottle(0, System::nanoTime), Clock.systemUTC());
         writer.run(writer.begin(C, new BsonTimestamp(1_700_000_000, 1), LEASE), LEASE, () -> { });
         return new SnapshotCatalog(store, "").complete(C).get(0);
@@ -222,5 +227,75 @@ class SnapshotLoadTest {
                 .hasMessage("write concern error: nothing says which inserts are durable");
         assertThat(calls).as("no batch goes after the one that failed").hasValue(2);
         assertThat(target.inserted).hasSize(10);
+    }
+
+    @Test
+    void anUnreadableLineIsAProblemNamingThePartLineAndByteAndTheLinesAroundItAreLoaded() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, 30, 10, 400);
+        ArchiveFile part = new SnapshotCatalog(store, "").part(m, m.parts().get(1));
+        byte[] bytes = java.nio.file.Files.readAllBytes(dir.resolve(part.path()));
+        int second = indexOf(bytes, (byte) '\n', 0) + 1;
+        int quote = indexOf(bytes, (byte) '"', second + 2); // the first key's closing quote on the second line
+        bytes[quote - 1] = 0; // a NUL in the key: the driver refuses it
+        java.nio.file.Files.write(dir.resolve(part.path()), bytes);
+        RecordingTarget target = new RecordingTarget();
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 10);
+
+        assertThat(loaded.problems()).anySatisfy(p -> assertThat(p).startsWith(part + ":2: unreadable document at "
+                + "byte " + second + ": ")).anySatisfy(p -> assertThat(p).contains(part + ": SHA-256"));
+        assertThat(loaded.inserted()).isEqualTo(29);
+        assertThat(ids(target.inserted)).hasSize(29).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aDamagedGzipMemberIsAProblemAndTheNextPartsAreStillLoaded() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, 30, 10, 400, Compression.GZIP);
+        ArchiveFile part = new SnapshotCatalog(store, "").part(m, m.parts().get(1));
+        byte[] bytes = java.nio.file.Files.readAllBytes(dir.resolve(part.path()));
+        bytes[bytes.length - 8] ^= 0x01; // the CRC32 in the member's trailer
+        java.nio.file.Files.write(dir.resolve(part.path()), bytes);
+        RecordingTarget target = new RecordingTarget();
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 10);
+
+        assertThat(loaded.problems()).anySatisfy(p -> assertThat(p).startsWith(part + ":").contains("CRC")
+                .contains("the rest of the part is not loaded"));
+        long afterIt = m.parts().stream().skip(2).mapToLong(SnapshotManifest.Part::documents).sum();
+        assertThat(afterIt).isPositive();
+        assertThat(ids(target.inserted)).as("the parts after the damaged one").containsAll(IntStream.range(
+                (int) (30 - afterIt), 30).boxed().toList());
+    }
+
+    @Test
+    void replayReportsAnUnreadableSnapshotLineWithItsPlaceAndExitsOneWithoutATrace() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, 30, 10, 400);
+        ArchiveFile part = new SnapshotCatalog(store, "").part(m, m.parts().get(0));
+        byte[] bytes = java.nio.file.Files.readAllBytes(dir.resolve(part.path()));
+        bytes[0] = '['; // the first line is no document
+        java.nio.file.Files.write(dir.resolve(part.path()), bytes);
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+
+        int exit = io.changestream.archiver.app.Main.execute(java.util.Map.of("ARCHIVE_LOCAL_DIR", dir.toString(),
+                "MONGODB_COLLECTIONS", C), new java.io.PrintWriter(out), new java.io.PrintWriter(err), "replay",
+                "--dry-run", "--snapshot", m.id());
+
+        String all = out + "\n" + err;
+        assertThat(exit).as(all).isEqualTo(io.changestream.archiver.app.Main.CHECK_FAILED);
+        assertThat(all).contains(part + ":1: unreadable document at byte 0: ").doesNotContain("\tat ",
+                "Exception in thread");
+    }
+
+    private static int indexOf(byte[] bytes, byte b, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + (char) b + " after " + from);
     }
 }
