@@ -221,9 +221,24 @@ public final class SnapshotRestore {
                     + f.message()));
         }
 
+        /**
+         * Stops the thread. When the load failed with a batch in flight, that batch is let finish rather than
+         * interrupted on the wire: the target then holds whole batches up to the failure, as it did when the load
+         * inserted on its own thread. Its outcome is not reported; the load's failure is.
+         */
         @Override
         public void close() {
-            thread.shutdownNow();
+            thread.shutdown();
+            if (inFlight != null) {
+                try {
+                    inFlight.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    thread.shutdownNow();
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                    // the load is failing already, and that is what its caller sees
+                }
+            }
         }
     }
 

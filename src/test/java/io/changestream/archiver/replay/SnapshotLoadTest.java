@@ -290,6 +290,50 @@ class SnapshotLoadTest {
                 "Exception in thread");
     }
 
+    @Test
+    void whenReadingAPartFailsTheBatchInFlightFinishesUninterruptedAndTheStoresFailureReachesTheCaller()
+            throws Exception {
+        LocalArchiveStore local = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(local, 60, 10, 200);
+        int partsOfTheFirstBatch = 0;
+        for (long documents = 0; documents < 10; partsOfTheFirstBatch++) {
+            documents += m.parts().get(partsOfTheFirstBatch).documents();
+        }
+        int failingRead = partsOfTheFirstBatch + 1;
+        java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger reads = new AtomicInteger();
+        ArchiveStore store = new ForwardingArchiveStore(local) {
+            @Override
+            public InputStream read(ArchiveFile file, long position) {
+                if (reads.incrementAndGet() == failingRead) {
+                    failed.countDown();
+                    throw new io.changestream.archiver.store.StoreUnavailableException("the store went away reading " + file, null);
+                }
+                return super.read(file, position);
+            }
+        };
+        List<String> firstInsert = new ArrayList<>();
+        RecordingTarget target = new RecordingTarget() {
+            @Override
+            public InsertOutcome insert(String collection, List<RawBsonDocument> documents) {
+                try {
+                    assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+                    Thread.sleep(200); // while the load unwinds
+                    firstInsert.add("finished");
+                } catch (InterruptedException e) {
+                    firstInsert.add("interrupted");
+                }
+                return super.insert(collection, documents);
+            }
+        };
+
+        assertThatThrownBy(() -> load(m, store, target, 10))
+                .isInstanceOf(io.changestream.archiver.store.StoreUnavailableException.class)
+                .hasMessageContaining("the store went away");
+        assertThat(firstInsert).containsExactly("finished");
+        assertThat(ids(target.inserted)).containsExactlyElementsOf(IntStream.range(0, 10).boxed().toList());
+    }
+
     private static int indexOf(byte[] bytes, byte b, int from) {
         for (int i = from; i < bytes.length; i++) {
             if (bytes[i] == b) {
