@@ -108,6 +108,11 @@ public final class SnapshotRestore {
             long batchBytes = 0;
             for (SnapshotManifest.Part part : m.parts()) {
                 ArchiveFile file = catalog.part(m, part);
+                if (part.bytes() > 0 && store.length(file) == 0) {
+                    problems.add(file + ": missing from the store (the manifest lists " + part.documents()
+                            + " documents in " + part.bytes() + " bytes); not loaded");
+                    continue;
+                }
                 MessageDigest sha = sha256();
                 long lines = 0;
                 try (InputStream raw = store.read(file, 0);

@@ -270,6 +270,21 @@ class SnapshotLoadTest {
     }
 
     @Test
+    void aMissingPartIsAProblemSayingSoAndTheOtherPartsAreLoaded() throws Exception {
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, 30, 10, 400);
+        ArchiveFile part = new SnapshotCatalog(store, "").part(m, m.parts().get(1));
+        java.nio.file.Files.delete(dir.resolve(part.path()));
+        RecordingTarget target = new RecordingTarget();
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 10);
+
+        assertThat(loaded.problems()).containsExactly(part + ": missing from the store (the manifest lists "
+                + m.parts().get(1).documents() + " documents in " + m.parts().get(1).bytes() + " bytes); not loaded");
+        assertThat(loaded.inserted()).isEqualTo(30 - m.parts().get(1).documents());
+    }
+
+    @Test
     void replayReportsAnUnreadableSnapshotLineWithItsPlaceAndExitsOneWithoutATrace() throws Exception {
         LocalArchiveStore store = new LocalArchiveStore(dir);
         SnapshotManifest m = snapshot(store, 30, 10, 400);
