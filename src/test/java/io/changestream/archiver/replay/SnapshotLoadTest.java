@@ -112,10 +112,7 @@ class SnapshotLoadTest {
                 return super.read(file, position);
             }
         };
-        int partsOfTheFirstBatch = 0;
-        for (long documents = 0; documents < 10; partsOfTheFirstBatch++) {
-            documents += m.parts().get(partsOfTheFirstBatch).documents();
-        }
+        int partsOfTheFirstBatch = partsHolding(m, 10);
         int beyondTheFirstBatch = partsOfTheFirstBatch + 1;
         List<Boolean> partReadDuringTheFirstInsert = new ArrayList<>();
         RecordingTarget target = new RecordingTarget() {
@@ -310,10 +307,7 @@ class SnapshotLoadTest {
             throws Exception {
         LocalArchiveStore local = new LocalArchiveStore(dir);
         SnapshotManifest m = snapshot(local, 60, 10, 200);
-        int partsOfTheFirstBatch = 0;
-        for (long documents = 0; documents < 10; partsOfTheFirstBatch++) {
-            documents += m.parts().get(partsOfTheFirstBatch).documents();
-        }
+        int partsOfTheFirstBatch = partsHolding(m, 10);
         int failingRead = partsOfTheFirstBatch + 1;
         java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger reads = new AtomicInteger();
@@ -347,6 +341,15 @@ class SnapshotLoadTest {
                 .hasMessageContaining("the store went away");
         assertThat(firstInsert).containsExactly("finished");
         assertThat(ids(target.inserted)).containsExactlyElementsOf(IntStream.range(0, 10).boxed().toList());
+    }
+
+    /** How many parts, from the first, hold the snapshot's first {@code documents} documents. */
+    private static int partsHolding(SnapshotManifest m, long documents) {
+        int parts = 0;
+        for (long held = 0; held < documents; parts++) {
+            held += m.parts().get(parts).documents();
+        }
+        return parts;
     }
 
     private static int indexOf(byte[] bytes, byte b, int from) {
