@@ -58,9 +58,14 @@ class SnapshotLoadTest {
 
     private SnapshotManifest snapshot(LocalArchiveStore store, int count, int payloadBytes, long partBytes,
                                       Compression compression) throws InterruptedException {
-        List<RawBsonDocument> documents = IntStream.range(0, count).mapToObj(i -> new RawBsonDocument(
+        return snapshot(store, IntStream.range(0, count).mapToObj(i -> new RawBsonDocument(
                 new BsonDocument("_id", new BsonInt32(i)).append("payload", new BsonBinary(new byte[payloadBytes])),
-                new BsonDocumentCodec())).toList();
+                new BsonDocumentCodec())).toList(), partBytes, compression, JsonMode.CANONICAL);
+    }
+
+    /** A complete snapshot of {@code documents}, whose {@code _id}s are 0, 1, 2…, written by {@link SnapshotWriter}. */
+    private static SnapshotManifest snapshot(LocalArchiveStore store, List<RawBsonDocument> documents, long partBytes,
+                                             Compression compression, JsonMode mode) throws InterruptedException {
         SnapshotSource source = new SnapshotSource() {
             private int clock = 1;
 
@@ -72,16 +77,16 @@ class SnapshotLoadTest {
             @Override
             public Documents documents(String collection, Optional<BsonValue> after, BsonTimestamp atLeast) {
                 int from = after.map(id -> id.asInt32().getValue() + 1).orElse(0);
-                return Documents.of(documents.subList(from, count).iterator(), () -> { });
+                return Documents.of(documents.subList(from, documents.size()).iterator(), () -> { });
             }
 
             @Override
             public long estimatedCount(String collection) {
-                return count;
+                return documents.size();
             }
         };
         SnapshotWriter writer = new SnapshotWriter(source, store, new InMemorySnapshotProgressStore(),
-                new SnapshotLayout(new ArchiveLayout("", compression)), JsonMode.CANONICAL, partBytes,
+                new SnapshotLayout(new ArchiveLayout("", compression)), mode, partBytes,
                 new ReadThrottle(0, System::nanoTime), Clock.systemUTC());
         writer.run(writer.begin(C, new BsonTimestamp(1_700_000_000, 1), LEASE), LEASE, () -> { });
         return new SnapshotCatalog(store, "").complete(C).get(0);
@@ -341,6 +346,76 @@ class SnapshotLoadTest {
                 .hasMessageContaining("the store went away");
         assertThat(firstInsert).containsExactly("finished");
         assertThat(ids(target.inserted)).containsExactlyElementsOf(IntStream.range(0, 10).boxed().toList());
+    }
+
+    /**
+     * The load reads lines with {@link StoredLineReader#nextLength} into a reused buffer: differentially against the
+     * driver, every document comes back exactly as the driver reads its line, on shapes far from the middle: long
+     * arrays of tiny values, empty containers, nesting to the fast path's depth and past it, lines ending at every
+     * byte around the reader's 64 KiB buffer (and the gzip reader's), and a document of nearly 16 MB; plain and gzip,
+     * canonical and relaxed.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}, {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"NONE,CANONICAL", "GZIP,CANONICAL", "NONE,RELAXED", "GZIP,RELAXED"})
+    void everyShapeLoadsAsTheDriverReadsItsLine(Compression compression, JsonMode mode) throws Exception {
+        List<BsonDocument> shapes = new ArrayList<>();
+        shapes.add(new BsonDocument());
+        shapes.add(new BsonDocument("e", new BsonDocument()).append("a", new org.bson.BsonArray())
+                .append("aa", new org.bson.BsonArray(List.of(new org.bson.BsonArray(), new BsonDocument())))
+                .append("s", new org.bson.BsonString("")));
+        for (int n : new int[] {1, 2, 15, 16, 17, 333, 334, 335, 1281}) {
+            shapes.add(new BsonDocument("letters", new org.bson.BsonArray(IntStream.range(0, n)
+                    .mapToObj(i -> (BsonValue) new org.bson.BsonString(String.valueOf((char) ('a' + i % 26))))
+                    .toList())));
+            shapes.add(new BsonDocument("mixed", new org.bson.BsonArray(IntStream.range(0, n).mapToObj(i ->
+                    switch (i % 5) {
+                        case 0 -> (BsonValue) new BsonInt32(i);
+                        case 1 -> org.bson.BsonBoolean.TRUE;
+                        case 2 -> org.bson.BsonNull.VALUE;
+                        case 3 -> new BsonDocument();
+                        default -> new org.bson.BsonArray();
+                    }).toList())));
+        }
+        for (int depth : new int[] {1, 2, 50, 99, 100, 101, 150}) {
+            BsonValue v = new BsonInt32(depth);
+            for (int d = 0; d < depth; d++) {
+                v = d % 2 == 0 ? new org.bson.BsonArray(List.of(v)) : new BsonDocument("d", v);
+            }
+            shapes.add(new BsonDocument("deep", v));
+        }
+        for (int pad = 65_536 - 70; pad < 65_536 + 10; pad += 3) { // lines of about 64 KiB, ending at every offset
+            shapes.add(new BsonDocument("pad", new org.bson.BsonString("p".repeat(pad)))
+                    .append("n", new org.bson.BsonDouble(pad / 3.0)));
+        }
+        shapes.add(new BsonDocument("big", new org.bson.BsonString("b".repeat(16 * 1024 * 1024 - 200))));
+        List<RawBsonDocument> documents = new ArrayList<>();
+        for (int i = 0; i < shapes.size(); i++) {
+            BsonDocument d = new BsonDocument("_id", new BsonInt32(i));
+            d.putAll(shapes.get(i));
+            documents.add(new RawBsonDocument(d, new BsonDocumentCodec()));
+        }
+        LocalArchiveStore store = new LocalArchiveStore(dir);
+        SnapshotManifest m = snapshot(store, documents, 100_000, compression, mode);
+        RecordingTarget target = new RecordingTarget();
+
+        SnapshotRestore.Loaded loaded = load(m, store, target, 7);
+
+        assertThat(loaded.problems()).isEmpty();
+        assertThat(target.inserted).hasSameSizeAs(documents);
+        org.bson.json.JsonWriterSettings settings = org.bson.json.JsonWriterSettings.builder().outputMode(
+                mode == JsonMode.RELAXED ? org.bson.json.JsonMode.RELAXED : org.bson.json.JsonMode.EXTENDED).build();
+        for (int i = 0; i < documents.size(); i++) {
+            RawBsonDocument driver = RawBsonDocument.parse(documents.get(i).toJson(settings));
+            assertThat(bytes(target.inserted.get(i))).as("%s %s, document %d", compression, mode, i)
+                    .isEqualTo(bytes(driver));
+        }
+    }
+
+    private static byte[] bytes(RawBsonDocument d) {
+        java.nio.ByteBuffer b = d.getByteBuffer().asNIO();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
     }
 
     /** How many parts, from the first, hold the snapshot's first {@code documents} documents. */
